@@ -25,7 +25,7 @@ fn primes() -> &'static [u32] {
             if primes
                 .iter()
                 .take_while(|&&p| p * p <= n)
-                .all(|&p| n % p != 0)
+                .all(|&p| !n.is_multiple_of(p))
             {
                 primes.push(n);
             }

@@ -121,15 +121,36 @@ fn pack(model: &Model, t: Target, value: &Value, out: &mut Vec<u8>) -> Result<()
             out.extend_from_slice(bytes);
             Ok(())
         }
-        ValueKind::List(items) => pack_list(model, t, &expand(items), value.span, out),
+        ValueKind::List(items) => pack_list(model, t, &expand(items, value.span)?, value.span, out),
         ValueKind::Repeat(..) => err(PackErrorKind::Pack, "nested repetition", Some(value.span)),
         scalar => pack_scalar(model, t, scalar, value.span, out),
     }
 }
 
+/// Most values one list can hold: no array or string is longer than its 16-bit
+/// length allows, so more can only be an error (and must not exhaust memory).
+const MAX_LIST_ITEMS: usize = 65_536;
+
 /// Expands `x * n` items of a list.
-fn expand(items: &[Value]) -> Vec<Value> {
-    let mut out = Vec::with_capacity(items.len());
+fn expand(items: &[Value], span: Span) -> Result<Vec<Value>> {
+    let total: usize = items
+        .iter()
+        .map(|i| {
+            if let ValueKind::Repeat(_, n) = &i.kind {
+                *n as usize
+            } else {
+                1
+            }
+        })
+        .sum();
+    if total > MAX_LIST_ITEMS {
+        return err(
+            PackErrorKind::Range,
+            format!("a list of {total} values is longer than any DC array can be"),
+            Some(span),
+        );
+    }
+    let mut out = Vec::with_capacity(total);
     for item in items {
         match &item.kind {
             ValueKind::Repeat(inner, n) => {
@@ -144,7 +165,7 @@ fn expand(items: &[Value]) -> Vec<Value> {
             _ => out.push(item.clone()),
         }
     }
-    out
+    Ok(out)
 }
 
 fn pack_sequence<'a>(
@@ -1264,7 +1285,7 @@ mod tests {
     #[test]
     fn format_g_matches_cpp_ostream() {
         // Seen from Panda3D's formatData.
-        assert_eq!(format_g(3.14159265358979), "3.14159");
+        assert_eq!(format_g(std::f64::consts::PI), "3.14159");
         assert_eq!(format_g(1e-5), "1e-05");
         assert_eq!(format_g(123456.0), "123456");
         assert_eq!(format_g(1234567.0), "1.23457e+06");

@@ -169,8 +169,17 @@ fn pest_error(file: FileId, e: pest::error::Error<Rule>) -> Diagnostic {
     };
     let end = e.line().len().min(1) + pos;
     let mut d = Diagnostic::error(Span::new(file, pos, end.max(pos + 1)), message);
-    if e.line().trim_start().starts_with("/*") && !e.line().contains("*/") {
-        d = d.with_hint("is a `/*` comment left unclosed?");
+    let col = match e.line_col {
+        pest::error::LineColLocation::Pos((_, c))
+        | pest::error::LineColLocation::Span((_, c), _) => c,
+    };
+    let rest: String = e.line().chars().skip(col.saturating_sub(1)).collect();
+    if rest.starts_with("/*") {
+        d = d.with_hint("is this `/*` comment left unclosed?");
+    } else if rest.starts_with('"') || rest.starts_with('\'') {
+        d = d.with_hint(
+            "is this string unterminated? a string must end on the line where it starts",
+        );
     }
     d
 }
@@ -252,6 +261,13 @@ impl Lower {
                     if let Some(f) = self.field(p) {
                         decl.fields.push(f);
                     }
+                }
+                Rule::missing_semi => {
+                    let span = self.span(&p);
+                    self.errors.push(
+                        Diagnostic::error(span, "expected `;` here, after the previous field")
+                            .with_hint("every field ends with `;`"),
+                    );
                 }
                 _ => {}
             }

@@ -793,7 +793,9 @@ impl Resolver {
             } else {
                 current[current.len() - 1]
             };
-            current.push(g);
+            if current.last() != Some(&g) {
+                current.push(g);
+            }
             g
         };
         for item in &decl.items {

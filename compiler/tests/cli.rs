@@ -1,0 +1,200 @@
+//! The `dcc` command line: exact output forms and exit codes.
+
+use std::io::Write;
+use std::process::{Command, Output};
+
+fn dcc(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_dcc"))
+        .args(args)
+        .output()
+        .expect("run dcc")
+}
+
+fn schema(text: &str) -> tempfile_path::TempSchema {
+    tempfile_path::TempSchema::new(text)
+}
+
+mod tempfile_path {
+    use super::*;
+    use std::path::PathBuf;
+
+    /// A schema written to a unique file under the target directory, removed on drop.
+    pub struct TempSchema(pub PathBuf);
+
+    impl TempSchema {
+        pub fn new(text: &str) -> Self {
+            static COUNTER: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+            let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
+            let path = dir.join(format!("cli-{}-{n}.dc", std::process::id()));
+            let mut f = std::fs::File::create(&path).expect("create schema");
+            f.write_all(text.as_bytes()).expect("write schema");
+            TempSchema(path)
+        }
+
+        pub fn path(&self) -> &str {
+            self.0.to_str().expect("utf-8 path")
+        }
+    }
+
+    impl Drop for TempSchema {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_file(&self.0);
+        }
+    }
+}
+
+const GAME: &str = "struct Vec { int16/10 x; int16/10 y; };\n\
+dclass Avatar {\n  setName(string(0-16) name) required broadcast ram;\n  setPos(Vec p) broadcast ram;\n  say(string text, uint8 v[]) clsend;\n};\n";
+
+#[test]
+fn hash_prints_eight_hex_digits() {
+    let s = schema("dclass A {};");
+    let out = dcc(&["hash", s.path()]);
+    assert!(out.status.success());
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "0x000001d1\n");
+}
+
+#[test]
+fn check_succeeds_on_valid_and_fails_with_location_on_invalid() {
+    let good = schema(GAME);
+    assert!(dcc(&["check", good.path()]).status.success());
+    let bad = schema("dclass A {\n  f(uint8 x);\n  f(uint16 y);\n};\n");
+    let out = dcc(&["check", bad.path()]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(":3:3: error: duplicate field name `f`"),
+        "{err}"
+    );
+    assert!(err.contains("^"), "{err}");
+}
+
+#[test]
+fn check_reports_several_errors_at_once() {
+    let bad = schema("dclass A { f(Nope x); g(AlsoNope y); };\n");
+    let out = dcc(&["check", bad.path()]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("undefined type `Nope`") && err.contains("undefined type `AlsoNope`"),
+        "{err}"
+    );
+    assert!(err.contains("2 errors found"), "{err}");
+}
+
+#[test]
+fn lenient_accepts_undefined_names_like_panda() {
+    let s = schema("dclass A : Missing { f(Unknown x); };\n");
+    assert_eq!(dcc(&["hash", s.path()]).status.code(), Some(1));
+    let out = dcc(&["hash", "--lenient", s.path()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn pack_and_unpack_round_trip() {
+    let s = schema(GAME);
+    let out = dcc(&[
+        "pack",
+        s.path(),
+        "--class",
+        "Avatar",
+        "--field",
+        "setPos",
+        "--value",
+        "({1.5, -2})",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "0f00ecff\n");
+    let out = dcc(&[
+        "unpack",
+        s.path(),
+        "--class",
+        "Avatar",
+        "--field",
+        "setPos",
+        "--hex",
+        "0f00ecff",
+    ]);
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "(p = {x = 1.5, y = -2})\n"
+    );
+}
+
+#[test]
+fn pack_out_of_range_names_the_parameter() {
+    let s = schema(GAME);
+    let out = dcc(&[
+        "pack",
+        s.path(),
+        "--class",
+        "Avatar",
+        "--field",
+        "setName",
+        "--value",
+        "(\"a name far too long for it\")",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("`name`"), "{err}");
+    let out = dcc(&[
+        "pack",
+        s.path(),
+        "--class",
+        "Avatar",
+        "--field",
+        "setPos",
+        "--value",
+        "({4000, 0})",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("`x`"));
+}
+
+#[test]
+fn unpack_rejects_truncated_and_trailing_bytes() {
+    let s = schema(GAME);
+    for hex in ["0f00ec", "0f00ecff00"] {
+        let out = dcc(&[
+            "unpack",
+            s.path(),
+            "--class",
+            "Avatar",
+            "--field",
+            "setPos",
+            "--hex",
+            hex,
+        ]);
+        assert_eq!(out.status.code(), Some(1), "{hex}");
+    }
+}
+
+#[test]
+fn info_json_lists_numbers_and_keywords() {
+    let s = schema(GAME);
+    let out = dcc(&["info", "--json", s.path()]);
+    assert!(out.status.success());
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let avatar = &doc["classes"][1];
+    assert_eq!(avatar["name"], "Avatar");
+    assert_eq!(avatar["number"], 1);
+    assert_eq!(avatar["fields"][0]["name"], "setName");
+    assert_eq!(
+        avatar["fields"][0]["number"], 2,
+        "struct fields take numbers 0 and 1"
+    );
+    assert_eq!(
+        avatar["fields"][0]["keywords"],
+        serde_json::json!(["broadcast", "ram", "required"])
+    );
+    let text = dcc(&["info", s.path()]);
+    assert!(String::from_utf8_lossy(&text.stdout).contains("[1] Avatar (dclass id 1)"));
+}
