@@ -800,7 +800,14 @@ pub fn field_default(model: &Model, field: FieldId) -> Option<Vec<u8>> {
         return None;
     }
     let mut out = Vec::new();
-    target_default(model, Target::Field(field), &mut out).ok()?;
+    let packed = match &model.field(field).kind {
+        FieldKind::Parameter(p) => target_default(model, Target::Param(p), &mut out),
+        FieldKind::Atomic(params) => params
+            .iter()
+            .try_for_each(|p| target_default(model, Target::Param(p), &mut out)),
+        FieldKind::Molecular(_) => return None,
+    };
+    packed.ok()?;
     Some(out)
 }
 
@@ -813,15 +820,12 @@ pub fn default_value(model: &Model, param: &Param) -> Option<Vec<u8>> {
 
 fn target_default(model: &Model, t: Target, out: &mut Vec<u8>) -> Result<()> {
     match t {
-        Target::Field(f) => match &model.field(f).kind {
-            FieldKind::Parameter(p) => target_default(model, Target::Param(p), out),
-            FieldKind::Atomic(params) => params
-                .iter()
-                .try_for_each(|p| target_default(model, Target::Param(p), out)),
-            FieldKind::Molecular(atoms) => atoms
-                .iter()
-                .try_for_each(|&a| target_default(model, Target::Field(a), out)),
-        },
+        // Inside a struct, a field contributes its own cached default, which Panda
+        // leaves empty (without failing the struct) when it could not be packed.
+        Target::Field(f) => {
+            out.extend(field_default(model, f).unwrap_or_default());
+            Ok(())
+        }
         Target::Legacy(b) => {
             write_number(&SimpleType::new(b), Stored::Int(0), out).map_err(|m| PackError {
                 kind: PackErrorKind::Range,
@@ -848,8 +852,18 @@ fn type_default(model: &Model, t: Target, ty: &Type, out: &mut Vec<u8>) -> Resul
     match ty {
         Type::Simple(s) => {
             if let Some(element) = legacy_element(s.builtin) {
-                // The count comes from the value range's first minimum.
-                let count = s.range.first_min().unwrap_or(0.0).max(0.0) as usize;
+                // Panda takes the count from its unsigned range table, which only the
+                // unsigned array types fill: `uint8array(1-3)` defaults to one element,
+                // `int16array(1-3)` to none.
+                let unsigned = matches!(
+                    s.builtin,
+                    Builtin::Uint8Array | Builtin::Uint16Array | Builtin::Uint32Array
+                );
+                let count = if unsigned {
+                    s.range.first_min().unwrap_or(0.0).max(0.0) as usize
+                } else {
+                    0
+                };
                 let start = begin_prefix(out, true);
                 for _ in 0..count {
                     target_default(model, element, out)?;

@@ -584,8 +584,18 @@ impl Resolver {
                 }
                 param.ty = Type::Simple(simple);
             }
-            TypeBase::Struct(decl) => param.ty = Type::Class(self.class(decl)),
-            TypeBase::Switch(decl) => param.ty = Type::Switch(self.switch(decl)),
+            // An inline struct or switch names its parameter until a name is written
+            // (Panda's `DCClassParameter`/`DCSwitchParameter` take the type's name).
+            TypeBase::Struct(decl) => {
+                let id = self.class(decl);
+                param.name = Some(self.model.class(id).name.clone()).filter(|n| !n.is_empty());
+                param.ty = Type::Class(id);
+            }
+            TypeBase::Switch(decl) => {
+                let id = self.switch(decl);
+                param.name = Some(self.model.switch(id).name.clone()).filter(|n| !n.is_empty());
+                param.ty = Type::Switch(id);
+            }
             TypeBase::Named(ident) => {
                 if !self.check_name(ident, "a type name") {
                     return param;
