@@ -1126,6 +1126,14 @@ fn format_elements(
                 pos: r.pos,
             };
             format_target(model, element, &mut sub, out)?;
+            if sub.pos == r.pos {
+                // Zero-size elements can never use up a non-zero length.
+                return err(
+                    PackErrorKind::Pack,
+                    format!("array length {len} cannot be filled with zero-size elements"),
+                    None,
+                );
+            }
             r.pos = sub.pos;
         }
     } else {

@@ -380,10 +380,38 @@ impl Lower {
 
     fn range_item(&mut self, pair: Pair<Rule>) -> RangeItem {
         let span = self.span(&pair);
+        self.check_attached_zero(&pair);
         let mut bounds = pair.into_inner().map(|c| self.char_or_number(c));
         let lo = bounds.next().unwrap_or(0.0);
         let hi = bounds.next().unwrap_or(lo);
         RangeItem { lo, hi, span }
+    }
+
+    /// Panda's lexer reads `-0` in `int8(-10-0)` as one signed token, and a range's
+    /// second bound written that way must be negative: `-0` is a syntax error there.
+    fn check_attached_zero(&mut self, pair: &Pair<Rule>) {
+        let bounds: Vec<Pair<Rule>> = pair.clone().into_inner().collect();
+        if let [_, hi] = bounds.as_slice() {
+            let start = hi.as_span().start();
+            let full = pair.as_span();
+            let attached =
+                start > full.start() && full.get_input().as_bytes().get(start - 1) == Some(&b'-');
+            let text = hi.as_str();
+            let is_zero = text.chars().all(|c| c == '0' || c == '.')
+                && text.starts_with(|c: char| c.is_ascii_digit() || c == '.');
+            if attached && is_zero {
+                let span = Span::new(self.file, start - 1, hi.as_span().end());
+                self.errors.push(
+                    Diagnostic::error(
+                        span,
+                        "syntax error: `-0` here is a signed number that is not negative",
+                    )
+                    .with_hint(
+                        "write the upper bound with a space after the dash, as in `-10 - 0`",
+                    ),
+                );
+            }
+        }
     }
 
     fn char_or_number(&mut self, pair: Pair<Rule>) -> f64 {

@@ -179,7 +179,9 @@ impl Resolver {
         let name = self.model.class(id).name.clone();
         if !name.is_empty() {
             if let Some(&old) = self.class_names.get(&name) {
-                let span = decl.name.as_ref().map_or(decl.span, |n| n.span);
+                // Panda notices a duplicate when the class closes, so the span runs
+                // from the keyword to the closing brace.
+                let span = decl.span;
                 let old_class = self.model.class(old);
                 let d = if old_class.bogus {
                     Diagnostic::error(span, format!("class `{name}` defined after its first reference"))
