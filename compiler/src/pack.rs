@@ -736,7 +736,7 @@ pub fn fixed_size(model: &Model, ty: &Type) -> Option<usize> {
         Type::Class(c) => {
             let mut total = 0;
             for t in class_targets(model, *c) {
-                total += target_fixed_size(model, t)?;
+                total = usize::checked_add(total, target_fixed_size(model, t)?)?;
             }
             Some(total)
         }
@@ -751,7 +751,7 @@ pub fn fixed_size(model: &Model, ty: &Type) -> Option<usize> {
             let first = sizes.next().map(|f| params_fixed_size(model, f))?;
             let first = first?;
             if sizes.all(|f| params_fixed_size(model, f) == Some(first)) {
-                Some(key + first)
+                key.checked_add(first)
             } else {
                 None
             }
@@ -761,7 +761,9 @@ pub fn fixed_size(model: &Model, ty: &Type) -> Option<usize> {
 }
 
 fn params_fixed_size(model: &Model, params: &[Param]) -> Option<usize> {
-    params.iter().map(|p| fixed_size(model, &p.ty)).sum()
+    params.iter().try_fold(0usize, |total, p| {
+        total.checked_add(fixed_size(model, &p.ty)?)
+    })
 }
 
 fn target_fixed_size(model: &Model, t: Target) -> Option<usize> {
@@ -770,10 +772,9 @@ fn target_fixed_size(model: &Model, t: Target) -> Option<usize> {
         Target::Field(f) => match &model.field(f).kind {
             FieldKind::Atomic(params) => params_fixed_size(model, params),
             FieldKind::Parameter(p) => fixed_size(model, &p.ty),
-            FieldKind::Molecular(atoms) => atoms
-                .iter()
-                .map(|&a| target_fixed_size(model, Target::Field(a)))
-                .sum(),
+            FieldKind::Molecular(atoms) => atoms.iter().try_fold(0usize, |total, &a| {
+                total.checked_add(target_fixed_size(model, Target::Field(a))?)
+            }),
         },
         Target::Legacy(b) => simple_fixed_size(&SimpleType::new(b)),
         Target::LegacyPair => Some(5),

@@ -688,7 +688,7 @@ impl Resolver {
             _ => None,
         };
         let fixed_size = match (count, pack::fixed_size(&self.model, &param.ty)) {
-            (Some(n), Some(size)) => Some(n * size),
+            (Some(n), Some(size)) => n.checked_mul(size),
             _ => None,
         };
         Param {
