@@ -874,6 +874,9 @@ fn type_default(model: &Model, t: Target, ty: &Type, out: &mut Vec<u8>) -> Resul
             match s.builtin {
                 Builtin::String | Builtin::Blob | Builtin::Blob32 => {
                     let len = s.range.first_min().unwrap_or(0.0).max(0.0) as usize;
+                    if len > MAX_LIST_ITEMS {
+                        return fail("the minimum length is too large for a default value");
+                    }
                     pack_bytes(s, &vec![0; len], t, model, Span::default(), out)
                 }
                 _ => {
@@ -896,6 +899,9 @@ fn type_default(model: &Model, t: Target, ty: &Type, out: &mut Vec<u8>) -> Resul
         }
         Type::Array(a) => {
             let count = a.size.first().map_or(0, |s| s.0);
+            if count as usize > MAX_LIST_ITEMS {
+                return fail("the array's minimum count is too large for a default value");
+            }
             let start = begin_prefix(out, a.has_prefix());
             for _ in 0..count {
                 target_default(model, Target::Param(&a.element), out)?;

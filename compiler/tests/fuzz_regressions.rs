@@ -53,7 +53,6 @@ fn switch_case_fixed_size_sum_overflow() {
 /// fuzzer times out; `dcc info` on the file never finishes). Loading is fine; the
 /// default should be refused (None) above some size instead.
 #[test]
-#[ignore = "hangs and allocates 4 GB until field_default bounds its output"]
 fn huge_fixed_array_default_is_bounded() {
     let text = "dclass A { f(uint8 x[4000000000]); };";
     let model =
