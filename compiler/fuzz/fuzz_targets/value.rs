@@ -65,8 +65,11 @@ dclass Inventory : Avatar {
 fn fixed_model() -> &'static dcc::Model {
     static MODEL: OnceLock<dcc::Model> = OnceLock::new();
     MODEL.get_or_init(|| {
-        dcc::load_sources(&[("fixed.dc", FIXED_SCHEMA.as_bytes())], dcc::Options::default())
-            .unwrap_or_else(|e| panic!("fixed schema does not load:\n{}", e.render()))
+        dcc::load_sources(
+            &[("fixed.dc", FIXED_SCHEMA.as_bytes())],
+            dcc::Options::default(),
+        )
+        .unwrap_or_else(|e| panic!("fixed schema does not load:\n{}", e.render()))
     })
 }
 
