@@ -797,7 +797,9 @@ fn simple_fixed_size(s: &SimpleType) -> Option<usize> {
 /// ones elsewhere). `None` when Panda could not pack one (it reports an error and
 /// uses empty bytes) and for molecular fields.
 pub fn field_default(model: &Model, field: FieldId) -> Option<Vec<u8>> {
-    if matches!(model.field(field).kind, FieldKind::Molecular(_)) {
+    if matches!(model.field(field).kind, FieldKind::Molecular(_))
+        || target_cost(model, Target::Field(field)) > MAX_DEFAULT_STEPS
+    {
         return None;
     }
     let mut out = Vec::new();
@@ -814,9 +816,61 @@ pub fn field_default(model: &Model, field: FieldId) -> Option<Vec<u8>> {
 
 /// Panda's default bytes for a parameter.
 pub fn default_value(model: &Model, param: &Param) -> Option<Vec<u8>> {
+    if target_cost(model, Target::Param(param)) > MAX_DEFAULT_STEPS {
+        return None;
+    }
     let mut out = Vec::new();
     target_default(model, Target::Param(param), &mut out).ok()?;
     Some(out)
+}
+
+/// Most values an implicit default may visit. Nested counts multiply
+/// (`uint8 x[65535][65535]`), so a schema can ask for defaults no one could store;
+/// those get no default instead of exhausting time and memory.
+const MAX_DEFAULT_STEPS: u128 = 1 << 22;
+
+/// How many values building a target's implicit default visits (saturating).
+fn target_cost(model: &Model, t: Target) -> u128 {
+    match t {
+        Target::Field(f) => match &model.field(f).kind {
+            FieldKind::Parameter(p) => target_cost(model, Target::Param(p)),
+            FieldKind::Atomic(ps) => ps.iter().fold(1u128, |c, p| {
+                c.saturating_add(target_cost(model, Target::Param(p)))
+            }),
+            FieldKind::Molecular(_) => 1,
+        },
+        Target::Legacy(_) | Target::LegacyPair => 1,
+        Target::Param(p) if p.default.is_some() => 1,
+        Target::Param(p) => type_cost(model, &p.ty),
+    }
+}
+
+fn type_cost(model: &Model, ty: &Type) -> u128 {
+    match ty {
+        Type::Simple(s) => {
+            1u128.saturating_add(s.range.first_min().unwrap_or(0.0).max(0.0) as u128)
+        }
+        Type::Array(a) => {
+            let count = u128::from(a.size.first().map_or(0, |s| s.0));
+            1u128
+                .saturating_add(count.saturating_mul(target_cost(model, Target::Param(&a.element))))
+        }
+        Type::Class(c) => class_targets(model, *c)
+            .into_iter()
+            .fold(1u128, |cost, t| cost.saturating_add(target_cost(model, t))),
+        Type::Switch(id) => {
+            let s = model.switch(*id);
+            let fields = s
+                .cases
+                .iter()
+                .flat_map(|c| c.fields.iter())
+                .chain(s.default.iter().flatten());
+            fields.fold(target_cost(model, Target::Param(&s.key)), |cost, p| {
+                cost.saturating_add(target_cost(model, Target::Param(p)))
+            })
+        }
+        Type::Invalid => 1,
+    }
 }
 
 fn target_default(model: &Model, t: Target, out: &mut Vec<u8>) -> Result<()> {
@@ -1103,6 +1157,9 @@ fn format_sequence(
     Ok(())
 }
 
+/// Longest text [`unpack_field`] produces before giving up.
+const MAX_FORMATTED_LEN: usize = 16 << 20;
+
 fn format_elements(
     model: &Model,
     element: Target,
@@ -1149,6 +1206,10 @@ fn format_elements(
                 out.push_str(", ");
             }
             format_target(model, element, r, out)?;
+            // Zero-size elements use up no bytes, so only the text bounds the work.
+            if out.len() > MAX_FORMATTED_LEN {
+                return err(PackErrorKind::Pack, "value too large to format", None);
+            }
         }
     }
     out.push(']');
