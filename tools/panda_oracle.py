@@ -1164,6 +1164,16 @@ def char_lit(c, q):
     return q + "\\x%02x" % c + q
 
 
+def pick_count(rng, spans, max_min, extra, free_choices):
+    """A length or element count allowed by `spans` (None: any), kept small."""
+    if not spans:
+        return rng.choice(free_choices)
+    a, b = rng.choice(spans)
+    if a > max_min:
+        raise NoValue()
+    return rng.randint(a, min(b, a + extra))
+
+
 class StrTy(Ty):
     kind = "str"
 
@@ -1172,13 +1182,7 @@ class StrTy(Ty):
 
     def value(self, g):
         rng = g.rng
-        if self.spans:
-            a, b = rng.choice(self.spans)
-            if a > 12:
-                raise NoValue()
-            n = rng.randint(a, min(b, a + 6))
-        else:
-            n = rng.choice([0, 1, 2, 3, 5, 8])
+        n = pick_count(rng, self.spans, 12, 6, [0, 1, 2, 3, 5, 8])
         fixed = self.spans is not None and len(self.spans) == 1 and \
             self.spans[0][0] == self.spans[0][1]
         if self.name != "string" and rng.random() < 0.3:
@@ -1243,13 +1247,7 @@ class ArrTy(Ty):
 
     def value(self, g):
         rng = g.rng
-        if self.spans:
-            a, b = rng.choice(self.spans)
-            if a > 6:
-                raise NoValue()
-            n = rng.randint(a, min(b, a + 3))
-        else:
-            n = rng.choice([0, 1, 2, 3])
+        n = pick_count(rng, self.spans, 6, 3, [0, 1, 2, 3])
         e = self.elem
         if isinstance(e, CharTy) and not e.spans and rng.random() < 0.5:
             return str_lit(g, n)

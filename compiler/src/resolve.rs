@@ -50,11 +50,10 @@ pub struct Resolver {
 impl Resolver {
     /// A resolver with nothing loaded.
     pub fn new(options: Options) -> Self {
-        let mut model = Model {
+        let model = Model {
             all_objects_valid: true,
             ..Model::default()
         };
-        model.sources = Default::default();
         Resolver {
             model,
             options,
@@ -124,12 +123,9 @@ impl Resolver {
     }
 
     fn declare_keyword(&mut self, name: &Ident) {
-        let historical = HISTORICAL_KEYWORDS.iter().any(|(n, _)| *n == name.name);
-        let entry = self.keywords.entry(name.name.clone()).or_insert(u32::MAX);
         // Re-declaring a historical keyword makes it custom from here on (Panda hashes
         // it by name afterwards); fields parsed earlier keep their bits.
-        *entry = u32::MAX;
-        let _ = historical;
+        self.keywords.insert(name.name.clone(), u32::MAX);
         self.model.keywords.push(Keyword {
             name: name.name.clone(),
             flag: u32::MAX,

@@ -10,6 +10,27 @@ fn dcc(args: &[&str]) -> Output {
         .expect("run dcc")
 }
 
+/// `dcc pack|unpack SCHEMA --class C --field F --value|--hex V`.
+fn field_cmd(
+    verb: &str,
+    schema: &tempfile_path::TempSchema,
+    class: &str,
+    field: &str,
+    flag: &str,
+    value: &str,
+) -> Output {
+    dcc(&[
+        verb,
+        schema.path(),
+        "--class",
+        class,
+        "--field",
+        field,
+        flag,
+        value,
+    ])
+}
+
 fn schema(text: &str) -> tempfile_path::TempSchema {
     tempfile_path::TempSchema::new(text)
 }
@@ -97,32 +118,14 @@ fn lenient_accepts_undefined_names_like_panda() {
 #[test]
 fn pack_and_unpack_round_trip() {
     let s = schema(GAME);
-    let out = dcc(&[
-        "pack",
-        s.path(),
-        "--class",
-        "Avatar",
-        "--field",
-        "setPos",
-        "--value",
-        "({1.5, -2})",
-    ]);
+    let out = field_cmd("pack", &s, "Avatar", "setPos", "--value", "({1.5, -2})");
     assert!(
         out.status.success(),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
     assert_eq!(String::from_utf8_lossy(&out.stdout), "0f00ecff\n");
-    let out = dcc(&[
-        "unpack",
-        s.path(),
-        "--class",
-        "Avatar",
-        "--field",
-        "setPos",
-        "--hex",
-        "0f00ecff",
-    ]);
+    let out = field_cmd("unpack", &s, "Avatar", "setPos", "--hex", "0f00ecff");
     assert_eq!(
         String::from_utf8_lossy(&out.stdout),
         "(p = {x = 1.5, y = -2})\n"
@@ -132,29 +135,18 @@ fn pack_and_unpack_round_trip() {
 #[test]
 fn pack_out_of_range_names_the_parameter() {
     let s = schema(GAME);
-    let out = dcc(&[
+    let out = field_cmd(
         "pack",
-        s.path(),
-        "--class",
+        &s,
         "Avatar",
-        "--field",
         "setName",
         "--value",
         "(\"a name far too long for it\")",
-    ]);
+    );
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("`name`"), "{err}");
-    let out = dcc(&[
-        "pack",
-        s.path(),
-        "--class",
-        "Avatar",
-        "--field",
-        "setPos",
-        "--value",
-        "({4000, 0})",
-    ]);
+    let out = field_cmd("pack", &s, "Avatar", "setPos", "--value", "({4000, 0})");
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("`x`"));
 }
@@ -163,16 +155,7 @@ fn pack_out_of_range_names_the_parameter() {
 fn unpack_rejects_truncated_and_trailing_bytes() {
     let s = schema(GAME);
     for hex in ["0f00ec", "0f00ecff00"] {
-        let out = dcc(&[
-            "unpack",
-            s.path(),
-            "--class",
-            "Avatar",
-            "--field",
-            "setPos",
-            "--hex",
-            hex,
-        ]);
+        let out = field_cmd("unpack", &s, "Avatar", "setPos", "--hex", hex);
         assert_eq!(out.status.code(), Some(1), "{hex}");
     }
 }
