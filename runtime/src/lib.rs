@@ -1,5 +1,8 @@
 //! `pipes` runtime: replicates distributed objects described by `.dc` schemas from an
 //! authoritative server to clients.
 //!
-//! The sans-IO protocol core, snapshots, interest, interpolation and transports land
-//! here in later work; today the crate only holds the place in the workspace.
+//! * [`wire`]: the DC byte format (Panda3D's `DCPacker`), used by generated code.
+//! * [`schema`]: the metadata generated code provides about classes and fields.
+
+pub mod schema;
+pub mod wire;
