@@ -200,74 +200,160 @@ pub fn utf8(bytes: &[u8], context: &'static str) -> WireResult<String> {
 
 // ------------------------------------------------------------------------ writing
 
+/// Where packed bytes go: a growable `Vec<u8>`, or a [`FixedBuf`] on the stack for
+/// fields whose packed size is fixed (the zero-allocation path).
+pub trait Sink {
+    /// Appends bytes.
+    fn put(&mut self, bytes: &[u8]);
+    /// Bytes written so far.
+    fn written(&self) -> usize;
+    /// Overwrites already written bytes at `at` (used to fill in length prefixes).
+    fn patch(&mut self, at: usize, bytes: &[u8]);
+}
+
+impl Sink for Vec<u8> {
+    #[inline]
+    fn put(&mut self, bytes: &[u8]) {
+        self.extend_from_slice(bytes);
+    }
+    #[inline]
+    fn written(&self) -> usize {
+        self.len()
+    }
+    fn patch(&mut self, at: usize, bytes: &[u8]) {
+        self[at..at + bytes.len()].copy_from_slice(bytes);
+    }
+}
+
+/// A fixed-capacity buffer for packing fixed-size values without allocating.
+#[derive(Clone, Debug)]
+pub struct FixedBuf<const N: usize> {
+    buf: [u8; N],
+    len: usize,
+    overflow: bool,
+}
+
+impl<const N: usize> Default for FixedBuf<N> {
+    fn default() -> Self {
+        FixedBuf {
+            buf: [0; N],
+            len: 0,
+            overflow: false,
+        }
+    }
+}
+
+impl<const N: usize> FixedBuf<N> {
+    /// The packed bytes when exactly `N` were written; an error otherwise.
+    pub fn into_array(self, context: &'static str) -> WireResult<[u8; N]> {
+        if self.overflow || self.len != N {
+            return Err(WireError::new(
+                WireErrorKind::BadLength { len: self.len },
+                context,
+            ));
+        }
+        Ok(self.buf)
+    }
+}
+
+impl<const N: usize> Sink for FixedBuf<N> {
+    #[inline]
+    fn put(&mut self, bytes: &[u8]) {
+        match self.buf.get_mut(self.len..self.len + bytes.len()) {
+            Some(dst) => {
+                dst.copy_from_slice(bytes);
+                self.len += bytes.len();
+            }
+            None => self.overflow = true,
+        }
+    }
+    fn written(&self) -> usize {
+        self.len
+    }
+    fn patch(&mut self, at: usize, bytes: &[u8]) {
+        if let Some(dst) = self.buf.get_mut(at..at + bytes.len()) {
+            dst.copy_from_slice(bytes);
+        }
+    }
+}
+
 macro_rules! put_le {
     ($($name:ident($t:ty)),* $(,)?) => {$(
         #[doc = concat!("Appends a little-endian `", stringify!($t), "`.")]
         #[inline]
-        pub fn $name(out: &mut Vec<u8>, v: $t) {
-            out.extend_from_slice(&v.to_le_bytes());
+        pub fn $name<S: Sink + ?Sized>(out: &mut S, v: $t) {
+            out.put(&v.to_le_bytes());
         }
     )*};
 }
 
 put_le!(
-    put_u8(u8),
-    put_u16(u16),
-    put_u32(u32),
-    put_u64(u64),
-    put_i8(i8),
-    put_i16(i16),
-    put_i32(i32),
-    put_i64(i64),
-    put_f32(f32),
-    put_f64(f64),
+    put_u8(u8), put_u16(u16), put_u32(u32), put_u64(u64),
+    put_i8(i8), put_i16(i16), put_i32(i32), put_i64(i64),
+    put_f32(f32), put_f64(f64),
 );
 
 /// Appends a `string`/`blob`: `uint16` length, then the bytes.
-pub fn put_blob16(out: &mut Vec<u8>, bytes: &[u8], context: &'static str) -> WireResult<()> {
+pub fn put_blob16<S: Sink + ?Sized>(
+    out: &mut S,
+    bytes: &[u8],
+    context: &'static str,
+) -> WireResult<()> {
     let len = u16::try_from(bytes.len())
         .map_err(|_| WireError::new(WireErrorKind::BadLength { len: bytes.len() }, context))?;
     put_u16(out, len);
-    out.extend_from_slice(bytes);
+    out.put(bytes);
     Ok(())
 }
 
 /// Appends a `blob32`: `uint32` length, then the bytes.
-pub fn put_blob32(out: &mut Vec<u8>, bytes: &[u8], context: &'static str) -> WireResult<()> {
+pub fn put_blob32<S: Sink + ?Sized>(
+    out: &mut S,
+    bytes: &[u8],
+    context: &'static str,
+) -> WireResult<()> {
     let len = u32::try_from(bytes.len())
         .map_err(|_| WireError::new(WireErrorKind::BadLength { len: bytes.len() }, context))?;
     put_u32(out, len);
-    out.extend_from_slice(bytes);
+    out.put(bytes);
     Ok(())
 }
 
 /// Reserves a `uint16` byte-length prefix; pass the result to [`end_prefix16`].
-pub fn begin_prefix16(out: &mut Vec<u8>) -> usize {
-    out.extend_from_slice(&[0, 0]);
-    out.len()
+pub fn begin_prefix16<S: Sink + ?Sized>(out: &mut S) -> usize {
+    out.put(&[0, 0]);
+    out.written()
 }
 
 /// Fills in a prefix reserved by [`begin_prefix16`] with the bytes written since.
-pub fn end_prefix16(out: &mut [u8], start: usize, context: &'static str) -> WireResult<()> {
-    let len = out.len() - start;
-    let len16 = u16::try_from(len)
-        .map_err(|_| WireError::new(WireErrorKind::BadLength { len }, context))?;
-    out[start - 2..start].copy_from_slice(&len16.to_le_bytes());
+pub fn end_prefix16<S: Sink + ?Sized>(
+    out: &mut S,
+    start: usize,
+    context: &'static str,
+) -> WireResult<()> {
+    let len = out.written() - start;
+    let len16 =
+        u16::try_from(len).map_err(|_| WireError::new(WireErrorKind::BadLength { len }, context))?;
+    out.patch(start - 2, &len16.to_le_bytes());
     Ok(())
 }
 
 /// Reserves a `uint32` byte-length prefix; pass the result to [`end_prefix32`].
-pub fn begin_prefix32(out: &mut Vec<u8>) -> usize {
-    out.extend_from_slice(&[0, 0, 0, 0]);
-    out.len()
+pub fn begin_prefix32<S: Sink + ?Sized>(out: &mut S) -> usize {
+    out.put(&[0, 0, 0, 0]);
+    out.written()
 }
 
 /// Fills in a prefix reserved by [`begin_prefix32`] with the bytes written since.
-pub fn end_prefix32(out: &mut [u8], start: usize, context: &'static str) -> WireResult<()> {
-    let len = out.len() - start;
-    let len32 = u32::try_from(len)
-        .map_err(|_| WireError::new(WireErrorKind::BadLength { len }, context))?;
-    out[start - 4..start].copy_from_slice(&len32.to_le_bytes());
+pub fn end_prefix32<S: Sink + ?Sized>(
+    out: &mut S,
+    start: usize,
+    context: &'static str,
+) -> WireResult<()> {
+    let len = out.written() - start;
+    let len32 =
+        u32::try_from(len).map_err(|_| WireError::new(WireErrorKind::BadLength { len }, context))?;
+    out.patch(start - 4, &len32.to_le_bytes());
     Ok(())
 }
 
@@ -416,6 +502,19 @@ mod tests {
         assert_eq!(int_modulus(-1, 360), 359);
         assert_eq!(int_modulus(720, 360), 0);
         assert!(fixed_point(f64::NAN, 1, None, "").is_err());
+    }
+
+    #[test]
+    fn fixed_buf_packs_exactly_or_reports() {
+        let mut b = FixedBuf::<3>::default();
+        put_u16(&mut b, 0x0102);
+        put_u8(&mut b, 9);
+        assert_eq!(b.into_array("f"), Ok([2, 1, 9]));
+        let mut short = FixedBuf::<3>::default();
+        put_u16(&mut short, 1);
+        assert!(short.clone().into_array("f").is_err());
+        put_u16(&mut short, 1);
+        assert!(short.into_array("f").is_err());
     }
 
     #[test]
