@@ -36,6 +36,14 @@ enum Command {
         #[arg(long, allow_hyphen_values = true)]
         value: String,
     },
+    /// Generate code: a Rust module (`--rust OUT.rs`) for the files loaded in order.
+    Build {
+        #[command(flatten)]
+        files: Files,
+        /// Write the generated Rust module here.
+        #[arg(long, value_name = "OUT.rs")]
+        rust: Option<PathBuf>,
+    },
     /// Unpack hex bytes of a field and print the value in DC value syntax.
     Unpack {
         #[command(flatten)]
@@ -140,6 +148,17 @@ fn execute(command: Command) -> Result<String, String> {
                 None => format!("error: {}", e.message),
             })?;
             Ok(to_hex(&bytes))
+        }
+        Command::Build { files, rust } => {
+            let model = load(&files)?;
+            let Some(out) = rust else {
+                return Err("error: nothing to build: pass --rust OUT.rs".into());
+            };
+            let code = dcc::rustgen::generate_rust(&model).map_err(|e| format!("error: {e}"))?;
+            let text = format!("{}{code}", dcc::rustgen::HEADER);
+            std::fs::write(&out, text)
+                .map_err(|e| format!("error: cannot write {}: {e}", out.display()))?;
+            Ok(format!("wrote {}", out.display()))
         }
         Command::Unpack { target, hex } => {
             let model = load(&target.files)?;

@@ -32,6 +32,7 @@ pub mod model;
 pub mod pack;
 pub mod parse;
 pub mod resolve;
+pub mod rustgen;
 pub mod source;
 
 pub use diagnostic::{Diagnostic, Severity};

@@ -44,6 +44,11 @@ pub enum WireErrorKind {
     UnknownCase,
     /// A float is NaN or infinite where an integer encoding is required.
     NotFinite,
+    /// A field number the class does not have.
+    UnknownField {
+        /// The number found.
+        number: u16,
+    },
 }
 
 impl WireError {
@@ -81,6 +86,7 @@ impl fmt::Display for WireError {
             WireErrorKind::InvalidUtf8 => write!(f, "{at}string is not valid UTF-8"),
             WireErrorKind::UnknownCase => write!(f, "{at}switch key matches no case"),
             WireErrorKind::NotFinite => write!(f, "{at}value is NaN or infinite"),
+            WireErrorKind::UnknownField { number } => write!(f, "{at}no field number {number}"),
         }
     }
 }
@@ -288,9 +294,16 @@ macro_rules! put_le {
 }
 
 put_le!(
-    put_u8(u8), put_u16(u16), put_u32(u32), put_u64(u64),
-    put_i8(i8), put_i16(i16), put_i32(i32), put_i64(i64),
-    put_f32(f32), put_f64(f64),
+    put_u8(u8),
+    put_u16(u16),
+    put_u32(u32),
+    put_u64(u64),
+    put_i8(i8),
+    put_i16(i16),
+    put_i32(i32),
+    put_i64(i64),
+    put_f32(f32),
+    put_f64(f64),
 );
 
 /// Appends a `string`/`blob`: `uint16` length, then the bytes.
@@ -332,8 +345,8 @@ pub fn end_prefix16<S: Sink + ?Sized>(
     context: &'static str,
 ) -> WireResult<()> {
     let len = out.written() - start;
-    let len16 =
-        u16::try_from(len).map_err(|_| WireError::new(WireErrorKind::BadLength { len }, context))?;
+    let len16 = u16::try_from(len)
+        .map_err(|_| WireError::new(WireErrorKind::BadLength { len }, context))?;
     out.patch(start - 2, &len16.to_le_bytes());
     Ok(())
 }
@@ -351,8 +364,8 @@ pub fn end_prefix32<S: Sink + ?Sized>(
     context: &'static str,
 ) -> WireResult<()> {
     let len = out.written() - start;
-    let len32 =
-        u32::try_from(len).map_err(|_| WireError::new(WireErrorKind::BadLength { len }, context))?;
+    let len32 = u32::try_from(len)
+        .map_err(|_| WireError::new(WireErrorKind::BadLength { len }, context))?;
     out.patch(start - 4, &len32.to_le_bytes());
     Ok(())
 }
