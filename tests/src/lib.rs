@@ -1,5 +1,5 @@
 //! Cross-crate integration tests for pipes: generated code for the project's schemas
 //! and, when `../shared/corpus/dc` is present, for the real-world corpus.
-#![allow(missing_docs, clippy::all)]
+#![allow(missing_docs)]
 
 include!(concat!(env!("OUT_DIR"), "/schemas.rs"));

@@ -270,6 +270,7 @@ impl Gen<'_> {
             #[derive(Clone, Debug, PartialEq)]
             pub enum #ty { #(#decls),* }
 
+            #[allow(clippy::derivable_impls)]
             impl ::core::default::Default for #ty {
                 fn default() -> Self { #default_value }
             }
@@ -366,6 +367,7 @@ impl Gen<'_> {
             #[derive(Clone, Debug, PartialEq)]
             pub struct #ty { #(#decls),* }
 
+            #[allow(clippy::derivable_impls)]
             impl ::core::default::Default for #ty {
                 fn default() -> Self { Self { #(#defaults),* } }
             }
@@ -480,6 +482,11 @@ impl Gen<'_> {
             )
         };
         let ctx = Literal::string(name);
+        let (field_out, field_r) = if variants.is_empty() {
+            (quote!(_out), quote!(_r))
+        } else {
+            (quote!(out), quote!(r))
+        };
         quote! {
             /// The dclass name.
             pub const NAME: &str = #name;
@@ -498,6 +505,9 @@ impl Gen<'_> {
             }
 
             /// A message for any field of the class (own and inherited).
+            // Variants are as large as their arguments; boxing them would cost every
+            // message an allocation to spare the rare huge fixed-size field.
+            #[allow(clippy::large_enum_variant)]
             #[derive(Clone, Debug, PartialEq)]
             pub enum Field { #(#decls),* }
 
@@ -509,16 +519,12 @@ impl Gen<'_> {
                 pub fn name(&self) -> &'static str { #name_body }
 
                 /// Packs the field's arguments.
-                pub fn pack_into<S: wire::Sink + ?Sized>(&self, out: &mut S) -> wire::WireResult<()> {
-                    #[allow(unused_variables)]
-                    let out = out;
+                pub fn pack_into<S: wire::Sink + ?Sized>(&self, #field_out: &mut S) -> wire::WireResult<()> {
                     #pack_body
                 }
 
                 /// Unpacks the arguments of field `number` from `r`.
-                pub fn unpack(number: u16, r: &mut wire::Reader<'_>) -> wire::WireResult<Self> {
-                    #[allow(unused_variables)]
-                    let r = r;
+                pub fn unpack(number: u16, #field_r: &mut wire::Reader<'_>) -> wire::WireResult<Self> {
                     Ok(match number {
                         #(#unpack_arms)*
                         _ => return Err(wire::WireError::new(wire::WireErrorKind::UnknownField { number }, #ctx)),
@@ -687,7 +693,8 @@ impl Gen<'_> {
         let derive_default = is_tuple_or_unit && packs.is_empty();
         let default_impl = (!derive_default).then(|| {
             quote! {
-                impl ::core::default::Default for #ty {
+                #[allow(clippy::derivable_impls)]
+            impl ::core::default::Default for #ty {
                     fn default() -> Self { #default_value }
                 }
             }

@@ -451,6 +451,9 @@ impl Gen<'_> {
             Builtin::Float64 => {
                 let check = float_spans(&s.range)
                     .map(|spans| quote!(wire::check_float_range(x, #spans, #c)?;));
+                if check.is_none() && s.divisor == 1 {
+                    return quote!(r.read_f64()?);
+                }
                 let value = if s.divisor == 1 {
                     quote!(x)
                 } else {
