@@ -57,6 +57,7 @@ pub const STUB_NAMES: &[&str] = &[
     "Literal",
     "NamedTuple",
     "TypeAlias",
+    "Sequence",
 ];
 
 /// Whether `name` is a Python keyword.
