@@ -182,16 +182,16 @@ impl<'a> Stubs<'a> {
 
     fn render(mut self) -> String {
         let mut items: Vec<(u8, u32, u32, Item)> = Vec::new();
-        for (&id, _) in &self.class_names {
+        for &id in self.class_names.keys() {
             let c = self.model.class(id);
             let group = if c.bogus { 0 } else { 1 };
             items.push((group, c.span.file.0, c.span.start, Item::Class(id)));
         }
-        for (&i, _) in &self.typedef_names {
+        for &i in self.typedef_names.keys() {
             let span = self.model.typedefs[i].param.span;
             items.push((1, span.file.0, span.start, Item::Typedef(i)));
         }
-        for (&i, _) in &self.switch_names {
+        for &i in self.switch_names.keys() {
             let span = self.model.switches[i].span;
             items.push((1, span.file.0, span.start, Item::Switch(i)));
         }
