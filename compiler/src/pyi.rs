@@ -542,7 +542,7 @@ impl<'a> Stubs<'a> {
         let alias = self.struct_tuples[&id].clone();
         let type_alias = self.typing("TypeAlias");
         out.push_str(&format!(
-            "\n{alias}: {type_alias} = {}\n\"\"\"A {} value as Panda3D passes it: a plain tuple (a `{name}` is one too).\"\"\"\n",
+            "\n{alias}: {type_alias} = {}\n\"\"\"How Panda3D passes struct {}: a plain tuple (an instance of `{name}` is one too).\"\"\"\n",
             tuple_of(&types),
             doc_text(&c.name),
         ));
