@@ -21,22 +21,18 @@
 //! subclasses `DistributedAvatarAI` and `DistributedAvatarOV`.
 
 mod names;
+mod text;
 
 use crate::ast::Builtin;
 use crate::model::{ClassId, FieldId, FieldKind, Model, Param, Switch, Type};
 use crate::source::Span;
 use names::{claim, doc_text, identifier, mentioned};
 use std::collections::{BTreeMap, BTreeSet};
+use text::{base_name, method_text, python_str, short, tuple_of, wrap_alias};
 
 /// Nesting depth beyond which a value type is written as `Any` (only reachable by
 /// classes used as values inside themselves).
 const MAX_DEPTH: usize = 32;
-
-/// Line width the output wraps at (black's default).
-const LINE: usize = 88;
-
-/// Longest declaration excerpt quoted in a docstring, in characters.
-const MAX_EXCERPT: usize = 120;
 
 /// Renders the stubs for a whole model (all files loaded together). The output is
 /// deterministic: it depends only on the model.
@@ -771,12 +767,6 @@ impl<'a> Stubs<'a> {
     }
 }
 
-/// The file name without its directories, so the output does not depend on where
-/// the schema was read from.
-fn base_name(path: &str) -> &str {
-    path.rsplit(['/', '\\']).next().unwrap_or(path)
-}
-
 /// The Python type a built-in unpacks to.
 fn simple_type(builtin: Builtin, divisor: u32) -> &'static str {
     use Builtin::*;
@@ -795,97 +785,4 @@ fn simple_type(builtin: Builtin, divisor: u32) -> &'static str {
         Int8Array | Int16Array | Int32Array | Uint8Array | Uint16Array | Uint32Array => "list[int]",
         Uint32Uint8Array => "list[tuple[int, int]]",
     }
-}
-
-/// At most [`MAX_EXCERPT`] characters of a declaration, cut with `...`.
-fn short(text: &str) -> String {
-    if text.chars().count() <= MAX_EXCERPT {
-        return text.to_string();
-    }
-    let mut cut: String = text.chars().take(MAX_EXCERPT).collect();
-    cut.push_str(" ...");
-    cut
-}
-
-/// `head`, then `Literal[names]` (when there are names) and the `others` as one
-/// union; a long literal is filled over lines of at most [`LINE`] columns.
-fn wrap_alias(head: &str, names: &[String], others: &[String]) -> String {
-    let literal = if names.is_empty() {
-        Vec::new()
-    } else {
-        vec![format!("Literal[{}]", names.join(", "))]
-    };
-    let one_line = format!("{head}{}", [literal, others.to_vec()].concat().join(" | "));
-    if names.is_empty() || one_line.len() <= LINE {
-        return one_line;
-    }
-    let mut out = format!("{head}Literal[\n");
-    let mut line = String::from("   ");
-    for name in names {
-        if line.len() + name.len() + 2 > LINE {
-            out.push_str(&line);
-            out.push('\n');
-            line = String::from("   ");
-        }
-        line.push(' ');
-        line.push_str(name);
-        line.push(',');
-    }
-    out.push_str(&line);
-    out.push_str("\n]");
-    for other in others {
-        out.push_str(" | ");
-        out.push_str(other);
-    }
-    out
-}
-
-/// A Python string literal for a schema name.
-fn python_str(text: &str) -> String {
-    let mut out = String::from("\"");
-    for c in text.chars() {
-        match c {
-            '\\' | '"' => {
-                out.push('\\');
-                out.push(c);
-            }
-            c if c.is_ascii_graphic() || c == ' ' => out.push(c),
-            c if u32::from(c) <= 0xffff => out.push_str(&format!("\\u{:04x}", u32::from(c))),
-            c => out.push_str(&format!("\\U{:08x}", u32::from(c))),
-        }
-    }
-    out.push('"');
-    out
-}
-
-fn tuple_of(elements: &[String]) -> String {
-    if elements.is_empty() {
-        "tuple[()]".to_string()
-    } else {
-        format!("tuple[{}]", elements.join(", "))
-    }
-}
-
-/// A method's `def` line(s), wrapped one parameter per line when long.
-fn method_text(name: &str, params: &[(String, String)], overrides: bool) -> String {
-    let ignore = if overrides {
-        "  # type: ignore[override, unused-ignore]"
-    } else {
-        ""
-    };
-    let args: Vec<String> = params.iter().map(|(n, t)| format!("{n}: {t}")).collect();
-    let one_line = if args.is_empty() {
-        format!("    def {name}(self) -> None:")
-    } else {
-        format!("    def {name}(self, {}, /) -> None:", args.join(", "))
-    };
-    if one_line.len() <= LINE {
-        return format!("\n{one_line}{ignore}\n");
-    }
-    let mut out = format!("\n    def {name}({ignore}\n        self,\n");
-    for a in &args {
-        out.push_str(&format!("        {a},\n"));
-    }
-    out.push_str("        /,\n    ) -> None:\n");
-    out
 }
