@@ -56,12 +56,13 @@ struct View {
     import: String,
 }
 
-/// A method about to be written: its parameters and how it relates to the bases.
+/// A method about to be written: its field and its (Python name, type) parameters.
 struct Method {
     field: FieldId,
     params: Vec<(String, String)>,
 }
 
+/// The generator: names chosen up front, then each item rendered in schema order.
 struct Stubs<'a> {
     model: &'a Model,
     /// Python names of emitted classes (named dclasses, structs, placeholders).
