@@ -52,6 +52,21 @@ enum Command {
         #[arg(long)]
         hex: String,
     },
+    /// Generate code from the files (loaded in order into one model).
+    Build {
+        /// Write a Rust module here (not implemented yet).
+        #[arg(long, value_name = "OUT.rs")]
+        rust: Option<PathBuf>,
+        /// Write Python type stubs here (Panda3D DistributedObject convention, for mypy).
+        #[arg(long, value_name = "OUT.pyi")]
+        python: Option<PathBuf>,
+        /// Accept undefined names as Panda3D does (placeholders).
+        #[arg(long)]
+        lenient: bool,
+        /// Schema files, loaded in order into one model.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
 }
 
 #[derive(Args)]
@@ -166,7 +181,32 @@ fn execute(command: Command) -> Result<String, String> {
             let bytes = from_hex(&hex)?;
             pack::unpack_field(&model, field, &bytes).map_err(|e| format!("error: {}", e.message))
         }
+        Command::Build {
+            rust,
+            python,
+            lenient,
+            files,
+        } => build(rust, python, &Files { files, lenient }),
     }
+}
+
+/// `dcc build`: loads once, then writes each requested output.
+fn build(rust: Option<PathBuf>, python: Option<PathBuf>, files: &Files) -> Result<String, String> {
+    if rust.is_some() {
+        return Err("error: --rust is not implemented yet".into());
+    }
+    let Some(python) = python else {
+        return Err("error: nothing to build: give --python OUT.pyi".into());
+    };
+    let model = load(files)?;
+    let stubs = dcc::pyi::generate_pyi(&model);
+    std::fs::write(&python, &stubs)
+        .map_err(|e| format!("error: cannot write {}: {e}", python.display()))?;
+    Ok(format!(
+        "wrote {} ({} bytes)",
+        python.display(),
+        stubs.len()
+    ))
 }
 
 fn find_field(model: &Model, target: &FieldArgs) -> Result<dcc::model::FieldId, String> {

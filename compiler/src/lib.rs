@@ -31,6 +31,7 @@ pub mod lex;
 pub mod model;
 pub mod pack;
 pub mod parse;
+pub mod pyi;
 pub mod resolve;
 pub mod rustgen;
 pub mod source;

@@ -181,3 +181,44 @@ fn info_json_lists_numbers_and_keywords() {
     let text = dcc(&["info", s.path()]);
     assert!(String::from_utf8_lossy(&text.stdout).contains("[1] Avatar (dclass id 1)"));
 }
+
+#[test]
+fn build_python_writes_the_stubs() {
+    let s = schema(GAME);
+    let out_path = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("cli-build-{}.pyi", std::process::id()));
+    let out = dcc(&[
+        "build",
+        "--python",
+        out_path.to_str().expect("utf-8 path"),
+        s.path(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let written = std::fs::read_to_string(&out_path).expect("stub written");
+    let _ = std::fs::remove_file(&out_path);
+    let model = dcc::load_sources(&[(s.path(), GAME.as_bytes())], dcc::Options::default())
+        .expect("schema loads");
+    assert_eq!(written, dcc::pyi::generate_pyi(&model));
+    assert!(written.contains("def setName(self, name: str, /) -> None:"));
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("wrote "));
+}
+
+#[test]
+fn build_reports_missing_output_rust_and_schema_errors() {
+    let s = schema(GAME);
+    let out = dcc(&["build", s.path()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("nothing to build"));
+    let out = dcc(&["build", "--rust", "game.rs", s.path()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--rust is not implemented yet"));
+    let bad = schema("dclass A { f(Nope x); };\n");
+    let out = dcc(&["build", "--python", "never-written.pyi", bad.path()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("undefined type `Nope`"));
+    assert!(!std::path::Path::new("never-written.pyi").exists());
+}
