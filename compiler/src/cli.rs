@@ -36,14 +36,6 @@ enum Command {
         #[arg(long, allow_hyphen_values = true)]
         value: String,
     },
-    /// Generate code: a Rust module (`--rust OUT.rs`) for the files loaded in order.
-    Build {
-        #[command(flatten)]
-        files: Files,
-        /// Write the generated Rust module here.
-        #[arg(long, value_name = "OUT.rs")]
-        rust: Option<PathBuf>,
-    },
     /// Unpack hex bytes of a field and print the value in DC value syntax.
     Unpack {
         #[command(flatten)]
@@ -54,7 +46,7 @@ enum Command {
     },
     /// Generate code from the files (loaded in order into one model).
     Build {
-        /// Write a Rust module here (not implemented yet).
+        /// Write the generated Rust module here (typed pack/unpack, field ids, metadata).
         #[arg(long, value_name = "OUT.rs")]
         rust: Option<PathBuf>,
         /// Write Python type stubs here (Panda3D DistributedObject convention, for mypy).
@@ -164,17 +156,6 @@ fn execute(command: Command) -> Result<String, String> {
             })?;
             Ok(to_hex(&bytes))
         }
-        Command::Build { files, rust } => {
-            let model = load(&files)?;
-            let Some(out) = rust else {
-                return Err("error: nothing to build: pass --rust OUT.rs".into());
-            };
-            let code = dcc::rustgen::generate_rust(&model).map_err(|e| format!("error: {e}"))?;
-            let text = format!("{}{code}", dcc::rustgen::HEADER);
-            std::fs::write(&out, text)
-                .map_err(|e| format!("error: cannot write {}: {e}", out.display()))?;
-            Ok(format!("wrote {}", out.display()))
-        }
         Command::Unpack { target, hex } => {
             let model = load(&target.files)?;
             let field = find_field(&model, &target)?;
@@ -192,21 +173,25 @@ fn execute(command: Command) -> Result<String, String> {
 
 /// `dcc build`: loads once, then writes each requested output.
 fn build(rust: Option<PathBuf>, python: Option<PathBuf>, files: &Files) -> Result<String, String> {
-    if rust.is_some() {
-        return Err("error: --rust is not implemented yet".into());
+    if rust.is_none() && python.is_none() {
+        return Err("error: nothing to build: give --rust OUT.rs and/or --python OUT.pyi".into());
     }
-    let Some(python) = python else {
-        return Err("error: nothing to build: give --python OUT.pyi".into());
-    };
     let model = load(files)?;
-    let stubs = dcc::pyi::generate_pyi(&model);
-    std::fs::write(&python, &stubs)
-        .map_err(|e| format!("error: cannot write {}: {e}", python.display()))?;
-    Ok(format!(
-        "wrote {} ({} bytes)",
-        python.display(),
-        stubs.len()
-    ))
+    let mut wrote = Vec::new();
+    if let Some(path) = rust {
+        let code = dcc::rustgen::generate_rust(&model).map_err(|e| format!("error: {e}"))?;
+        let text = format!("{}{code}", dcc::rustgen::HEADER);
+        std::fs::write(&path, &text)
+            .map_err(|e| format!("error: cannot write {}: {e}", path.display()))?;
+        wrote.push(format!("wrote {} ({} bytes)", path.display(), text.len()));
+    }
+    if let Some(path) = python {
+        let stubs = dcc::pyi::generate_pyi(&model);
+        std::fs::write(&path, &stubs)
+            .map_err(|e| format!("error: cannot write {}: {e}", path.display()))?;
+        wrote.push(format!("wrote {} ({} bytes)", path.display(), stubs.len()));
+    }
+    Ok(wrote.join("\n"))
 }
 
 fn find_field(model: &Model, target: &FieldArgs) -> Result<dcc::model::FieldId, String> {

@@ -208,14 +208,46 @@ fn build_python_writes_the_stubs() {
 }
 
 #[test]
-fn build_reports_missing_output_rust_and_schema_errors() {
+fn build_writes_the_rust_module() {
+    let s = schema(GAME);
+    let out_path = std::env::temp_dir().join(format!("dcc-build-{}.rs", std::process::id()));
+    let out = dcc(&[
+        "build",
+        "--rust",
+        out_path.to_str().expect("utf-8 temp path"),
+        s.path(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let written = std::fs::read_to_string(&out_path).expect("module written");
+    let _ = std::fs::remove_file(&out_path);
+    let model = dcc::load_sources(&[(s.path(), GAME.as_bytes())], dcc::Options::default())
+        .expect("schema loads");
+    let expected = dcc::rustgen::generate_rust(&model).expect("generates");
+    assert_eq!(written, format!("{}{expected}", dcc::rustgen::HEADER));
+    assert!(written.contains("pub static SCHEMA: ::pipes::schema::SchemaInfo"));
+}
+
+#[test]
+fn build_reports_missing_output_lenient_rust_and_schema_errors() {
     let s = schema(GAME);
     let out = dcc(&["build", s.path()]);
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("nothing to build"));
-    let out = dcc(&["build", "--rust", "game.rs", s.path()]);
+    let partial = schema("dclass A : Missing { f(uint8 x); };\n");
+    let out = dcc(&[
+        "build",
+        "--lenient",
+        "--rust",
+        "never-written.rs",
+        partial.path(),
+    ]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("--rust is not implemented yet"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("undefined names"));
+    assert!(!std::path::Path::new("never-written.rs").exists());
     let bad = schema("dclass A { f(Nope x); };\n");
     let out = dcc(&["build", "--python", "never-written.pyi", bad.path()]);
     assert_eq!(out.status.code(), Some(1));
