@@ -111,6 +111,10 @@ impl<T: Copy> History<T> {
     /// Forgets samples older than `before`, keeping the two newest of them (the
     /// segment start and its neighbour for Hermite tangents).
     pub(crate) fn prune(&mut self, before: f64) {
+        // Fast path for the common case of nothing to forget.
+        if self.samples.get(2).is_none_or(|s| s.time >= before) {
+            return;
+        }
         let older = self.samples.partition_point(|s| s.time < before);
         let drop = older.saturating_sub(2);
         self.samples.drain(..drop);

@@ -28,6 +28,7 @@
 
 mod angle;
 mod config;
+mod hash;
 mod history;
 mod rotation;
 mod set;

@@ -5,9 +5,8 @@
 //! walk), with a hash index from key to slot and a list of fields per object so an
 //! object's variables can be removed at any moment in O(its fields).
 
-use std::collections::{HashMap, HashSet};
-
 use super::config::InterpConfig;
+use super::hash::{IdMap, IdSet};
 use super::history::{RecordError, Recorded};
 use super::value::Interpolate;
 use super::variable::InterpolatedVar;
@@ -47,9 +46,9 @@ struct Entry<T> {
 pub struct InterpTrack<T> {
     config: InterpConfig,
     entries: Vec<Entry<T>>,
-    index: HashMap<VarKey, usize>,
-    fields: HashMap<ObjectId, Vec<FieldId>>,
-    owned: HashSet<ObjectId>,
+    index: IdMap<VarKey, usize>,
+    fields: IdMap<ObjectId, Vec<FieldId>>,
+    owned: IdSet<ObjectId>,
 }
 
 impl<T: Interpolate> Default for InterpTrack<T> {
@@ -64,9 +63,9 @@ impl<T: Interpolate> InterpTrack<T> {
         InterpTrack {
             config,
             entries: Vec::new(),
-            index: HashMap::new(),
-            fields: HashMap::new(),
-            owned: HashSet::new(),
+            index: IdMap::default(),
+            fields: IdMap::default(),
+            owned: IdSet::default(),
         }
     }
 

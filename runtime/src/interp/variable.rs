@@ -106,7 +106,12 @@ impl<T: Interpolate> InterpolatedVar<T> {
         let n = samples.len();
         let first = samples.front()?;
         // Samples at or before the render time; the segment starts at the last of them.
-        let at_or_before = samples.partition_point(|s| s.time <= render_time);
+        // The render time is usually within a few samples of the newest: scan back.
+        // A NaN render time compares false everywhere and counts as before all samples.
+        let mut at_or_before = if render_time.is_nan() { 0 } else { n };
+        while at_or_before > 0 && samples[at_or_before - 1].time > render_time {
+            at_or_before -= 1;
+        }
         if at_or_before == 0 {
             return Some(Evaluation {
                 value: first.value,
