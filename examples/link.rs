@@ -101,3 +101,50 @@ impl<T> LossyLink<T> {
         arrived.into_iter().map(|(_, m)| m).collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(loss: f64, outages: Vec<(f64, f64)>) -> LinkConfig {
+        LinkConfig {
+            latency: 0.05,
+            jitter: 0.04,
+            loss,
+            outages,
+        }
+    }
+
+    #[test]
+    fn delivers_everything_in_arrival_order_without_loss() {
+        let mut link = LossyLink::new(config(0.0, vec![]), 1);
+        let mut arrivals = Vec::new();
+        for i in 0..100u32 {
+            match link.send(f64::from(i) * 0.01, i) {
+                Fate::Arrives(at) => arrivals.push((at, i)),
+                Fate::Lost => panic!("lost without loss"),
+            }
+        }
+        assert!(link.receive(0.0).is_empty());
+        arrivals.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let want: Vec<u32> = arrivals.iter().map(|&(_, i)| i).collect();
+        assert_eq!(link.receive(10.0), want);
+        assert!(want.windows(2).any(|w| w[0] > w[1]), "jitter reorders some");
+    }
+
+    #[test]
+    fn outages_lose_everything_and_seeds_repeat() {
+        let mut link = LossyLink::new(config(0.0, vec![(1.0, 2.0)]), 1);
+        assert_eq!(link.send(1.5, ()), Fate::Lost);
+        assert!(matches!(link.send(2.0, ()), Fate::Arrives(_)));
+        let fates = |seed| {
+            let mut link = LossyLink::new(config(0.3, vec![]), seed);
+            (0..50)
+                .map(|i| link.send(f64::from(i), ()))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(fates(9), fates(9));
+        let lost = fates(9).iter().filter(|f| **f == Fate::Lost).count();
+        assert!((5..=25).contains(&lost), "{lost} of 50 lost at 30 %");
+    }
+}
