@@ -81,6 +81,7 @@ fn skip_emote(r: &mut Reader<'_>) -> WireResult<()> {
     wire::check_int_range(i128::from(v), &[(0, 15)], "id")
 }
 
+#[allow(clippy::too_many_arguments)] // one row of the table per call
 const fn field(
     number: u16,
     name: &'static str,
@@ -109,7 +110,7 @@ const KW_STATE: &[&str] = &["broadcast", "ram", "required"];
 const KW_OWN_STATE: &[&str] = &["broadcast", "ownsend", "ram", "required"];
 const NONE: FieldFlags = FieldFlags::NONE;
 
-static FIELDS: [FieldInfo; 11] = [
+pub(crate) static FIELDS: [FieldInfo; 11] = [
     field(
         0,
         "r",
@@ -233,7 +234,7 @@ static FIELDS: [FieldInfo; 11] = [
     ),
 ];
 
-static CLASSES: [ClassInfo; 3] = [
+pub(crate) static CLASSES: [ClassInfo; 3] = [
     ClassInfo {
         name: "Color",
         number: 0,

@@ -269,9 +269,11 @@ impl PartWriter {
         self.start_part();
     }
 
-    /// Finishes and returns `(part number, packet bytes)` for every non-empty part.
-    pub fn finish(mut self) -> Vec<(u16, Vec<u8>)> {
-        if self.count > 0 {
+    /// Finishes and returns `(part number, packet bytes)` for every non-empty part;
+    /// with `keepalive`, an empty snapshot yields one empty part (acked like any part,
+    /// it keeps the server's RTT estimate fresh).
+    pub fn finish(mut self, keepalive: bool) -> Vec<(u16, Vec<u8>)> {
+        if self.count > 0 || (keepalive && self.done.is_empty()) {
             self.flush();
         }
         self.done

@@ -27,6 +27,9 @@ pub(crate) struct View {
     pub(crate) acked: Option<Tick>,
     /// The client owns the object.
     pub(crate) owned: bool,
+    /// A leave of an earlier visit was still unacknowledged when this visit began: if
+    /// this visit ends before its entry goes out, that leave must still be sent.
+    pub(crate) prior_leave: bool,
 }
 
 /// What a record in a sent part said.
@@ -97,6 +100,8 @@ pub(crate) struct Peer {
     pub(crate) recent_order: VecDeque<(Tick, DoId)>,
     pub(crate) sent: VecDeque<SentPart>,
     pub(crate) last_sent: Option<Tick>,
+    /// When the last snapshot packet went out.
+    pub(crate) last_packet_at: Time,
     /// Packed messages (without their tick header) waiting for their object's entry.
     pub(crate) pending_events: DetMap<DoId, Vec<(u16, Vec<u8>, bool)>>,
     pub(crate) pending_count: usize,
@@ -130,6 +135,7 @@ impl Peer {
             recent_order: VecDeque::new(),
             sent: VecDeque::new(),
             last_sent: None,
+            last_packet_at: now,
             pending_events: DetMap::default(),
             pending_count: 0,
             waits: Vec::new(),

@@ -7,6 +7,10 @@ use crate::protocol::encode_object_message;
 use crate::protocol::snapshot::PartWriter;
 use crate::protocol::{PartId, Reliability};
 use crate::time::{Tick, Time};
+use std::time::Duration;
+
+/// Longest time without any snapshot packet to a client (an empty one is sent then).
+const KEEPALIVE: Duration = Duration::from_millis(500);
 
 impl Server {
     /// Writes and queues the snapshot of the current tick for one client.
@@ -25,7 +29,11 @@ impl Server {
         };
         write_updates(&self.objects, peer, &mut w, &mut records, budget);
         peer.last_sent = Some(tick);
-        let parts = w.finish();
+        let keepalive = now.since(peer.last_packet_at) >= KEEPALIVE;
+        let parts = w.finish(keepalive);
+        if !parts.is_empty() {
+            peer.last_packet_at = now;
+        }
         for (part, payload) in parts {
             let recs = records
                 .iter()

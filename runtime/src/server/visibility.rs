@@ -18,13 +18,14 @@ impl Peer {
                     since: tick,
                     acked: None,
                     owned,
+                    prior_leave: true,
                 };
                 self.pending_enter.insert(id);
                 self.dirty.remove(&id);
             }
             return;
         }
-        self.leaving.remove(&id);
+        let prior_leave = self.leaving.remove(&id).is_some();
         self.recent_left.remove(&id);
         self.views.insert(
             id,
@@ -32,6 +33,7 @@ impl Peer {
                 since: tick,
                 acked: None,
                 owned,
+                prior_leave,
             },
         );
         self.pending_enter.insert(id);
@@ -48,7 +50,7 @@ impl Peer {
         if let Some(evs) = self.pending_events.remove(&id) {
             self.pending_count -= evs.len();
         }
-        if self.last_sent.is_some_and(|t| t >= v.since) {
+        if v.prior_leave || self.last_sent.is_some_and(|t| t >= v.since) {
             self.leaving.insert(id, tick);
         }
         self.recent_left.insert(id, tick);
