@@ -335,6 +335,20 @@ mod tests {
     }
 
     #[test]
+    fn file_on_disk_is_read_and_a_missing_one_is_named() {
+        let dir = std::env::temp_dir().join(format!("pipes-config-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("server.prc");
+        std::fs::write(&path, "pipes-max-clients 8\npipes-snapshot-history 64\n").unwrap();
+        let mut c = Config::default();
+        c.apply_file(&path).unwrap();
+        assert_eq!((c.max_clients, c.snapshot_history), (8, 64));
+        let e = c.apply_file(&dir.join("missing.prc")).unwrap_err();
+        assert!(e.at.ends_with("missing.prc"), "{e}");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
     fn every_name_is_settable() {
         let mut c = Config::default();
         for name in NAMES {

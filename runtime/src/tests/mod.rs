@@ -9,3 +9,4 @@ mod interest;
 mod lifecycle;
 mod malformed;
 mod messages;
+mod visibility;
