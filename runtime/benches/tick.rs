@@ -1,0 +1,215 @@
+//! Server tick cost and snapshot size, next to a naive full-state encoder.
+//!
+//! `cargo bench -p pipes --features testing --bench tick`
+//!
+//! * `busy`: 10,000 avatars in 100 zones, 64 clients each watching 10 zones (1,000
+//!   objects), every client due every tick, 10 % of the objects changing per tick.
+//!   One iteration = the game's 1,000 `set` calls + `update` (snapshots for 64
+//!   clients) + processing the 64 clients' acks.
+//! * `naive_full_state`: the same world encoded the way pipes does without deltas:
+//!   every visible object's full state to every client, every tick.
+//! * `idle`: 10,000 avatars, 16 clients, nothing changing: one `update`.
+//!
+//! Bytes per client per tick are printed before the timings.
+
+use criterion::{criterion_group, criterion_main, Criterion};
+use pipes::protocol::{ClientMessage, Hello, InterestOp, PartId, Rates};
+use pipes::server::Server;
+use pipes::testing::{SetPos, AVATAR, EXAMPLE_HASH, SCHEMA};
+use pipes::wire::{put_u16, put_u32};
+use pipes::{Config, ConnectionId, DoId, InterestHandle, Location, Tick, Time};
+use std::time::Duration;
+
+const ZONES: u32 = 100;
+
+struct World {
+    server: Server,
+    now: Time,
+    conns: Vec<ConnectionId>,
+    ids: Vec<DoId>,
+    round: usize,
+}
+
+fn world(objects: usize, clients: usize, zones_each: u32) -> World {
+    let config = Config {
+        update_rate: 66,
+        max_clients: 1000,
+        max_snapshot_bytes: 64 << 20,
+        ..Config::default()
+    };
+    let mut server = Server::new(&SCHEMA, config);
+    let now = Time::from_secs_f64(1.0);
+    server.update(now);
+    let ids = (0..objects)
+        .map(|k| {
+            let loc = Location::zone(k as u32 % ZONES);
+            server.generate(AVATAR, loc, None, &[]).expect("generate")
+        })
+        .collect();
+    let hello = ClientMessage::Hello(Hello {
+        version: pipes::protocol::PROTOCOL_VERSION,
+        schema_hash: EXAMPLE_HASH,
+        password: "",
+        rates: Rates {
+            update_rate: 66,
+            cmd_rate: 100,
+            interp: 0.1,
+        },
+    })
+    .to_bytes();
+    let mut conns = Vec::new();
+    for c in 0..clients {
+        let conn = ConnectionId(c as u64 + 1);
+        server.handle_connect(now, conn);
+        server.handle_datagram(now, conn, &hello);
+        let locations = (0..zones_each)
+            .map(|k| Location::zone((c as u32 * zones_each + k) % ZONES))
+            .collect();
+        let interest = ClientMessage::Interest {
+            op: InterestOp::Set,
+            handle: InterestHandle(1),
+            locations,
+        };
+        server.handle_datagram(now, conn, &interest.to_bytes());
+        conns.push(conn);
+    }
+    let mut w = World {
+        server,
+        now,
+        conns,
+        ids,
+        round: 0,
+    };
+    // Let every entry go out and be acknowledged.
+    for _ in 0..5 {
+        tick(&mut w);
+    }
+    w
+}
+
+/// Runs one tick, acks every snapshot part at once; returns snapshot bytes sent.
+fn tick(w: &mut World) -> usize {
+    w.now = w.server.poll_timeout().expect("started");
+    w.server.update(w.now);
+    let mut acks: Vec<Vec<PartId>> = vec![Vec::new(); w.conns.len()];
+    let mut bytes = 0;
+    while let Some(t) = w.server.poll_transmit() {
+        if t.payload.first() == Some(&4) && t.payload.len() >= 9 {
+            bytes += t.payload.len();
+            let tick = u32::from_le_bytes([t.payload[1], t.payload[2], t.payload[3], t.payload[4]]);
+            let part = u16::from_le_bytes([t.payload[5], t.payload[6]]);
+            let i = (t.connection.0 - 1) as usize;
+            acks[i].push(PartId {
+                tick: Tick(tick),
+                part,
+            });
+        }
+    }
+    for (i, parts) in acks.into_iter().enumerate() {
+        for chunk in parts.chunks(pipes::protocol::MAX_ACKS) {
+            let msg = ClientMessage::Ack(chunk.to_vec()).to_bytes();
+            w.server.handle_datagram(w.now, w.conns[i], &msg);
+        }
+    }
+    while w.server.poll_transmit().is_some() {}
+    bytes
+}
+
+/// Changes `fraction` of the objects (a rotating slice).
+fn churn(w: &mut World, fraction: f64) {
+    let n = (w.ids.len() as f64 * fraction) as usize;
+    w.round += 1;
+    for k in 0..n {
+        let id = w.ids[(w.round * n + k) % w.ids.len()];
+        let v = (w.round % 1000) as f64 + k as f64 / 100.0;
+        let pos = SetPos {
+            x: v,
+            y: -v,
+            z: 0.5,
+        };
+        w.server.set(id, &pos).expect("set");
+    }
+}
+
+/// Naive encoder: every visible object's full state to every client.
+fn naive_full_state(w: &World, visible: &[Vec<DoId>], out: &mut Vec<u8>) -> usize {
+    let ram = SCHEMA.class(AVATAR).expect("avatar").ram;
+    let mut total = 0;
+    for list in visible {
+        out.clear();
+        put_u32(out, 0);
+        put_u16(out, list.len() as u16);
+        for &id in list {
+            put_u32(out, id.0);
+            put_u16(out, ram.len() as u16);
+            for &f in ram {
+                put_u16(out, f);
+                out.extend_from_slice(w.server.field(id, f).unwrap_or(&[]));
+            }
+        }
+        total += out.len();
+    }
+    total
+}
+
+fn visible_lists(w: &World) -> Vec<Vec<DoId>> {
+    w.server.clients().map(|c| w.server.visible_to(c)).collect()
+}
+
+fn report_sizes() {
+    let mut w = world(10_000, 64, 10);
+    let visible = visible_lists(&w);
+    let seen: usize = visible.iter().map(Vec::len).sum();
+    let mut delta = 0;
+    let ticks = 50;
+    for _ in 0..ticks {
+        churn(&mut w, 0.10);
+        delta += tick(&mut w);
+    }
+    let mut buf = Vec::new();
+    let naive = naive_full_state(&w, &visible, &mut buf);
+    let per_client = |b: usize| b as f64 / 64.0;
+    println!(
+        "busy world: {} objects seen per client; bytes per client per tick: delta {:.0}, naive full state {:.0}",
+        seen / 64,
+        per_client(delta) / ticks as f64,
+        per_client(naive)
+    );
+    let mut idle = world(10_000, 16, 10);
+    let mut bytes = 0;
+    for _ in 0..ticks {
+        bytes += tick(&mut idle);
+    }
+    println!(
+        "idle world: bytes per client per tick {:.2} (empty keepalive parts only)",
+        bytes as f64 / 16.0 / ticks as f64
+    );
+}
+
+fn benches(c: &mut Criterion) {
+    report_sizes();
+    let mut g = c.benchmark_group("server_tick");
+    g.sample_size(20)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(4));
+    let mut w = world(10_000, 64, 10);
+    g.bench_function("busy_10k_objects_10pct_64_clients", |b| {
+        b.iter(|| {
+            churn(&mut w, 0.10);
+            tick(&mut w)
+        })
+    });
+    let visible = visible_lists(&w);
+    let mut buf = Vec::new();
+    g.bench_function("naive_full_state_10k_objects_64_clients", |b| {
+        b.iter(|| naive_full_state(&w, &visible, &mut buf))
+    });
+    let mut idle = world(10_000, 16, 10);
+    g.bench_function("idle_10k_objects_16_clients", |b| {
+        b.iter(|| tick(&mut idle))
+    });
+    g.finish();
+}
+
+criterion_group!(tick_benches, benches);
+criterion_main!(tick_benches);

@@ -1,0 +1,314 @@
+//! Received server messages: handshake answers, snapshot records, messages, pongs.
+//!
+//! Snapshot records are applied per object and only when newer than what the object
+//! already holds, so loss, duplication and reordering never put an older value over a
+//! newer one. A leave leaves a tombstone so a late, older entry cannot resurrect the
+//! object. A malformed packet from the server is dropped whole (and not acked).
+
+use super::events::{ClientDisconnect, ClientEvent};
+use super::objects::{ClientObject, Lifecycle};
+use super::{Client, Stage, ACK_REDUNDANCY};
+use crate::ids::{DoId, Location};
+use crate::protocol::snapshot::{decode_records, Record, RecordKind};
+use crate::protocol::{ClientMessage, PartId, ServerMessage};
+use crate::schema::FieldKind;
+use crate::time::{Tick, TickRate, Time};
+
+impl Client {
+    /// Handles one message from the server received at `now`.
+    pub fn handle_datagram(&mut self, now: Time, bytes: &[u8]) {
+        if self.is_closed() {
+            return;
+        }
+        let msg = match ServerMessage::decode(bytes) {
+            Ok(m) => m,
+            Err(e) => {
+                log::warn!("dropped a bad message from the server: {e}");
+                return;
+            }
+        };
+        match (msg, &self.stage) {
+            (ServerMessage::Accept(a), Stage::Connecting) => {
+                self.id = Some(a.client_id);
+                self.rate = TickRate::new(a.tick_rate);
+                self.rates.update_rate = a.rates.update_rate;
+                self.rates.cmd_rate = a.rates.cmd_rate;
+                self.stage = Stage::Connected;
+                let rtt = now.since(self.hello_at);
+                self.clock.sample(now, rtt, a.server_time as f64 / 1e6);
+                self.next_ping = now;
+                self.events.push_back(ClientEvent::Connected {
+                    client: a.client_id,
+                });
+            }
+            (ServerMessage::Reject(r), _) => self.close(ClientDisconnect::Rejected(r)),
+            (ServerMessage::AuthChallenge(b), Stage::Connecting) => {
+                self.stage = Stage::Authenticating;
+                self.events
+                    .push_back(ClientEvent::AuthChallenge(b.to_vec()));
+            }
+            (
+                ServerMessage::Snapshot {
+                    tick,
+                    part,
+                    count,
+                    body,
+                },
+                Stage::Connected,
+            ) => self.on_snapshot(PartId { tick, part }, count, body),
+            (ServerMessage::InterestComplete(h), Stage::Connected) => {
+                self.events.push_back(ClientEvent::InterestComplete(h));
+            }
+            (
+                ServerMessage::Pong {
+                    id,
+                    client_time: _,
+                    server_time,
+                },
+                Stage::Connected,
+            ) => {
+                if let Some(i) = self.pings.iter().position(|p| p.0 == id) {
+                    let (_, sent) = self.pings[i];
+                    self.pings.remove(i);
+                    self.clock
+                        .sample(now, now.since(sent), server_time as f64 / 1e6);
+                }
+            }
+            (
+                ServerMessage::ObjectMessage {
+                    tick,
+                    object,
+                    field,
+                    args,
+                },
+                Stage::Connected,
+            ) => self.on_message(tick, object, field, args),
+            (ServerMessage::Disconnect { reason, detail }, _) => {
+                self.close(ClientDisconnect::Ejected { reason, detail })
+            }
+            (m, stage) => log::debug!("ignored {} during {stage:?}", m.name()),
+        }
+    }
+
+    fn on_snapshot(&mut self, id: PartId, count: u16, body: &[u8]) {
+        let history = self.config.snapshot_history;
+        if self
+            .newest
+            .is_some_and(|n| id.tick.0.saturating_add(history) < n.0)
+        {
+            return; // far older than what we have: its ack would be useless
+        }
+        let records = match decode_records(body, count, self.schema) {
+            Ok(r) => r,
+            Err(e) => {
+                log::warn!("dropped snapshot part {id:?}: {e}");
+                return;
+            }
+        };
+        if let Some(why) = records.iter().find_map(|r| self.check_record(r)) {
+            log::warn!("dropped snapshot part {id:?}: {why}");
+            return;
+        }
+        for r in &records {
+            self.apply(id.tick, r);
+        }
+        self.newest = Some(self.newest.map_or(id.tick, |n| n.max(id.tick)));
+        if !self.received.contains(&id) {
+            if self.received.len() == ACK_REDUNDANCY {
+                self.received.pop_back();
+            }
+            self.received.push_front(id);
+        }
+        let ack = ClientMessage::Ack(self.received.iter().copied().collect());
+        self.send_msg(&ack);
+        self.prune_tombstones();
+    }
+
+    /// Checks a record against the schema before anything of its part is applied.
+    fn check_record(&self, r: &Record<'_>) -> Option<String> {
+        let class = match r.kind {
+            RecordKind::Enter { class, .. } => match self.schema.class(class) {
+                Some(c) if !c.is_struct => c,
+                _ => return Some(format!("object {}: bad class {class}", r.object.0)),
+            },
+            RecordKind::Update { .. } => match self.objects.get(&r.object) {
+                Some(o) => o.class,
+                None => return None, // applied as a no-op
+            },
+            RecordKind::Leave => return None,
+        };
+        for &(n, _) in &r.fields {
+            let ok = class.has_field(n)
+                && self
+                    .schema
+                    .field(n)
+                    .is_some_and(|f| f.is_state() && f.kind != FieldKind::Molecular);
+            if !ok {
+                return Some(format!(
+                    "object {}: field {n} is not state of {}",
+                    r.object.0, class.name
+                ));
+            }
+        }
+        None
+    }
+
+    fn apply(&mut self, tick: Tick, r: &Record<'_>) {
+        match r.kind {
+            RecordKind::Enter {
+                class,
+                location,
+                owned,
+            } => self.apply_enter(tick, r, class, location, owned),
+            RecordKind::Update { moved } => {
+                let Some(o) = self.objects.get_mut(&r.object) else {
+                    return;
+                };
+                if tick <= o.applied {
+                    return;
+                }
+                write_fields(o, tick, r);
+                if let Some(l) = moved {
+                    o.location = l;
+                }
+                self.events.push_back(ClientEvent::StateChanged {
+                    object: r.object,
+                    tick,
+                    fields: r.fields.iter().map(|f| f.0).collect(),
+                    moved,
+                });
+            }
+            RecordKind::Leave => {
+                match self.objects.get(&r.object) {
+                    Some(o) if tick > o.applied => self.remove_object(r.object),
+                    Some(_) => return,
+                    None => {}
+                }
+                let t = self.tombstones.entry(r.object).or_insert(tick);
+                *t = (*t).max(tick);
+                self.tomb_order.push_back((tick, r.object));
+            }
+        }
+    }
+
+    fn apply_enter(
+        &mut self,
+        tick: Tick,
+        r: &Record<'_>,
+        class: u16,
+        location: Location,
+        owned: bool,
+    ) {
+        if let Some(o) = self.objects.get_mut(&r.object) {
+            if tick <= o.applied {
+                return;
+            }
+            if o.class.number == class {
+                let moved = (o.location != location).then_some(location);
+                o.location = location;
+                o.owned = owned;
+                write_fields(o, tick, r);
+                self.events.push_back(ClientEvent::StateChanged {
+                    object: r.object,
+                    tick,
+                    fields: r.fields.iter().map(|f| f.0).collect(),
+                    moved,
+                });
+                return;
+            }
+            self.remove_object(r.object);
+        }
+        if self.tombstones.get(&r.object).is_some_and(|&t| t >= tick) {
+            return; // an entry older than the object's departure
+        }
+        self.tombstones.remove(&r.object);
+        let Some(info) = self.schema.class(class) else {
+            return;
+        };
+        let mut o = ClientObject {
+            id: r.object,
+            class: info,
+            location,
+            owned,
+            lifecycle: Lifecycle::Fresh,
+            generated_at: tick,
+            applied: tick,
+            fields: Vec::with_capacity(r.fields.len()),
+        };
+        write_fields(&mut o, tick, r);
+        o.lifecycle = Lifecycle::Generated;
+        self.events.push_back(ClientEvent::ObjectGenerated {
+            object: r.object,
+            class,
+            owned,
+        });
+        o.lifecycle = Lifecycle::Alive;
+        self.events
+            .push_back(ClientEvent::ObjectAlive { object: r.object });
+        self.objects.insert(r.object, o);
+    }
+
+    /// Disables then deletes an object (events in that order).
+    pub(super) fn remove_object(&mut self, id: DoId) {
+        let Some(mut o) = self.objects.remove(&id) else {
+            return;
+        };
+        o.lifecycle = Lifecycle::Disabled;
+        self.events
+            .push_back(ClientEvent::ObjectDisabled { object: id });
+        o.lifecycle = Lifecycle::Deleted;
+        self.events
+            .push_back(ClientEvent::ObjectDeleted { object: id });
+    }
+
+    fn on_message(&mut self, tick: Tick, object: DoId, field: u16, args: &[u8]) {
+        let Some(o) = self.objects.get(&object) else {
+            log::debug!("message {field} for absent object {} dropped", object.0);
+            return;
+        };
+        if tick <= o.generated_at {
+            log::debug!("stale message {field} for object {} dropped", object.0);
+            return;
+        }
+        let valid = o.class.has_field(field)
+            && self
+                .schema
+                .field(field)
+                .is_some_and(|f| f.validate(args).is_ok());
+        if !valid {
+            log::warn!(
+                "bad message {field} for object {} from the server dropped",
+                object.0
+            );
+            return;
+        }
+        self.events.push_back(ClientEvent::Message {
+            object,
+            field,
+            args: args.to_vec(),
+        });
+    }
+
+    fn prune_tombstones(&mut self) {
+        let Some(newest) = self.newest else {
+            return;
+        };
+        let oldest = newest.saturating_sub(self.config.snapshot_history.saturating_mul(2));
+        while let Some(&(t, id)) = self.tomb_order.front() {
+            if t >= oldest {
+                break;
+            }
+            self.tomb_order.pop_front();
+            if self.tombstones.get(&id) == Some(&t) {
+                self.tombstones.remove(&id);
+            }
+        }
+    }
+}
+
+fn write_fields(o: &mut ClientObject, tick: Tick, r: &Record<'_>) {
+    for &(n, v) in &r.fields {
+        o.set(n, v, tick);
+    }
+    o.applied = tick;
+}

@@ -1,0 +1,384 @@
+//! The client: a deterministic state machine with no I/O.
+//!
+//! # How a driver feeds it
+//!
+//! 1. When the transport connection is up, call [`Client::connect`] (queues the hello).
+//! 2. Pass every received message to [`Client::handle_datagram`] with `now`.
+//! 3. Call [`Client::update`] at least at [`Client::poll_timeout`] (pings, clock).
+//! 4. Drain [`Client::poll_transmit`] (send each packet on its channel) and
+//!    [`Client::poll_event`] (object lifecycle, state changes, messages).
+//!    Once [`Client::is_closed`] is true, close the transport.
+//!
+//! # What interpolation reads
+//!
+//! Each state field keeps the server tick it describes ([`FieldValue::tick`]), and
+//! [`Client::server_time`] estimates the server's current time on the same timeline
+//! (seconds; tick `n` is `n / tick_rate`). Render at
+//! `server_time(now) - interp_delay()`.
+
+mod clock;
+mod events;
+mod inbound;
+mod objects;
+
+pub use clock::ClockSync;
+pub use events::{ClientDisconnect, ClientError, ClientEvent, Packet};
+pub use objects::{ClientObject, FieldValue, Lifecycle};
+
+use crate::config::{effective_interp, Config};
+use crate::ids::{ClientId, DetMap, DoId, InterestHandle, Location};
+use crate::protocol::{ClientMessage, Hello, InterestOp, PartId, Rates, PROTOCOL_VERSION};
+use crate::schema::{FieldMessage, SchemaInfo};
+use crate::time::{Tick, TickRate, Time};
+use std::collections::VecDeque;
+use std::time::Duration;
+
+/// Acks repeated in each ack message (so a lost ack costs nothing).
+const ACK_REDUNDANCY: usize = 8;
+/// Pings remembered while waiting for their pong.
+const MAX_PINGS: usize = 8;
+
+/// Session stage.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Stage {
+    /// [`Client::connect`] not called yet.
+    Idle,
+    /// Hello sent.
+    Connecting,
+    /// Challenge received, answer expected from the game.
+    Authenticating,
+    /// Session established.
+    Connected,
+    /// Session over.
+    Closed(ClientDisconnect),
+}
+
+/// The client core. See the module documentation for the call order.
+#[derive(Debug)]
+pub struct Client {
+    schema: &'static SchemaInfo,
+    config: Config,
+    stage: Stage,
+    id: Option<ClientId>,
+    rate: TickRate,
+    rates: Rates,
+    objects: DetMap<DoId, ClientObject>,
+    tombstones: DetMap<DoId, Tick>,
+    tomb_order: VecDeque<(Tick, DoId)>,
+    newest: Option<Tick>,
+    received: VecDeque<PartId>,
+    clock: ClockSync,
+    hello_at: Time,
+    next_ping: Time,
+    ping_id: u32,
+    pings: VecDeque<(u32, Time)>,
+    next_handle: u16,
+    transmits: VecDeque<Packet>,
+    events: VecDeque<ClientEvent>,
+}
+
+impl Client {
+    /// A client for `schema` (its hash is checked by the server) with `config`
+    /// (rates, interpolation, ping interval, password, clock settings).
+    pub fn new(schema: &'static SchemaInfo, config: Config) -> Client {
+        let rates = Rates {
+            update_rate: config.update_rate,
+            cmd_rate: config.cmd_rate,
+            interp: config.interp_delay() as f32,
+        };
+        Client {
+            schema,
+            clock: ClockSync::new(&config),
+            config,
+            stage: Stage::Idle,
+            id: None,
+            rate: TickRate::new(66),
+            rates,
+            objects: DetMap::default(),
+            tombstones: DetMap::default(),
+            tomb_order: VecDeque::new(),
+            newest: None,
+            received: VecDeque::new(),
+            hello_at: Time::ZERO,
+            next_ping: Time::ZERO,
+            ping_id: 0,
+            pings: VecDeque::new(),
+            next_handle: 0,
+            transmits: VecDeque::new(),
+            events: VecDeque::new(),
+        }
+    }
+
+    /// Starts the handshake (the transport connection must be up).
+    pub fn connect(&mut self, now: Time) {
+        let hello = Hello {
+            version: PROTOCOL_VERSION,
+            schema_hash: self.schema.hash,
+            password: &self.config.password,
+            rates: self.rates,
+        };
+        let msg = ClientMessage::Hello(hello);
+        let packet = Packet {
+            payload: msg.to_bytes(),
+            reliability: msg.reliability(),
+        };
+        self.transmits.push_back(packet);
+        self.hello_at = now;
+        self.stage = Stage::Connecting;
+    }
+
+    /// Answers the server's authentication challenge.
+    pub fn answer_auth(&mut self, answer: &[u8]) -> Result<(), ClientError> {
+        if self.stage != Stage::Authenticating {
+            return Err(ClientError::NoChallenge);
+        }
+        self.send_msg(&ClientMessage::AuthResponse(answer));
+        self.stage = Stage::Connecting;
+        Ok(())
+    }
+
+    /// Leaves: tells the server, drops every object (events in lifecycle order).
+    pub fn disconnect(&mut self) {
+        if matches!(self.stage, Stage::Closed(_)) {
+            return;
+        }
+        self.send_msg(&ClientMessage::Disconnect);
+        self.close(ClientDisconnect::Left);
+    }
+
+    /// The driver reports the transport lost.
+    pub fn handle_transport_lost(&mut self) {
+        self.close(ClientDisconnect::TransportLost);
+    }
+
+    pub(crate) fn close(&mut self, why: ClientDisconnect) {
+        if matches!(self.stage, Stage::Closed(_)) {
+            return;
+        }
+        let mut ids: Vec<DoId> = self.objects.keys().copied().collect();
+        ids.sort();
+        for id in ids {
+            self.remove_object(id);
+        }
+        self.stage = Stage::Closed(why.clone());
+        self.events.push_back(ClientEvent::Disconnected(why));
+    }
+
+    /// The session stage.
+    pub fn stage(&self) -> &Stage {
+        &self.stage
+    }
+
+    /// Whether the session is established.
+    pub fn is_connected(&self) -> bool {
+        self.stage == Stage::Connected
+    }
+
+    /// Whether the session is over (the driver may close the transport).
+    pub fn is_closed(&self) -> bool {
+        matches!(self.stage, Stage::Closed(_))
+    }
+
+    /// Our id, once connected.
+    pub fn id(&self) -> Option<ClientId> {
+        self.id
+    }
+
+    /// The server's tick rate (known once connected).
+    pub fn tick_rate(&self) -> TickRate {
+        self.rate
+    }
+
+    /// The rates in force (as clamped by the server once connected).
+    pub fn rates(&self) -> Rates {
+        self.rates
+    }
+
+    /// The interpolation delay: `max(interp, interp_ratio / update_rate)` seconds.
+    pub fn interp_delay(&self) -> f64 {
+        effective_interp(
+            self.config.interp,
+            self.config.interp_ratio,
+            self.rates.update_rate,
+        )
+    }
+
+    /// Estimated server time (seconds on the tick timeline) at `now`.
+    pub fn server_time(&self, now: Time) -> Option<f64> {
+        self.clock.server_time(now)
+    }
+
+    /// Estimated server tick (fractional) at `now`.
+    pub fn server_tick(&self, now: Time) -> Option<f64> {
+        Some(self.rate.secs_to_ticks(self.server_time(now)?))
+    }
+
+    /// Round-trip time (average of the recent pings).
+    pub fn rtt(&self) -> Option<Duration> {
+        self.clock.rtt()
+    }
+
+    /// The clock estimator.
+    pub fn clock(&self) -> &ClockSync {
+        &self.clock
+    }
+
+    /// The newest snapshot tick received.
+    pub fn newest_tick(&self) -> Option<Tick> {
+        self.newest
+    }
+
+    /// An object we see.
+    pub fn object(&self, id: DoId) -> Option<&ClientObject> {
+        self.objects.get(&id)
+    }
+
+    /// All objects we see (unordered).
+    pub fn objects(&self) -> impl Iterator<Item = &ClientObject> {
+        self.objects.values()
+    }
+
+    /// Replaces our interest with `locations`; the handle comes back in
+    /// [`ClientEvent::InterestComplete`].
+    pub fn set_interest(&mut self, locations: &[Location]) -> InterestHandle {
+        self.interest(InterestOp::Set, locations)
+    }
+
+    /// Adds locations to our interest.
+    pub fn add_interest(&mut self, locations: &[Location]) -> InterestHandle {
+        self.interest(InterestOp::Add, locations)
+    }
+
+    /// Removes locations from our interest.
+    pub fn remove_interest(&mut self, locations: &[Location]) -> InterestHandle {
+        self.interest(InterestOp::Remove, locations)
+    }
+
+    fn interest(&mut self, op: InterestOp, locations: &[Location]) -> InterestHandle {
+        let handle = InterestHandle(self.next_handle);
+        self.next_handle = self.next_handle.wrapping_add(1);
+        let msg = ClientMessage::Interest {
+            op,
+            handle,
+            locations: locations.to_vec(),
+        };
+        self.send_msg(&msg);
+        handle
+    }
+
+    /// Asks for other snapshot/command rates (the server clamps them).
+    pub fn set_rates(&mut self, update_rate: u8, cmd_rate: u8) {
+        self.rates.update_rate = update_rate;
+        self.rates.cmd_rate = cmd_rate;
+        self.rates.interp = self.interp_delay() as f32;
+        self.send_msg(&ClientMessage::SetRates(self.rates));
+    }
+
+    /// Sends a field message for an object, checked here as the server will check it.
+    pub fn send(&mut self, object: DoId, field: u16, args: &[u8]) -> Result<(), ClientError> {
+        if !self.is_connected() {
+            return Err(ClientError::NotConnected);
+        }
+        let obj = self
+            .objects
+            .get(&object)
+            .ok_or(ClientError::UnknownObject(object))?;
+        let f = self
+            .schema
+            .field(field)
+            .ok_or(ClientError::UnknownField(field))?;
+        if !obj.class.has_field(field) {
+            return Err(ClientError::FieldNotInClass {
+                field: f.name,
+                class: obj.class.name,
+            });
+        }
+        if !f.client_may_send(obj.owned) {
+            return Err(ClientError::NotSendable(f.name));
+        }
+        f.validate(args).map_err(|error| ClientError::BadValue {
+            field: f.name,
+            error,
+        })?;
+        let msg = ClientMessage::ObjectMessage {
+            object,
+            field,
+            args,
+        };
+        let mut packet = Packet {
+            payload: msg.to_bytes(),
+            reliability: msg.reliability(),
+        };
+        if f.keywords.contains(&"unreliable") {
+            packet.reliability = crate::protocol::Reliability::Unreliable;
+        }
+        self.transmits.push_back(packet);
+        Ok(())
+    }
+
+    /// Sends a typed field message.
+    pub fn send_message<F: FieldMessage>(
+        &mut self,
+        object: DoId,
+        value: &F,
+    ) -> Result<(), ClientError> {
+        let bytes = value.to_bytes().map_err(|error| ClientError::BadValue {
+            field: F::NAME,
+            error,
+        })?;
+        self.send(object, F::NUMBER, &bytes)
+    }
+
+    /// Sends a message without the local checks (for tests of the server's checks).
+    #[doc(hidden)]
+    pub fn send_unchecked(&mut self, object: DoId, field: u16, args: &[u8]) {
+        self.send_msg(&ClientMessage::ObjectMessage {
+            object,
+            field,
+            args,
+        });
+    }
+
+    /// Runs timers: pings and clock correction.
+    pub fn update(&mut self, now: Time) {
+        self.clock.advance(now);
+        if self.stage == Stage::Connected && now >= self.next_ping {
+            self.ping_id = self.ping_id.wrapping_add(1);
+            if self.pings.len() == MAX_PINGS {
+                self.pings.pop_front();
+            }
+            self.pings.push_back((self.ping_id, now));
+            let ping = ClientMessage::Ping {
+                id: self.ping_id,
+                client_time: now.0,
+            };
+            self.send_msg(&ping);
+            self.next_ping = now + self.config.ping_interval();
+        }
+    }
+
+    /// When [`Client::update`] must next be called.
+    #[must_use]
+    pub fn poll_timeout(&self) -> Option<Time> {
+        (self.stage == Stage::Connected).then_some(self.next_ping)
+    }
+
+    /// The next packet to send, if any.
+    #[must_use]
+    pub fn poll_transmit(&mut self) -> Option<Packet> {
+        self.transmits.pop_front()
+    }
+
+    /// The next event for the game, if any.
+    #[must_use]
+    pub fn poll_event(&mut self) -> Option<ClientEvent> {
+        self.events.pop_front()
+    }
+
+    fn send_msg(&mut self, msg: &ClientMessage<'_>) {
+        self.transmits.push_back(Packet {
+            payload: msg.to_bytes(),
+            reliability: msg.reliability(),
+        });
+    }
+}

@@ -1,0 +1,217 @@
+//! The server's objects: class, location, owner and state fields with change ticks.
+
+use super::error::ServerError;
+use crate::ids::{ClientId, DetMap, DoId, Location};
+use crate::schema::{ClassInfo, FieldFlags, FieldInfo, FieldKind, SchemaInfo};
+use crate::time::Tick;
+
+/// One state (`ram`/`required`) field of an object: its value and when it last changed.
+#[derive(Clone, Debug)]
+pub(crate) struct Slot {
+    /// Field number.
+    pub(crate) number: u16,
+    /// Packed value.
+    pub(crate) value: Vec<u8>,
+    /// The tick of the last change.
+    pub(crate) tick: Tick,
+    /// Sent to every client that sees the object.
+    pub(crate) to_all: bool,
+    /// Sent to the owner (all `to_all` fields, plus `ownrecv` ones).
+    pub(crate) to_owner: bool,
+}
+
+impl Slot {
+    /// Whether a client (owning the object or not) receives this field.
+    pub(crate) fn visible_to(&self, owned: bool) -> bool {
+        self.to_all || (owned && self.to_owner)
+    }
+}
+
+/// A distributed object on the server (the AI view).
+#[derive(Clone, Debug)]
+pub(crate) struct ServerObject {
+    pub(crate) class: &'static ClassInfo,
+    pub(crate) location: Location,
+    pub(crate) owner: Option<ClientId>,
+    /// State fields, sorted by field number.
+    pub(crate) slots: Vec<Slot>,
+    /// Tick of the last location change.
+    pub(crate) location_tick: Tick,
+    /// Latest of the slot ticks and the location tick.
+    pub(crate) changed_tick: Tick,
+}
+
+impl ServerObject {
+    /// The slot of a field, if it is a state field of this object.
+    pub(crate) fn slot(&self, number: u16) -> Option<&Slot> {
+        let i = self
+            .slots
+            .binary_search_by_key(&number, |s| s.number)
+            .ok()?;
+        self.slots.get(i)
+    }
+}
+
+/// Whether a field is replicated state: `ram` or `required`, not molecular (a molecular
+/// field is an alias of its atomic parts, which carry the state).
+pub(crate) fn is_state_field(f: &FieldInfo) -> bool {
+    f.is_state() && f.kind != FieldKind::Molecular
+}
+
+fn new_slot(f: &FieldInfo, tick: Tick) -> Slot {
+    let to_all =
+        f.flags.0 & (FieldFlags::BROADCAST.0 | FieldFlags::CLRECV.0 | FieldFlags::REQUIRED.0) != 0;
+    Slot {
+        number: f.number,
+        value: f.default.to_vec(),
+        tick,
+        to_all,
+        to_owner: to_all || f.has(FieldFlags::OWNRECV),
+    }
+}
+
+/// All objects, by id, with id allocation.
+#[derive(Debug, Default)]
+pub(crate) struct ObjectStore {
+    objects: DetMap<DoId, ServerObject>,
+    next_id: u32,
+}
+
+impl ObjectStore {
+    pub(crate) fn get(&self, id: DoId) -> Option<&ServerObject> {
+        self.objects.get(&id)
+    }
+
+    pub(crate) fn get_mut(&mut self, id: DoId) -> Option<&mut ServerObject> {
+        self.objects.get_mut(&id)
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.objects.len()
+    }
+
+    pub(crate) fn ids(&self) -> impl Iterator<Item = DoId> + '_ {
+        self.objects.keys().copied()
+    }
+
+    /// A fresh id: counts up from 1 (0 is the root), skipping ids in use after a wrap.
+    fn allocate(&mut self) -> DoId {
+        for _ in 0..=self.objects.len() {
+            self.next_id = self.next_id.wrapping_add(1).max(1);
+            let id = DoId(self.next_id);
+            if !self.objects.contains_key(&id) {
+                return id;
+            }
+        }
+        // Unreachable: among len + 1 consecutive ids one is free.
+        DoId(self.next_id)
+    }
+
+    /// Creates an object with default state, then applies `fields` (checked).
+    pub(crate) fn create(
+        &mut self,
+        schema: &'static SchemaInfo,
+        class: u16,
+        location: Location,
+        owner: Option<ClientId>,
+        fields: &[(u16, &[u8])],
+        tick: Tick,
+    ) -> Result<DoId, ServerError> {
+        let info = schema
+            .class(class)
+            .ok_or(ServerError::UnknownClass(class))?;
+        if info.is_struct {
+            return Err(ServerError::NotAClass(info.name));
+        }
+        let mut slots: Vec<Slot> = info
+            .fields
+            .iter()
+            .filter_map(|&n| schema.field(n))
+            .filter(|f| is_state_field(f))
+            .map(|f| new_slot(f, tick))
+            .collect();
+        slots.sort_by_key(|s| s.number);
+        for &(number, bytes) in fields {
+            let f = check_state_field(schema, info, number)?;
+            f.validate(bytes).map_err(|error| ServerError::BadValue {
+                field: f.name,
+                error,
+            })?;
+            if let Ok(i) = slots.binary_search_by_key(&number, |s| s.number) {
+                slots[i].value.clear();
+                slots[i].value.extend_from_slice(bytes);
+            }
+        }
+        let id = self.allocate();
+        self.objects.insert(
+            id,
+            ServerObject {
+                class: info,
+                location,
+                owner,
+                slots,
+                location_tick: tick,
+                changed_tick: tick,
+            },
+        );
+        Ok(id)
+    }
+
+    /// Sets a state field; returns whether the value changed (and was stamped).
+    pub(crate) fn set_field(
+        &mut self,
+        schema: &'static SchemaInfo,
+        id: DoId,
+        number: u16,
+        bytes: &[u8],
+        tick: Tick,
+    ) -> Result<bool, ServerError> {
+        let obj = self
+            .objects
+            .get_mut(&id)
+            .ok_or(ServerError::UnknownObject(id))?;
+        let f = check_state_field(schema, obj.class, number)?;
+        f.validate(bytes).map_err(|error| ServerError::BadValue {
+            field: f.name,
+            error,
+        })?;
+        let i = obj
+            .slots
+            .binary_search_by_key(&number, |s| s.number)
+            .map_err(|_| ServerError::NotStateField(f.name))?;
+        let slot = &mut obj.slots[i];
+        if slot.value == bytes {
+            return Ok(false);
+        }
+        slot.value.clear();
+        slot.value.extend_from_slice(bytes);
+        slot.tick = tick;
+        obj.changed_tick = tick;
+        Ok(true)
+    }
+
+    pub(crate) fn remove(&mut self, id: DoId) -> Option<ServerObject> {
+        self.objects.remove(&id)
+    }
+}
+
+/// Checks that `number` is a state field of `class`.
+pub(crate) fn check_state_field(
+    schema: &'static SchemaInfo,
+    class: &'static ClassInfo,
+    number: u16,
+) -> Result<&'static FieldInfo, ServerError> {
+    let f = schema
+        .field(number)
+        .ok_or(ServerError::UnknownField(number))?;
+    if !class.has_field(number) {
+        return Err(ServerError::FieldNotInClass {
+            field: f.name,
+            class: class.name,
+        });
+    }
+    if !is_state_field(f) {
+        return Err(ServerError::NotStateField(f.name));
+    }
+    Ok(f)
+}

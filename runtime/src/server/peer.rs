@@ -1,0 +1,199 @@
+//! Per-connection state on the server: handshake stage, rates, interest, and what the
+//! client has been sent and has acknowledged about each object it sees.
+
+use crate::ids::{ClientId, ConnectionId, DetMap, DetSet, DoId, InterestHandle, Location};
+use crate::protocol::{PartId, Rates};
+use crate::time::{Tick, Time};
+use std::collections::VecDeque;
+use std::time::Duration;
+
+/// Handshake stage of a connection.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Stage {
+    /// Waiting for the hello.
+    AwaitHello,
+    /// Hello passed; waiting for the answer to this challenge.
+    Authenticating(Vec<u8>),
+    /// Verified client.
+    Active,
+}
+
+/// One object as one client sees it.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct View {
+    /// The tick from which this (re-)entry is sent; acks of older records don't count.
+    pub(crate) since: Tick,
+    /// Latest tick of a record about this object the client acknowledged (since `since`).
+    pub(crate) acked: Option<Tick>,
+    /// The client owns the object.
+    pub(crate) owned: bool,
+    /// A leave of an earlier visit was still unacknowledged when this visit began: if
+    /// this visit ends before its entry goes out, that leave must still be sent.
+    pub(crate) prior_leave: bool,
+}
+
+/// What a record in a sent part said.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Sent {
+    /// Enter or update: acking it advances the view's baseline.
+    State,
+    /// Leave: acking it ends the leave.
+    Leave,
+}
+
+/// A sent snapshot part, kept until acked or too old.
+#[derive(Clone, Debug)]
+pub(crate) struct SentPart {
+    pub(crate) id: PartId,
+    pub(crate) sent_at: Time,
+    pub(crate) records: Vec<(DoId, Sent)>,
+    pub(crate) acked: bool,
+}
+
+/// An interest request waiting for its objects to settle on the client.
+#[derive(Clone, Debug)]
+pub(crate) struct InterestWait {
+    pub(crate) handle: InterestHandle,
+    pub(crate) waiting: DetSet<DoId>,
+}
+
+/// A sliding window of round-trip samples.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct RttWindow {
+    samples: VecDeque<Duration>,
+}
+
+impl RttWindow {
+    const LEN: usize = 5;
+
+    pub(crate) fn push(&mut self, d: Duration) {
+        if self.samples.len() == Self::LEN {
+            self.samples.pop_front();
+        }
+        self.samples.push_back(d);
+    }
+
+    pub(crate) fn average(&self) -> Option<Duration> {
+        let n = u32::try_from(self.samples.len()).ok().filter(|&n| n > 0)?;
+        Some(self.samples.iter().sum::<Duration>() / n)
+    }
+}
+
+/// A client connection.
+#[derive(Debug)]
+pub(crate) struct Peer {
+    pub(crate) conn: ConnectionId,
+    pub(crate) stage: Stage,
+    pub(crate) connected_at: Time,
+    pub(crate) id: ClientId,
+    pub(crate) rates: Rates,
+    pub(crate) interest: DetSet<Location>,
+    pub(crate) views: DetMap<DoId, View>,
+    /// Views whose entry is not acknowledged yet (sent in full every snapshot).
+    pub(crate) pending_enter: DetSet<DoId>,
+    /// Entered views with changes the client has not acknowledged.
+    pub(crate) dirty: DetSet<DoId>,
+    /// Objects that left the view, with the tick of leaving, until a leave is acked.
+    pub(crate) leaving: DetMap<DoId, Tick>,
+    /// Recently left objects: a message about them is a race, not a violation.
+    pub(crate) recent_left: DetMap<DoId, Tick>,
+    pub(crate) recent_order: VecDeque<(Tick, DoId)>,
+    pub(crate) sent: VecDeque<SentPart>,
+    pub(crate) last_sent: Option<Tick>,
+    /// When the last snapshot packet went out.
+    pub(crate) last_packet_at: Time,
+    /// Packed messages (without their tick header) waiting for their object's entry.
+    pub(crate) pending_events: DetMap<DoId, Vec<(u16, Vec<u8>, bool)>>,
+    pub(crate) pending_count: usize,
+    pub(crate) waits: Vec<InterestWait>,
+    /// Fractional tick at which the next snapshot is due.
+    pub(crate) next_update: f64,
+    pub(crate) rtt: RttWindow,
+    pub(crate) cmd_tokens: f64,
+    pub(crate) cmd_time: Time,
+    pub(crate) owned: DetSet<DoId>,
+}
+
+impl Peer {
+    pub(crate) fn new(conn: ConnectionId, now: Time) -> Peer {
+        Peer {
+            conn,
+            stage: Stage::AwaitHello,
+            connected_at: now,
+            id: ClientId(u32::MAX),
+            rates: Rates {
+                update_rate: 20,
+                cmd_rate: 100,
+                interp: 0.1,
+            },
+            interest: DetSet::default(),
+            views: DetMap::default(),
+            pending_enter: DetSet::default(),
+            dirty: DetSet::default(),
+            leaving: DetMap::default(),
+            recent_left: DetMap::default(),
+            recent_order: VecDeque::new(),
+            sent: VecDeque::new(),
+            last_sent: None,
+            last_packet_at: now,
+            pending_events: DetMap::default(),
+            pending_count: 0,
+            waits: Vec::new(),
+            next_update: 0.0,
+            rtt: RttWindow::default(),
+            cmd_tokens: 0.0,
+            cmd_time: now,
+            owned: DetSet::default(),
+        }
+    }
+
+    pub(crate) fn is_active(&self) -> bool {
+        self.stage == Stage::Active
+    }
+
+    /// Whether the object's entry has been acknowledged (messages may flow).
+    pub(crate) fn entered(&self, id: DoId) -> bool {
+        self.views.contains_key(&id) && !self.pending_enter.contains(&id)
+    }
+
+    /// Notes that the object settled (entered, left, or vanished) for interest waits;
+    /// returns handles that are now complete.
+    pub(crate) fn settle(&mut self, id: DoId) -> Vec<InterestHandle> {
+        let mut done = Vec::new();
+        self.waits.retain_mut(|w| {
+            w.waiting.remove(&id);
+            if w.waiting.is_empty() {
+                done.push(w.handle);
+                false
+            } else {
+                true
+            }
+        });
+        done
+    }
+
+    /// Forgets recently-left entries older than `oldest`.
+    pub(crate) fn prune_recent(&mut self, oldest: Tick) {
+        while let Some(&(t, id)) = self.recent_order.front() {
+            if t >= oldest {
+                break;
+            }
+            self.recent_order.pop_front();
+            if self.recent_left.get(&id) == Some(&t) {
+                self.recent_left.remove(&id);
+            }
+        }
+    }
+
+    /// Index of a sent part (parts are kept in send order).
+    pub(crate) fn find_sent(&self, id: PartId) -> Option<usize> {
+        let (a, b) = self.sent.as_slices();
+        match a.binary_search_by_key(&id, |p| p.id) {
+            Ok(i) => Some(i),
+            Err(_) => b
+                .binary_search_by_key(&id, |p| p.id)
+                .ok()
+                .map(|i| i + a.len()),
+        }
+    }
+}

@@ -1,0 +1,224 @@
+//! Building a client's snapshot and processing its acks.
+
+use super::peer::{Peer, Sent, SentPart};
+use super::Server;
+use crate::ids::{ConnectionId, DoId};
+use crate::protocol::encode_object_message;
+use crate::protocol::snapshot::PartWriter;
+use crate::protocol::{PartId, Reliability};
+use crate::time::{Tick, Time};
+use std::time::Duration;
+
+/// Longest time without any snapshot packet to a client (an empty one is sent then).
+const KEEPALIVE: Duration = Duration::from_millis(500);
+
+impl Server {
+    /// Writes and queues the snapshot of the current tick for one client.
+    pub(super) fn send_snapshot(&mut self, now: Time, conn: ConnectionId) {
+        let tick = self.tick;
+        let Some(peer) = self.peers.get_mut(&conn) else {
+            return;
+        };
+        let mut w = PartWriter::new(tick, self.config.max_packet_size);
+        let mut records: Vec<(u16, DoId, Sent)> = Vec::new();
+        let budget = self.config.max_snapshot_bytes;
+        write_leaves(peer, &mut w, &mut records, budget);
+        write_enters(self, conn, &mut w, &mut records, budget);
+        let Some(peer) = self.peers.get_mut(&conn) else {
+            return;
+        };
+        write_updates(&self.objects, peer, &mut w, &mut records, budget);
+        peer.last_sent = Some(tick);
+        let keepalive = now.since(peer.last_packet_at) >= KEEPALIVE;
+        let parts = w.finish(keepalive);
+        if !parts.is_empty() {
+            peer.last_packet_at = now;
+        }
+        for (part, payload) in parts {
+            let recs = records
+                .iter()
+                .filter(|r| r.0 == part)
+                .map(|r| (r.1, r.2))
+                .collect();
+            peer.sent.push_back(SentPart {
+                id: PartId { tick, part },
+                sent_at: now,
+                records: recs,
+                acked: false,
+            });
+            self.transmits.push_back(super::Transmit {
+                connection: conn,
+                payload,
+                reliability: Reliability::Unreliable,
+                close_after: false,
+            });
+        }
+        let oldest = tick.saturating_sub(self.config.snapshot_history);
+        while peer.sent.front().is_some_and(|p| p.id.tick < oldest) {
+            peer.sent.pop_front();
+        }
+    }
+
+    /// Processes the acknowledgement of one snapshot part.
+    pub(super) fn ack_part(&mut self, now: Time, conn: ConnectionId, id: PartId) {
+        let Some(peer) = self.peers.get_mut(&conn) else {
+            return;
+        };
+        let Some(i) = peer.find_sent(id) else {
+            return; // too old, never sent, or forged: nothing to learn
+        };
+        if peer.sent[i].acked {
+            return;
+        }
+        peer.sent[i].acked = true;
+        peer.rtt.push(now.since(peer.sent[i].sent_at));
+        let records = std::mem::take(&mut peer.sent[i].records);
+        let mut done = Vec::new();
+        let mut flush = Vec::new();
+        for (obj, kind) in records {
+            match kind {
+                Sent::Leave => {
+                    if peer
+                        .leaving
+                        .get(&obj)
+                        .is_some_and(|&since| id.tick >= since)
+                    {
+                        peer.leaving.remove(&obj);
+                    }
+                }
+                Sent::State => {
+                    let Some(v) = peer.views.get_mut(&obj) else {
+                        continue;
+                    };
+                    if id.tick < v.since {
+                        continue; // about an earlier visit of this object
+                    }
+                    let acked = v.acked.map_or(id.tick, |a| a.max(id.tick));
+                    v.acked = Some(acked);
+                    if peer.pending_enter.remove(&obj) {
+                        done.extend(peer.settle(obj));
+                        flush.push(obj);
+                    }
+                    let changed = self.objects.get(obj).map_or(Tick(0), |o| o.changed_tick);
+                    if changed > acked {
+                        peer.dirty.insert(obj);
+                    } else {
+                        peer.dirty.remove(&obj);
+                    }
+                }
+            }
+        }
+        for obj in flush {
+            self.flush_pending(conn, obj);
+        }
+        self.complete(conn, done);
+    }
+
+    /// Sends the messages that waited for an object's entry, stamped with the current tick.
+    fn flush_pending(&mut self, conn: ConnectionId, obj: DoId) {
+        let tick = self.tick;
+        let Some(peer) = self.peers.get_mut(&conn) else {
+            return;
+        };
+        let Some(list) = peer.pending_events.remove(&obj) else {
+            return;
+        };
+        peer.pending_count -= list.len();
+        for (field, args, reliable) in list {
+            let mut payload = Vec::with_capacity(11 + args.len());
+            encode_object_message(&mut payload, tick, obj, field, &args);
+            let r = if reliable {
+                Reliability::Reliable
+            } else {
+                Reliability::Unreliable
+            };
+            self.push_raw(conn, payload, r);
+        }
+    }
+}
+
+fn write_leaves(
+    peer: &Peer,
+    w: &mut PartWriter,
+    records: &mut Vec<(u16, DoId, Sent)>,
+    budget: usize,
+) {
+    for &id in peer.leaving.keys() {
+        if w.bytes() > budget {
+            return;
+        }
+        let part = w.leave(id);
+        records.push((part, id, Sent::Leave));
+    }
+}
+
+fn write_enters(
+    server: &Server,
+    conn: ConnectionId,
+    w: &mut PartWriter,
+    records: &mut Vec<(u16, DoId, Sent)>,
+    budget: usize,
+) {
+    let Some(peer) = server.peers.get(&conn) else {
+        return;
+    };
+    for &id in &peer.pending_enter {
+        if w.bytes() > budget {
+            return;
+        }
+        let (Some(obj), Some(view)) = (server.objects.get(id), peer.views.get(&id)) else {
+            continue;
+        };
+        w.enter(id, obj.class.number, obj.location, view.owned);
+        for s in obj.slots.iter().filter(|s| s.visible_to(view.owned)) {
+            w.field(s.number, &s.value);
+        }
+        let part = w.end();
+        records.push((part, id, Sent::State));
+    }
+}
+
+fn write_updates(
+    objects: &super::objects::ObjectStore,
+    peer: &mut Peer,
+    w: &mut PartWriter,
+    records: &mut Vec<(u16, DoId, Sent)>,
+    budget: usize,
+) {
+    let mut clean = Vec::new();
+    for &id in &peer.dirty {
+        if w.bytes() > budget {
+            break;
+        }
+        let (Some(obj), Some(view)) = (objects.get(id), peer.views.get(&id)) else {
+            clean.push(id);
+            continue;
+        };
+        let acked = view.acked.unwrap_or(Tick(0));
+        if obj.changed_tick <= acked {
+            clean.push(id);
+            continue;
+        }
+        let moved = (obj.location_tick > acked).then_some(obj.location);
+        w.update(id, moved);
+        let mut n = 0;
+        for s in obj
+            .slots
+            .iter()
+            .filter(|s| s.tick > acked && s.visible_to(view.owned))
+        {
+            w.field(s.number, &s.value);
+            n += 1;
+        }
+        if n == 0 && moved.is_none() {
+            w.cancel();
+            clean.push(id);
+            continue;
+        }
+        let part = w.end();
+        records.push((part, id, Sent::State));
+    }
+    for id in clean {
+        peer.dirty.remove(&id);
+    }
+}

@@ -1,0 +1,12 @@
+//! Behaviour tests of the server and client cores, driven through the simulated network.
+
+mod util;
+
+mod clock;
+mod convergence;
+mod handshake;
+mod interest;
+mod lifecycle;
+mod malformed;
+mod messages;
+mod visibility;
