@@ -44,6 +44,12 @@ fn main() {
         &[repo.join("schemas/example.dc")],
         &out,
     );
+    compile(
+        &mut modules,
+        "features",
+        &[repo.join("schemas/test/features.dc")],
+        &out,
+    );
     let mut sets = Vec::new();
     if corpus.join("SOURCES.md").exists() {
         println!("cargo:rustc-cfg=pipes_corpus");

@@ -170,7 +170,11 @@ impl Gen<'_> {
                     #(#field_packs)*
                 }
             });
-            let field_unpacks = case.fields.iter().map(|p| self.unpack(&p.ty, &ctx, &root));
+            let field_unpacks = case
+                .fields
+                .iter()
+                .zip(&names)
+                .map(|(p, n)| self.unpack(&p.ty, &format!("{ctx}.{n}"), &root));
             unpacks.push(quote! {
                 [#(#key),*] => Self::#variant { #(#names: #field_unpacks),* },
             });
@@ -214,7 +218,10 @@ impl Gen<'_> {
                         #(#field_packs)*
                     }
                 });
-                let field_unpacks = fields.iter().map(|p| self.unpack(&p.ty, &ctx, &root));
+                let field_unpacks = fields
+                    .iter()
+                    .zip(&names)
+                    .map(|(p, n)| self.unpack(&p.ty, &format!("{ctx}.{n}"), &root));
                 quote!(_ => Self::Default { key, #(#names: #field_unpacks),* },)
             }
             None => {
@@ -565,7 +572,14 @@ impl Gen<'_> {
             FieldKind::Atomic(params) => {
                 let types: Vec<TokenStream> =
                     params.iter().map(|p| self.param_type(p, &root)).collect();
-                let unpacks = params.iter().map(|p| self.unpack(&p.ty, &ctx, &root));
+                let param_ctx: Vec<String> = match self.arg_names(params) {
+                    Some(names) => names.iter().map(|n| format!("{ctx}.{n}")).collect(),
+                    None => (0..params.len()).map(|i| format!("{ctx}.{i}")).collect(),
+                };
+                let unpacks = params
+                    .iter()
+                    .zip(&param_ctx)
+                    .map(|(p, c)| self.unpack(&p.ty, c, &root));
                 match self.arg_names(params) {
                     _ if params.is_empty() => (quote!(;), vec![], quote!(Self)),
                     None => {
@@ -573,8 +587,8 @@ impl Gen<'_> {
                             .iter()
                             .enumerate()
                             .map(|(i, p)| {
-                                let i = syn::Index::from(i);
-                                self.pack(&p.ty, &Val::place(quote!(self.#i)), &ctx)
+                                let index = syn::Index::from(i);
+                                self.pack(&p.ty, &Val::place(quote!(self.#index)), &param_ctx[i])
                             })
                             .collect();
                         (
@@ -587,7 +601,8 @@ impl Gen<'_> {
                         let packs = params
                             .iter()
                             .zip(&names)
-                            .map(|(p, n)| self.pack(&p.ty, &Val::place(quote!(self.#n)), &ctx))
+                            .zip(&param_ctx)
+                            .map(|((p, n), c)| self.pack(&p.ty, &Val::place(quote!(self.#n)), c))
                             .collect();
                         let docs = params
                             .iter()

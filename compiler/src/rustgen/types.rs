@@ -400,9 +400,11 @@ impl Gen<'_> {
         };
         let check =
             size_spans(&a.size).map(|spans| quote!(wire::check_len(items.len(), #spans, #c)?;));
-        let finish = if rust_array_len(a).is_some() {
+        let finish = if let Some(n) = rust_array_len(a) {
+            let e = self.param_type(&a.element, root);
+            let n = Literal::usize_unsuffixed(n as usize);
             quote! {
-                <_>::try_from(items).map_err(|items: ::std::vec::Vec<_>| {
+                <[#e; #n]>::try_from(items).map_err(|items: ::std::vec::Vec<_>| {
                     wire::WireError::new(wire::WireErrorKind::BadLength { len: items.len() }, #c)
                 })?
             }
