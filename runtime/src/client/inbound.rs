@@ -171,6 +171,7 @@ impl Client {
                 if let Some(l) = moved {
                     o.location = l;
                 }
+                self.record_interp(tick, r);
                 self.events.push_back(ClientEvent::StateChanged {
                     object: r.object,
                     tick,
@@ -206,8 +207,12 @@ impl Client {
             if o.class.number == class {
                 let moved = (o.location != location).then_some(location);
                 o.location = location;
-                o.owned = owned;
+                let was_owned = std::mem::replace(&mut o.owned, owned);
                 write_fields(o, tick, r);
+                if was_owned != owned {
+                    self.interp.vars.set_owned(u64::from(r.object.0), owned);
+                }
+                self.record_interp(tick, r);
                 self.events.push_back(ClientEvent::StateChanged {
                     object: r.object,
                     tick,
@@ -236,6 +241,10 @@ impl Client {
             fields: Vec::with_capacity(r.fields.len()),
         };
         write_fields(&mut o, tick, r);
+        if owned {
+            self.interp.vars.set_owned(u64::from(r.object.0), true);
+        }
+        self.record_interp(tick, r);
         o.lifecycle = Lifecycle::Generated;
         self.events.push_back(ClientEvent::ObjectGenerated {
             object: r.object,
@@ -253,12 +262,24 @@ impl Client {
         let Some(mut o) = self.objects.remove(&id) else {
             return;
         };
+        self.interp.vars.remove_object(u64::from(id.0));
         o.lifecycle = Lifecycle::Disabled;
         self.events
             .push_back(ClientEvent::ObjectDisabled { object: id });
         o.lifecycle = Lifecycle::Deleted;
         self.events
             .push_back(ClientEvent::ObjectDeleted { object: id });
+    }
+
+    /// Feeds the interpolated fields of record `r` (state of server tick `tick`).
+    fn record_interp(&mut self, tick: Tick, r: &Record<'_>) {
+        if !self.interp.is_active() {
+            return;
+        }
+        let time = self.rate.tick_to_secs(tick);
+        for &(n, v) in &r.fields {
+            self.interp.record(r.object, n, time, v);
+        }
     }
 
     fn on_message(&mut self, tick: Tick, object: DoId, field: u16, args: &[u8]) {
