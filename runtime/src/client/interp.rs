@@ -101,7 +101,10 @@ impl fmt::Display for BindError {
         match self {
             BindError::UnknownField(n) => write!(f, "no field {n} to interpolate"),
             BindError::NotState(n) => {
-                write!(f, "field {n} is not ram/required state: nothing to interpolate")
+                write!(
+                    f,
+                    "field {n} is not ram/required state: nothing to interpolate"
+                )
             }
             BindError::Molecular(n) => write!(
                 f,
@@ -121,8 +124,14 @@ impl std::error::Error for BindError {}
 /// Records one field value into the interpolators, whatever its value type.
 trait Feed {
     /// Decodes `bytes` and records them; false when the decoder or the value refused.
-    fn feed(&self, interp: &mut Interpolators, object: u64, field: FieldId, time: f64, bytes: &[u8])
-        -> bool;
+    fn feed(
+        &self,
+        interp: &mut Interpolators,
+        object: u64,
+        field: FieldId,
+        time: f64,
+        bytes: &[u8],
+    ) -> bool;
 }
 
 struct Decoder<T>(DecodeFn<T>);
@@ -194,7 +203,9 @@ fn decode_message<F, T>(bytes: &[u8]) -> Option<T>
 where
     F: FieldMessage + IntoInterpolated<T>,
 {
-    F::from_bytes(bytes).ok().map(IntoInterpolated::into_interpolated)
+    F::from_bytes(bytes)
+        .ok()
+        .map(IntoInterpolated::into_interpolated)
 }
 
 fn decode_floats<T: FromFloats>(bytes: &[u8]) -> Option<T> {
@@ -358,5 +369,57 @@ impl Client {
     /// [`Interpolators::track`]).
     pub fn interpolators(&self) -> &Interpolators {
         &self.interp.vars
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wire::put_f64;
+
+    fn floats(v: &[f64]) -> Vec<u8> {
+        let mut out = Vec::new();
+        for &x in v {
+            put_f64(&mut out, x);
+        }
+        out
+    }
+
+    #[test]
+    fn float_runs_decode_to_glam_types() {
+        let b = floats(&[1.0, 2.0, 3.0]);
+        assert_eq!(decode_floats::<Vec3>(&b), Some(Vec3::new(1.0, 2.0, 3.0)));
+        assert_eq!(decode_floats::<DVec3>(&b), Some(DVec3::new(1.0, 2.0, 3.0)));
+        assert_eq!(decode_floats::<Vec2>(&b), None, "wrong length");
+        let q = floats(&[0.0, 0.0, 1.0, 0.0]);
+        assert_eq!(
+            decode_floats::<Quat>(&q),
+            Some(Quat::from_xyzw(0.0, 0.0, 1.0, 0.0))
+        );
+        assert_eq!(
+            decode_floats::<Vec4>(&q),
+            Some(Vec4::new(0.0, 0.0, 1.0, 0.0))
+        );
+        assert_eq!(
+            decode_floats::<Degrees>(&floats(&[359.0])),
+            Some(Degrees(359.0))
+        );
+        assert_eq!(decode_floats::<f64>(&floats(&[0.5])), Some(0.5));
+        assert_eq!(
+            decode_floats::<DVec2>(&floats(&[0.5, 1.5])),
+            Some(DVec2::new(0.5, 1.5))
+        );
+    }
+
+    #[test]
+    fn undecodable_or_invalid_samples_are_skipped() {
+        let mut s = InterpState::default();
+        s.bind(7, Box::new(Decoder::<f64>(decode_floats::<f64>)));
+        s.record(DoId(1), 7, 0.0, &floats(&[f64::NAN]));
+        s.record(DoId(1), 7, 0.0, &[1, 2, 3]);
+        s.record(DoId(1), 8, 0.0, &floats(&[1.0]));
+        assert!(s.vars.is_empty());
+        s.record(DoId(1), 7, 0.0, &floats(&[1.0]));
+        assert_eq!(s.vars.len(), 1);
     }
 }
