@@ -17,8 +17,8 @@
 //!   `server_time - delay` would leave only `delay - one-way latency` of buffered
 //!   samples and extrapolate on any link slower than the delay.
 //!
-//! Its offset is the average, over the same low-RTT samples, of
-//! `server_secs - client_time`, slewed and snapped by the same rule.
+//! Its offset is the average of `server_secs - client_time` over the whole window
+//! (the mean arrival age, not the fastest path's), slewed and snapped by the same rule.
 
 use crate::config::Config;
 use crate::time::Time;
@@ -75,7 +75,10 @@ impl ClockSync {
         let keep = best.len().div_ceil(4).max(1);
         let best = &best[..keep];
         self.target = best.iter().map(|s| s.1).sum::<f64>() / keep as f64;
-        self.recv_target = best.iter().map(|s| s.1 - s.0 / 2.0).sum::<f64>() / keep as f64;
+        // Arrival age: the mean over the whole window (not the fastest samples), so
+        // that snapshots delayed by ordinary jitter still arrive before they are due.
+        let n = self.samples.len() as f64;
+        self.recv_target = self.samples.iter().map(|s| s.1 - s.0 / 2.0).sum::<f64>() / n;
         self.advance(now);
         if self.offset.is_none() {
             self.offset = Some(self.target);

@@ -112,6 +112,17 @@ impl Client {
         for r in &records {
             self.apply(id.tick, r);
         }
+        if self.interp.is_active() {
+            let carried: Vec<DoId> = records.iter().map(|r| r.object).collect();
+            let rate = self.rate;
+            let objects = &self.objects;
+            self.interp.after_snapshot(
+                id.tick,
+                |t| rate.tick_to_secs(t),
+                &carried,
+                |o, f| objects.get(&o)?.field(f).map(|v| v.value.as_slice()),
+            );
+        }
         self.newest = Some(self.newest.map_or(id.tick, |n| n.max(id.tick)));
         if !self.received.contains(&id) {
             if self.received.len() == ACK_REDUNDANCY {
@@ -262,7 +273,7 @@ impl Client {
         let Some(mut o) = self.objects.remove(&id) else {
             return;
         };
-        self.interp.vars.remove_object(u64::from(id.0));
+        self.interp.remove_object(id);
         o.lifecycle = Lifecycle::Disabled;
         self.events
             .push_back(ClientEvent::ObjectDisabled { object: id });
@@ -278,7 +289,7 @@ impl Client {
         }
         let time = self.rate.tick_to_secs(tick);
         for &(n, v) in &r.fields {
-            self.interp.record(r.object, n, time, v);
+            self.interp.record_update(r.object, n, tick, time, v);
         }
     }
 

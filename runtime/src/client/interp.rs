@@ -152,11 +152,32 @@ impl<T: Interpolate> Feed for Decoder<T> {
     }
 }
 
+/// A bound field whose last sample may not be its final one: the object moved at
+/// `last` and no snapshot since said whether it stopped.
+#[derive(Clone, Copy, Debug)]
+struct Moving {
+    object: DoId,
+    field: u16,
+    /// Tick of the newest sample recorded from a record.
+    last: Tick,
+    /// A newer snapshot tick whose received part did not carry the field.
+    absent: Option<Tick>,
+}
+
 /// The client's interpolation state: bound fields and their variables.
+///
+/// Replication sends a field only when it changes, so an object that stops sends no
+/// more samples and would be extrapolated past its stop. A snapshot without a record
+/// for an object means the object did not change since the client's acknowledged
+/// state, so once *two* newer snapshot ticks arrive without the field (a snapshot
+/// split in parts may carry it in a lost part; two such losses in a row are
+/// unlikely), the current value is recorded again at the first of them: the curve
+/// then stops where the object stopped.
 #[derive(Default)]
 pub(crate) struct InterpState {
     /// Bound fields, sorted by field number.
     bound: Vec<(u16, Box<dyn Feed>)>,
+    moving: Vec<Moving>,
     pub(crate) vars: Interpolators,
 }
 
@@ -177,10 +198,81 @@ impl InterpState {
         }
     }
 
-    /// Records `field` of `object` at `time` if the field is bound.
-    pub(crate) fn record(&mut self, object: DoId, field: u16, time: f64, bytes: &[u8]) {
-        let Ok(i) = self.bound.binary_search_by_key(&field, |b| b.0) else {
+    /// Records `field` of `object`, written by a snapshot record of `tick` (at `time`).
+    pub(crate) fn record_update(
+        &mut self,
+        object: DoId,
+        field: u16,
+        tick: Tick,
+        time: f64,
+        bytes: &[u8],
+    ) {
+        if !self.record(object, field, time, bytes) {
             return;
+        }
+        match self
+            .moving
+            .iter_mut()
+            .find(|m| m.object == object && m.field == field)
+        {
+            Some(m) => {
+                m.last = m.last.max(tick);
+                m.absent = None;
+            }
+            None => self.moving.push(Moving {
+                object,
+                field,
+                last: tick,
+                absent: None,
+            }),
+        }
+    }
+
+    /// After a snapshot part of `tick` was applied (`carried`: the objects it had
+    /// records for): records stop samples (see the type's documentation). `current`
+    /// gives an object's current bytes of a field.
+    pub(crate) fn after_snapshot<'a>(
+        &mut self,
+        tick: Tick,
+        time_of: impl Fn(Tick) -> f64,
+        carried: &[DoId],
+        current: impl Fn(DoId, u16) -> Option<&'a [u8]>,
+    ) {
+        let mut stops = Vec::new();
+        self.moving.retain_mut(|m| {
+            if tick <= m.last || carried.contains(&m.object) {
+                return true;
+            }
+            match m.absent {
+                None => {
+                    m.absent = Some(tick);
+                    true
+                }
+                Some(a) if a == tick => true,
+                Some(a) => {
+                    stops.push((m.object, m.field, a.min(tick)));
+                    false
+                }
+            }
+        });
+        for (object, field, at) in stops {
+            if let Some(bytes) = current(object, field) {
+                self.record(object, field, time_of(at), bytes);
+            }
+        }
+    }
+
+    /// Forgets `object` (it left the view): its variables and stop tracking.
+    pub(crate) fn remove_object(&mut self, object: DoId) {
+        self.vars.remove_object(u64::from(object.0));
+        self.moving.retain(|m| m.object != object);
+    }
+
+    /// Records `field` of `object` at `time` if the field is bound; false if not
+    /// bound or the sample was refused.
+    pub(crate) fn record(&mut self, object: DoId, field: u16, time: f64, bytes: &[u8]) -> bool {
+        let Ok(i) = self.bound.binary_search_by_key(&field, |b| b.0) else {
+            return false;
         };
         if !self.bound[i]
             .1
@@ -190,7 +282,9 @@ impl InterpState {
                 "interpolated field {field} of object {}: value not decodable or not finite; sample skipped",
                 object.0
             );
+            return false;
         }
+        true
     }
 
     /// Whether any field is bound (skips work for games that do not interpolate).
@@ -267,7 +361,7 @@ impl Client {
         for id in ids {
             if let Some(v) = self.objects.get(&id).and_then(|o| o.field(field)) {
                 let time = rate.tick_to_secs(v.tick);
-                self.interp.record(id, field, time, &v.value);
+                self.interp.record_update(id, field, v.tick, time, &v.value);
             }
         }
         Ok(())
