@@ -1,39 +1,47 @@
-//! Plots what client interpolation does with a lossy, jittery stream of snapshots.
+//! Plots what client interpolation does with a lossy, jittery stream of snapshots,
+//! through the real runtime: a `pipes` server, the simulated network and a client.
 //!
-//! A server moves one object at 60 ticks per second and sends its position 20 times
-//! per second over a seeded link (60 ms ± 35 ms, 10 % loss, and a 0.45 s outage).
-//! The client records every sample that arrives with the server time it describes
-//! and renders at `server time − interpolation_delay(0.1, 2, 20)` = 0.1 s behind,
-//! with a linear and a Hermite track. The plot shows the true position, the samples
-//! received and lost, both interpolated curves (drawn at the server time they
-//! show), and where the client extrapolated or held.
+//! The server (60 ticks per second, `pipes::testing`'s example schema) moves one
+//! avatar and sends its `setPos` 20 times per second over a seeded link (60 ms ±
+//! 35 ms, 10 % loss, and a 0.45 s outage). The client binds `setPos` as a `Vec3`
+//! (`client.interpolate::<SetPos, Vec3>()`); the runtime records each sample with the
+//! server time of its tick, and every frame (60 fps) the game calls
+//! `client.update_interpolation(now)` and reads `client.interpolated(..)`: linear,
+//! rendered at `receive_time − interp_delay` (0.1 s). The Hermite curve evaluates the
+//! same samples with `Curve::Hermite`. The plot shows the true position, the samples
+//! received, both curves (drawn at the server time they show), the newest sample
+//! without interpolation, and where the client extrapolated or held.
 //!
 //! ```sh
 //! cargo run --release --example interp_plot [-- OUTPUT.svg]   # default docs/interpolation.svg
 //! ```
 //!
-//! The client's estimate of the server clock is the server time its snapshots carry
-//! as they arrive: the true server time minus the mean one-way latency (what a clock
-//! sync on snapshot stamps converges to; in the runtime, the clock sync provides it).
-//! Estimating the server's *present* time instead would leave the render delay to
-//! cover the latency too, and the client would extrapolate most of the time.
+//! The render clock is `Client::receive_time`: the server time of the ticks arriving
+//! now (the clock sync's server time minus the one-way latency). Rendering at the
+//! server's *present* time minus the delay would leave the delay to cover the latency
+//! too, and the client would extrapolate most of the time.
 
 use std::error::Error;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use glam::Vec3;
-use pipes::interp::{interpolation_delay, render_time, Curve, EvalKind, InterpConfig, InterpTrack};
-use pipes_examples::link::{Fate, LinkConfig, LossyLink};
+use pipes::client::{Client, ClientEvent};
+use pipes::interp::{Curve, EvalKind, InterpConfig};
+use pipes::server::Server;
+use pipes::sim::{LinkConfig, SimNet};
+use pipes::testing::{SetPos, AVATAR, SCHEMA, SET_POS};
+use pipes::{Config, DoId, Location};
 use pipes_examples::svg::{self, Plot};
 
-const TICK_RATE: f64 = 60.0;
-const TICKS_PER_SNAPSHOT: u64 = 3;
+const TICK_RATE: u16 = 60;
 const DURATION: f64 = 4.0;
 const CLIENT_FPS: f64 = 60.0;
-const OBJECT: u64 = 1;
-const POSITION: u16 = 0;
+/// The outage, in seconds of motion time.
 const OUTAGE: (f64, f64) = (1.05, 1.5);
-const LATENCY: f64 = 0.06;
+const LATENCY_MS: u64 = 60;
+const JITTER_MS: u64 = 35;
+const LOSS: f64 = 0.1;
 
 /// The server's true position at time `t`: a sine, then a straight run, then a sudden stop.
 fn true_x(t: f64) -> f64 {
@@ -47,10 +55,10 @@ fn true_x(t: f64) -> f64 {
     }
 }
 
-/// One client frame: render time and the value each curve showed.
+/// One client frame (times are motion time: server time minus the start of motion).
 struct Frame {
     render: f64,
-    /// The client's server time estimate (render time + delay).
+    /// The time of the ticks arriving (render time + delay).
     estimate: f64,
     linear: f64,
     hermite: f64,
@@ -62,84 +70,114 @@ struct Frame {
 /// Everything the run produced.
 struct Run {
     received: Vec<(f64, f64)>,
-    lost: Vec<(f64, f64)>,
     frames: Vec<Frame>,
-    late_inserts: usize,
+    dropped: u64,
+    delay: f64,
 }
 
-fn simulate() -> Run {
-    let link_config = LinkConfig {
-        latency: LATENCY,
-        jitter: 0.035,
-        loss: 0.1,
-        outages: vec![OUTAGE],
+fn link(loss: f64) -> LinkConfig {
+    LinkConfig::new(LATENCY_MS, JITTER_MS, loss, 0.0)
+}
+
+fn simulate() -> Result<Run, Box<dyn Error>> {
+    let config = Config {
+        tick_rate: TICK_RATE,
+        ..Config::default()
     };
-    let mut link = LossyLink::new(link_config, 7);
-    let mut linear = InterpTrack::<Vec3>::new(InterpConfig::default());
-    let mut hermite = InterpTrack::<Vec3>::new(InterpConfig::default().with_curve(Curve::Hermite));
-    let delay = interpolation_delay(0.1, 2.0, 20.0);
+    let mut sim = SimNet::new(Server::new(&SCHEMA, config.clone()), 7);
+    let mut client = Client::new(&SCHEMA, config);
+    client.interpolate::<SetPos, Vec3>()?;
+    sim.add_client(client, link(LOSS));
+    sim.run_for(Duration::from_secs(3))?;
+    if !sim.clients[0].client.is_connected() {
+        return Err(format!(
+            "the client did not connect: {:?}",
+            sim.clients[0].client.stage()
+        )
+        .into());
+    }
+    sim.clients[0].client.set_interest(&[Location::zone(0)]);
+    let id: DoId = sim.server.generate(AVATAR, Location::zone(0), None, &[])?;
+    let rate = sim.server.tick_rate();
+    // Motion starts at the next tick; times below are relative to it.
+    let t0 = rate.tick_to_secs(sim.server.current_tick()) + rate.interval_secs();
+    let hermite = InterpConfig::default().with_curve(Curve::Hermite);
+    let delay = sim.clients[0].client.interp_delay();
     let mut run = Run {
         received: Vec::new(),
-        lost: Vec::new(),
         frames: Vec::new(),
-        late_inserts: 0,
+        dropped: 0,
+        delay,
     };
-
-    let mut tick = 0u64;
-    let frames = ((DURATION + LATENCY + delay) * CLIENT_FPS) as u64;
-    for frame in 0..=frames {
-        let now = frame as f64 / CLIENT_FPS;
-        // Server: run every tick up to now, sending a snapshot every third one.
-        while (tick as f64) / TICK_RATE <= now && (tick as f64) / TICK_RATE <= DURATION {
-            let t = tick as f64 / TICK_RATE;
-            if tick % TICKS_PER_SNAPSHOT == 0 {
-                let sample = (t, Vec3::new(true_x(t) as f32, 0.0, 0.0));
-                match link.send(t, sample) {
-                    Fate::Arrives(_) => run.received.push((t, true_x(t))),
-                    Fate::Lost => run.lost.push((t, true_x(t))),
+    let frame_step = Duration::from_secs_f64(1.0 / CLIENT_FPS);
+    let mut next_frame = sim.now() + frame_step;
+    let end = DURATION + 0.5;
+    let mut outage = false;
+    loop {
+        let next_tick = sim.server.poll_timeout().ok_or("server not started")?;
+        if next_tick <= next_frame {
+            // Server tick: move the avatar to its position at this tick's time.
+            sim.run_until(next_tick)?;
+            let t = rate.tick_to_secs(sim.server.current_tick()) - t0;
+            let in_outage = (OUTAGE.0..OUTAGE.1).contains(&t);
+            if in_outage != outage {
+                outage = in_outage;
+                sim.clients[0].link = link(if outage { 1.0 } else { LOSS });
+            }
+            if (0.0..=DURATION).contains(&t) {
+                let x = true_x(t);
+                sim.server.set(id, &SetPos { x, y: 0.0, z: 0.0 })?;
+            }
+            continue;
+        }
+        // Client frame.
+        sim.run_until(next_frame)?;
+        let now = next_frame;
+        next_frame = next_frame + frame_step;
+        for e in std::mem::take(&mut sim.clients[0].events) {
+            if let ClientEvent::StateChanged { tick, fields, .. } = e {
+                if fields.contains(&SET_POS) {
+                    let c = &sim.clients[0].client;
+                    // The sample as applied; the newest value may be of a later tick.
+                    if let Some(v) = c.object(id).and_then(|o| o.field(SET_POS)) {
+                        if v.tick == tick {
+                            let p: SetPos = pipes::schema::FieldMessage::from_bytes(&v.value)?;
+                            run.received.push((c.tick_time(tick) - t0, p.x));
+                        }
+                    }
                 }
             }
-            tick += 1;
         }
-        // Client: apply what arrived, then render.
-        for (t, value) in link.receive(now) {
-            let outcome = linear.record(OBJECT, POSITION, t, value);
-            if outcome == Ok(pipes::interp::Recorded::Inserted) {
-                run.late_inserts += 1;
-            }
-            let _ = hermite.record(OBJECT, POSITION, t, value);
+        let c = &mut sim.clients[0].client;
+        let Some(render) = c.update_interpolation(now) else {
+            continue;
+        };
+        if render - t0 > end {
+            break;
         }
-        let server_time_estimate = now - LATENCY;
-        let render = render_time(server_time_estimate, delay);
-        let raw = linear
-            .variable(OBJECT, POSITION)
-            .and_then(|v| v.newest())
-            .map(|s| f64::from(s.value.x));
-        let kind = linear
-            .variable(OBJECT, POSITION)
-            .and_then(|v| v.evaluate(render, linear.config()))
-            .map(|e| e.kind);
-        linear.update(render);
-        hermite.update(render);
-        if let (Some(kind), Some(l), Some(h), Some(raw)) = (
-            kind,
-            linear.get(OBJECT, POSITION),
-            hermite.get(OBJECT, POSITION),
-            raw,
-        ) {
-            if render >= 0.0 {
+        let linear: Option<Vec3> = c.interpolated(id, SET_POS);
+        let var = c
+            .interpolators()
+            .track::<Vec3>()
+            .and_then(|t| t.variable(u64::from(id.0), SET_POS));
+        let kind = var.and_then(|v| v.evaluate(render, c.interp_config()));
+        let h = var.and_then(|v| v.value_at(render, &hermite));
+        let raw = c.object(id).and_then(|o| o.get::<SetPos>()).transpose()?;
+        if let (Some(l), Some(h), Some(kind), Some(raw)) = (linear, h, kind, raw) {
+            if render - t0 >= 0.0 {
                 run.frames.push(Frame {
-                    render,
-                    estimate: server_time_estimate,
+                    render: render - t0,
+                    estimate: render + delay - t0,
                     linear: f64::from(l.x),
                     hermite: f64::from(h.x),
-                    raw,
-                    kind,
+                    raw: raw.x,
+                    kind: kind.kind,
                 });
             }
         }
     }
-    run
+    run.dropped = sim.stats.dropped;
+    Ok(run)
 }
 
 /// Contiguous render-time spans where the linear curve had this kind.
@@ -159,7 +197,7 @@ fn spans(frames: &[Frame], kind: EvalKind) -> Vec<(f64, f64)> {
 
 const WIDTH: f64 = 1000.0;
 const TITLE: &str =
-    "pipes::interp: 20 Hz snapshots, 60 ms ± 35 ms, 10 % loss, outage 1.05–1.5 s; delay 0.1 s";
+    "pipes server → SimNet → client: 20 Hz snapshots, 60 ms ± 35 ms, 10 % loss, outage 1.05–1.5 s; delay 0.1 s";
 
 fn shade(p: &mut Plot, run: &Run) {
     for (a, b) in spans(&run.frames, EvalKind::Extrapolated) {
@@ -198,7 +236,6 @@ fn position_plot(run: &Run) -> String {
         "5 3",
     );
     p.dots("snapshot received", &run.received, 3.5, "black");
-    p.crosses("snapshot lost", &run.lost, 4.0, "#d62728");
     p.band_legend("extrapolating (cap 0.25 s)", "#fff1c2");
     p.band_legend("holding after the cap", "#fbd3d3");
     p.finish(TITLE, "server time shown (s)", "x position", 0.5, 1.0)
@@ -270,10 +307,10 @@ fn report(run: &Run) {
         (e.len(), rms, max)
     };
     println!(
-        "snapshots: {} received, {} lost, {} arrived out of order",
+        "samples applied: {}; packets dropped by the link: {}; render delay {:.3} s",
         run.received.len(),
-        run.lost.len(),
-        run.late_inserts
+        run.dropped,
+        run.delay
     );
     for (name, pick) in [
         ("linear", (|f: &Frame| f.linear) as fn(&Frame) -> f64),
@@ -293,7 +330,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         .nth(1)
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from("docs/interpolation.svg"));
-    let run = simulate();
+    let run = simulate()?;
     report(&run);
     if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir)

@@ -431,6 +431,24 @@ impl FieldMessage for Emote {
     }
 }
 
+impl crate::client::IntoInterpolated<glam::Vec3> for SetPos {
+    fn into_interpolated(self) -> glam::Vec3 {
+        glam::DVec3::new(self.x, self.y, self.z).as_vec3()
+    }
+}
+
+impl crate::client::IntoInterpolated<glam::DVec3> for SetPos {
+    fn into_interpolated(self) -> glam::DVec3 {
+        glam::DVec3::new(self.x, self.y, self.z)
+    }
+}
+
+impl crate::client::IntoInterpolated<crate::interp::Degrees> for SetH {
+    fn into_interpolated(self) -> crate::interp::Degrees {
+        crate::interp::Degrees(self.h as f32)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -7,6 +7,18 @@
 //! from 0 (at `min_offset` ms of error) to `max_amount` ms per second (at `max_offset`),
 //! as pipes' (unwired) `NetworkClock` drift code does, so the estimated server time
 //! never jumps for small errors.
+//!
+//! Two times come out of it, on the same server tick timeline:
+//!
+//! * [`ClockSync::server_time`]: the server's *current* time (what it stamps now).
+//! * [`ClockSync::receive_time`]: the server time of the messages *arriving* now,
+//!   about `server_time - rtt / 2`. Snapshots describe ticks of that age when they
+//!   arrive, so interpolation renders at `receive_time - delay`; rendering at
+//!   `server_time - delay` would leave only `delay - one-way latency` of buffered
+//!   samples and extrapolate on any link slower than the delay.
+//!
+//! Its offset is the average of `server_secs - client_time` over the whole window
+//! (the mean arrival age, not the fastest path's), slewed and snapped by the same rule.
 
 use crate::config::Config;
 use crate::time::Time;
@@ -21,6 +33,8 @@ pub struct ClockSync {
     samples: VecDeque<(f64, f64)>,
     offset: Option<f64>,
     target: f64,
+    recv_offset: Option<f64>,
+    recv_target: f64,
     last: Option<Time>,
     snap_ms: f64,
     min_ms: f64,
@@ -35,6 +49,8 @@ impl ClockSync {
             samples: VecDeque::new(),
             offset: None,
             target: 0.0,
+            recv_offset: None,
+            recv_target: 0.0,
             last: None,
             snap_ms: config.clock_drift_max_ms,
             min_ms: config.clock_correction_min_offset,
@@ -57,10 +73,18 @@ impl ClockSync {
         let mut best: Vec<(f64, f64)> = self.samples.iter().copied().collect();
         best.sort_by(|a, b| a.0.total_cmp(&b.0));
         let keep = best.len().div_ceil(4).max(1);
-        self.target = best[..keep].iter().map(|s| s.1).sum::<f64>() / keep as f64;
+        let best = &best[..keep];
+        self.target = best.iter().map(|s| s.1).sum::<f64>() / keep as f64;
+        // Arrival age: the mean over the whole window (not the fastest samples), so
+        // that snapshots delayed by ordinary jitter still arrive before they are due.
+        let n = self.samples.len() as f64;
+        self.recv_target = self.samples.iter().map(|s| s.1 - s.0 / 2.0).sum::<f64>() / n;
         self.advance(now);
         if self.offset.is_none() {
             self.offset = Some(self.target);
+        }
+        if self.recv_offset.is_none() {
+            self.recv_offset = Some(self.recv_target);
         }
     }
 
@@ -68,24 +92,37 @@ impl ClockSync {
     pub fn advance(&mut self, now: Time) {
         let dt = self.last.map_or(0.0, |l| now.since(l).as_secs_f64());
         self.last = Some(now);
-        let Some(offset) = self.offset else {
-            return;
-        };
-        let err = self.target - offset;
+        self.offset = self.offset.map(|o| self.slew(o, self.target, dt));
+        self.recv_offset = self.recv_offset.map(|o| self.slew(o, self.recv_target, dt));
+    }
+
+    /// `offset` moved toward `target` over `dt` seconds: snapped when far, slewed when near.
+    fn slew(&self, offset: f64, target: f64, dt: f64) -> f64 {
+        let err = target - offset;
         let err_ms = err.abs() * 1000.0;
         if err_ms > self.snap_ms {
-            self.offset = Some(self.target);
+            target
         } else if err_ms > self.min_ms {
             let span = (self.max_ms - self.min_ms).max(1e-9);
             let rate = self.max_amount * ((err_ms.min(self.max_ms) - self.min_ms) / span);
             let step = (rate * dt).min(err.abs());
-            self.offset = Some(offset + step.copysign(err));
+            offset + step.copysign(err)
+        } else {
+            offset
         }
     }
 
     /// Estimated server time (seconds on the server's tick timeline) at client time `now`.
     pub fn server_time(&self, now: Time) -> Option<f64> {
         Some(now.as_secs_f64() + self.offset?)
+    }
+
+    /// Estimated server time of the messages arriving at client time `now`: the
+    /// server's current time minus the one-way latency (seconds, tick timeline).
+    ///
+    /// This is the clock interpolation renders on (`receive_time - delay`).
+    pub fn receive_time(&self, now: Time) -> Option<f64> {
+        Some(now.as_secs_f64() + self.recv_offset?)
     }
 
     /// The server time the samples point to right now (without smoothing).
@@ -118,6 +155,9 @@ mod tests {
         c.sample(Time::from_secs_f64(10.0), Duration::from_millis(100), 2.0);
         let t = c.server_time(Time::from_secs_f64(10.0)).unwrap();
         assert!((t - 2.05).abs() < 1e-9, "{t}");
+        // Messages arriving now left the server half a round trip ago.
+        let r = c.receive_time(Time::from_secs_f64(10.0)).unwrap();
+        assert!((r - 2.0).abs() < 1e-9, "{r}");
     }
 
     #[test]

@@ -112,6 +112,17 @@ impl Client {
         for r in &records {
             self.apply(id.tick, r);
         }
+        if self.interp.is_active() {
+            let carried: Vec<DoId> = records.iter().map(|r| r.object).collect();
+            let rate = self.rate;
+            let objects = &self.objects;
+            self.interp.after_snapshot(
+                id.tick,
+                |t| rate.tick_to_secs(t),
+                &carried,
+                |o, f| objects.get(&o)?.field(f).map(|v| v.value.as_slice()),
+            );
+        }
         self.newest = Some(self.newest.map_or(id.tick, |n| n.max(id.tick)));
         if !self.received.contains(&id) {
             if self.received.len() == ACK_REDUNDANCY {
@@ -171,6 +182,7 @@ impl Client {
                 if let Some(l) = moved {
                     o.location = l;
                 }
+                self.record_interp(tick, r);
                 self.events.push_back(ClientEvent::StateChanged {
                     object: r.object,
                     tick,
@@ -206,8 +218,12 @@ impl Client {
             if o.class.number == class {
                 let moved = (o.location != location).then_some(location);
                 o.location = location;
-                o.owned = owned;
+                let was_owned = std::mem::replace(&mut o.owned, owned);
                 write_fields(o, tick, r);
+                if was_owned != owned {
+                    self.interp.vars.set_owned(u64::from(r.object.0), owned);
+                }
+                self.record_interp(tick, r);
                 self.events.push_back(ClientEvent::StateChanged {
                     object: r.object,
                     tick,
@@ -236,6 +252,10 @@ impl Client {
             fields: Vec::with_capacity(r.fields.len()),
         };
         write_fields(&mut o, tick, r);
+        if owned {
+            self.interp.vars.set_owned(u64::from(r.object.0), true);
+        }
+        self.record_interp(tick, r);
         o.lifecycle = Lifecycle::Generated;
         self.events.push_back(ClientEvent::ObjectGenerated {
             object: r.object,
@@ -253,12 +273,24 @@ impl Client {
         let Some(mut o) = self.objects.remove(&id) else {
             return;
         };
+        self.interp.remove_object(id);
         o.lifecycle = Lifecycle::Disabled;
         self.events
             .push_back(ClientEvent::ObjectDisabled { object: id });
         o.lifecycle = Lifecycle::Deleted;
         self.events
             .push_back(ClientEvent::ObjectDeleted { object: id });
+    }
+
+    /// Feeds the interpolated fields of record `r` (state of server tick `tick`).
+    fn record_interp(&mut self, tick: Tick, r: &Record<'_>) {
+        if !self.interp.is_active() {
+            return;
+        }
+        let time = self.rate.tick_to_secs(tick);
+        for &(n, v) in &r.fields {
+            self.interp.record_update(r.object, n, tick, time, v);
+        }
     }
 
     fn on_message(&mut self, tick: Tick, object: DoId, field: u16, args: &[u8]) {

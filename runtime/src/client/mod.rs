@@ -13,16 +13,21 @@
 //!
 //! Each state field keeps the server tick it describes ([`FieldValue::tick`]), and
 //! [`Client::server_time`] estimates the server's current time on the same timeline
-//! (seconds; tick `n` is `n / tick_rate`). Render at
-//! `server_time(now) - interp_delay()`.
+//! (seconds; tick `n` is `n / tick_rate`). Snapshots arriving now describe older ticks
+//! (by the one-way latency): [`Client::receive_time`] is their time, and interpolation
+//! renders at [`Client::render_time`] = `receive_time(now) - interp_delay()`.
+//! Fields bound with [`Client::interpolate`] (and its variants) are recorded and
+//! smoothed by the client itself: see [`Client::update_interpolation`].
 
 mod clock;
 mod events;
 mod inbound;
+mod interp;
 mod objects;
 
 pub use clock::ClockSync;
 pub use events::{ClientDisconnect, ClientError, ClientEvent, Packet};
+pub use interp::{BindError, DecodeFn, FromFloats, IntoInterpolated};
 pub use objects::{ClientObject, FieldValue, Lifecycle};
 
 use crate::config::{effective_interp, Config};
@@ -75,6 +80,7 @@ pub struct Client {
     next_handle: u16,
     transmits: VecDeque<Packet>,
     events: VecDeque<ClientEvent>,
+    interp: interp::InterpState,
 }
 
 impl Client {
@@ -106,6 +112,7 @@ impl Client {
             next_handle: 0,
             transmits: VecDeque::new(),
             events: VecDeque::new(),
+            interp: interp::InterpState::default(),
         }
     }
 

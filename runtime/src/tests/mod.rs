@@ -6,6 +6,7 @@ mod clock;
 mod convergence;
 mod handshake;
 mod interest;
+mod interp;
 mod lifecycle;
 mod malformed;
 mod messages;
