@@ -105,17 +105,15 @@ fn check_param(
             );
         }
         Type::Array(a) => check_param(model, &a.element, seen_switches, report),
-        Type::Switch(id) => {
-            if seen_switches.insert(id.0) {
-                let switch = &model.switches[id.0 as usize];
-                report.diagnostics.push(
-                    Diagnostic::error(switch.span, "Astron cannot parse `switch`")
-                        .with_hint("split the variants into separate fields or structs"),
-                );
-                let cases = switch.cases.iter().flat_map(|c| c.fields.iter());
-                for p in cases.chain(switch.default.iter().flatten()) {
-                    check_param(model, p, seen_switches, report);
-                }
+        Type::Switch(id) if seen_switches.insert(id.0) => {
+            let switch = &model.switches[id.0 as usize];
+            report.diagnostics.push(
+                Diagnostic::error(switch.span, "Astron cannot parse `switch`")
+                    .with_hint("split the variants into separate fields or structs"),
+            );
+            let cases = switch.cases.iter().flat_map(|c| c.fields.iter());
+            for p in cases.chain(switch.default.iter().flatten()) {
+                check_param(model, p, seen_switches, report);
             }
         }
         _ => {}

@@ -21,13 +21,19 @@ fn hex(s: &str) -> Vec<u8> {
 fn client_roundtrip(msg: ClientMessage, body: &str) {
     let bytes = hex(body);
     assert_eq!(msg.encode(&SCHEMA).expect("encodes"), bytes, "{msg:?}");
-    assert_eq!(ClientMessage::decode(&SCHEMA, &bytes).expect("decodes"), msg);
+    assert_eq!(
+        ClientMessage::decode(&SCHEMA, &bytes).expect("decodes"),
+        msg
+    );
 }
 
 fn internal_roundtrip(msg: InternalMessage, body: &str) {
     let bytes = hex(body);
     assert_eq!(msg.encode(&SCHEMA).expect("encodes"), bytes, "{msg:?}");
-    assert_eq!(InternalMessage::decode(&SCHEMA, &bytes).expect("decodes"), msg);
+    assert_eq!(
+        InternalMessage::decode(&SCHEMA, &bytes).expect("decodes"),
+        msg
+    );
 }
 
 fn name(s: &str) -> FieldValue {
@@ -102,7 +108,10 @@ fn client_messages_follow_the_documented_layouts() {
         "7900 11270000 0200 0800 8403 0a00 03",
     );
     client_roundtrip(ClientMessage::Leaving { do_id: DoId(7) }, "8400 07000000");
-    client_roundtrip(ClientMessage::LeavingOwner { do_id: DoId(7) }, "a100 07000000");
+    client_roundtrip(
+        ClientMessage::LeavingOwner { do_id: DoId(7) },
+        "a100 07000000",
+    );
     client_roundtrip(
         ClientMessage::Location {
             do_id: DoId(10001),
@@ -167,7 +176,10 @@ fn enter_object_variants_carry_required_then_other() {
         }))
     };
     let head = "11270000 10270000 05000000 0200";
-    client_roundtrip(enter(false, None), &format!("8e00 {head} {AVATAR_REQUIRED}"));
+    client_roundtrip(
+        enter(false, None),
+        &format!("8e00 {head} {AVATAR_REQUIRED}"),
+    );
     client_roundtrip(
         enter(false, Some(vec![value(testing::EMOTE, "02")])),
         &format!("8f00 {head} {AVATAR_REQUIRED} 0100 0a00 02"),
@@ -197,7 +209,10 @@ fn required_section_skips_molecular_fields_and_fills_defaults() {
         &[value(testing::EMOTE, "01")],
         &mut Vec::new(),
     );
-    assert!(matches!(stray, Err(AstronError::UnknownField { field: 10, .. })));
+    assert!(matches!(
+        stray,
+        Err(AstronError::UnknownField { field: 10, .. })
+    ));
 }
 
 #[test]
@@ -247,9 +262,7 @@ fn state_server_messages_follow_the_documented_layouts() {
             10001,
             Body::EnterAi(entry(Some(vec![value(testing::EMOTE, "01")]))),
         ),
-        &format!(
-            "01 8813000000000000 1127000000000000 0508 {head} {AVATAR_REQUIRED} 0100 0a00 01"
-        ),
+        &format!("01 8813000000000000 1127000000000000 0508 {head} {AVATAR_REQUIRED} 0100 0a00 01"),
     );
     // 2020 from a client channel 1000003 to doId 10001.
     internal_roundtrip(
