@@ -17,7 +17,21 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Check that the files (loaded in order) are valid; exit 1 with diagnostics otherwise.
-    Check(Files),
+    Check {
+        #[command(flatten)]
+        files: Files,
+        /// Also check what this server can take (`astron`: Astron's parser and hash).
+        #[arg(long, value_parser = ["astron"])]
+        target: Option<String>,
+    },
+    /// Print the `dc_files`/`uberdogs` part of an astrond.yml for the files.
+    AstronConfig {
+        #[command(flatten)]
+        files: Files,
+        /// An UberDOG: `Class=doId` or `Class=doId:anonymous` (repeatable).
+        #[arg(long = "uberdog", value_name = "CLASS=ID[:anonymous]")]
+        uberdogs: Vec<dcc::astron::Uberdog>,
+    },
     /// Print the DC hash of the files loaded in order, as 0x and 8 hex digits.
     Hash(Files),
     /// Print classes and structs with their ids, parents and numbered fields.
@@ -125,7 +139,23 @@ fn load(files: &Files) -> Result<Model, String> {
 
 fn execute(command: Command) -> Result<String, String> {
     match command {
-        Command::Check(files) => {
+        Command::Check {
+            files,
+            target: Some(_),
+        } => check_astron(&load(&files)?),
+        Command::AstronConfig { files, uberdogs } => {
+            let model = load(&files)?;
+            let report = dcc::astron::check(&model);
+            if !report.is_ok() {
+                return check_astron(&model);
+            }
+            let paths: Vec<&std::path::Path> = files.files.iter().map(PathBuf::as_path).collect();
+            dcc::astron::config_fragment(&model, &paths, &uberdogs, &report)
+        }
+        Command::Check {
+            files,
+            target: None,
+        } => {
             let model = load(&files)?;
             Ok(format!(
                 "ok: {} classes and structs, {} fields, hash {:#010x}",
@@ -192,6 +222,25 @@ fn build(rust: Option<PathBuf>, python: Option<PathBuf>, files: &Files) -> Resul
         wrote.push(format!("wrote {} ({} bytes)", path.display(), stubs.len()));
     }
     Ok(wrote.join("\n"))
+}
+
+/// `check --target astron`: diagnostics, exit 1 on errors.
+fn check_astron(model: &Model) -> Result<String, String> {
+    let report = dcc::astron::check(model);
+    let rendered = dcc::diagnostic::render_all(&report.diagnostics, &model.sources);
+    if report.is_ok() {
+        Ok(format!(
+            "{rendered}ok for Astron: hash {:#010x}{}",
+            hash::hash_model(model),
+            if report.needs_manual_hash() {
+                " (set manual_dc_hash to it)"
+            } else {
+                ""
+            }
+        ))
+    } else {
+        Err(format!("{rendered}Astron cannot load these files"))
+    }
 }
 
 fn find_field(model: &Model, target: &FieldArgs) -> Result<dcc::model::FieldId, String> {

@@ -25,6 +25,7 @@
 #![warn(missing_docs)]
 
 pub mod ast;
+pub mod astron;
 pub mod diagnostic;
 pub mod hash;
 pub mod lex;

@@ -14,9 +14,12 @@
 //! * [`config`]: typed settings with the pipes defaults and names.
 //! * [`time`]: driver time and server ticks.
 //! * [`sim`]: a seeded simulated network for tests and benches.
+//! * `astron` (feature `astron`): Astron client and internal protocols, sans-IO.
 
 #![warn(missing_docs, unreachable_pub)]
 
+#[cfg(feature = "astron")]
+pub mod astron;
 pub mod client;
 pub mod config;
 pub mod ids;
