@@ -122,13 +122,22 @@ impl DemoOptions {
             return Err(format!("--loss must be within 0..1, got {}", o.loss));
         }
         if !(o.seconds.is_finite() && o.seconds > 0.0 && o.seconds <= 3600.0) {
-            return Err(format!("--seconds must be within (0, 3600], got {}", o.seconds));
+            return Err(format!(
+                "--seconds must be within (0, 3600], got {}",
+                o.seconds
+            ));
         }
         if o.clients == 0 || o.clients > 256 {
-            return Err(format!("--clients must be within 1..=256, got {}", o.clients));
+            return Err(format!(
+                "--clients must be within 1..=256, got {}",
+                o.clients
+            ));
         }
         if o.objects > 100_000 {
-            return Err(format!("--objects must be at most 100000, got {}", o.objects));
+            return Err(format!(
+                "--objects must be at most 100000, got {}",
+                o.objects
+            ));
         }
         Ok(o)
     }
@@ -296,7 +305,10 @@ pub fn run(o: &DemoOptions, progress: bool) -> Result<DemoSummary, Box<dyn Error
         chat,
         avatars: BTreeMap::new(),
     };
-    let t0 = server.server.tick_rate().tick_to_secs(server.server.current_tick());
+    let t0 = server
+        .server
+        .tick_rate()
+        .tick_to_secs(server.server.current_tick());
     for k in 0..o.objects {
         let id = server
             .server
@@ -343,7 +355,9 @@ pub fn run(o: &DemoOptions, progress: bool) -> Result<DemoSummary, Box<dyn Error
         if connected_at.is_none() && elapsed > CONNECT_TIMEOUT {
             return Err(format!(
                 "only {} of {} bots connected within {CONNECT_TIMEOUT} s",
-                bots.iter().filter(|b| b.driver.client.is_connected()).count(),
+                bots.iter()
+                    .filter(|b| b.driver.client.is_connected())
+                    .count(),
                 o.clients
             )
             .into());
@@ -361,7 +375,10 @@ pub fn run(o: &DemoOptions, progress: bool) -> Result<DemoSummary, Box<dyn Error
         server_game(&mut server, &mut world, playing)?;
         if server.server.current_tick() != tick_before {
             if playing {
-                let t = server.server.tick_rate().tick_to_secs(server.server.current_tick());
+                let t = server
+                    .server
+                    .tick_rate()
+                    .tick_to_secs(server.server.current_tick());
                 for (&id, &k) in &world.npcs {
                     server.server.set(id, &pos_msg(npc_path(k, t)))?;
                 }
@@ -385,7 +402,10 @@ pub fn run(o: &DemoOptions, progress: bool) -> Result<DemoSummary, Box<dyn Error
 
         if progress && elapsed >= next_report {
             let sent = server.stats().bytes_sent;
-            let up = bots.iter().filter(|b| b.driver.client.is_connected()).count();
+            let up = bots
+                .iter()
+                .filter(|b| b.driver.client.is_connected())
+                .count();
             let rtts: Vec<f64> = bots
                 .iter()
                 .filter_map(|b| b.driver.client.rtt())

@@ -146,3 +146,32 @@ pub(crate) fn check_size(size: usize, max: usize) -> Result<(), TransportError> 
     }
     Ok(())
 }
+
+impl<T: Transport + ?Sized> Transport for Box<T> {
+    fn receive(&mut self, now: Time) -> Result<(), TransportError> {
+        (**self).receive(now)
+    }
+    fn poll_event(&mut self) -> Option<TransportEvent> {
+        (**self).poll_event()
+    }
+    fn send(
+        &mut self,
+        connection: ConnectionId,
+        payload: &[u8],
+        reliability: Reliability,
+    ) -> Result<(), TransportError> {
+        (**self).send(connection, payload, reliability)
+    }
+    fn flush(&mut self, now: Time) -> Result<(), TransportError> {
+        (**self).flush(now)
+    }
+    fn close(&mut self, connection: ConnectionId) {
+        (**self).close(connection)
+    }
+    fn connections(&self) -> Vec<ConnectionId> {
+        (**self).connections()
+    }
+    fn stats(&self, connection: ConnectionId) -> Option<LinkStats> {
+        (**self).stats(connection)
+    }
+}

@@ -171,6 +171,7 @@ pub struct UdpServer {
     events: VecDeque<TransportEvent>,
     counters: BTreeMap<u64, LinkStats>,
     closing: Vec<(u64, Time)>,
+    early: Vec<(u64, Vec<u8>)>,
 }
 
 impl std::fmt::Debug for UdpServer {
@@ -218,6 +219,7 @@ impl UdpServer {
             events: VecDeque::new(),
             counters: BTreeMap::new(),
             closing: Vec::new(),
+            early: Vec::new(),
         })
     }
 
@@ -233,11 +235,18 @@ impl UdpServer {
 
     fn handle(&mut self, addr: SocketAddr, packet: &mut [u8]) {
         let result = self.netcode.process_packet(addr, packet);
-        apply(result, &self.socket, &mut self.renet);
+        apply(result, &self.socket, &mut self.renet, &mut self.early);
     }
 }
 
-fn apply(result: ServerResult<'_, '_>, socket: &UdpSocket, renet: &mut RenetServer) {
+/// Acts on a netcode result. Messages of a client that is leaving are read out first
+/// (a goodbye sent just before the disconnect packet must not be lost) into `early`.
+fn apply(
+    result: ServerResult<'_, '_>,
+    socket: &UdpSocket,
+    renet: &mut RenetServer,
+    early: &mut Vec<(u64, Vec<u8>)>,
+) {
     let send = |packet: &[u8], addr: SocketAddr| {
         if let Err(e) = socket.send_to(packet, addr) {
             log::debug!("udp send to {addr} failed: {e}");
@@ -265,6 +274,11 @@ fn apply(result: ServerResult<'_, '_>, socket: &UdpSocket, renet: &mut RenetServ
             addr,
             payload,
         } => {
+            for ch in [RELIABLE, UNRELIABLE] {
+                while let Some(m) = renet.receive_message(client_id, ch) {
+                    early.push((client_id, m.to_vec()));
+                }
+            }
             renet.remove_connection(client_id);
             if let Some(p) = payload {
                 send(p, addr);
@@ -297,7 +311,7 @@ impl Transport for UdpServer {
         }
         for id in self.netcode.clients_id() {
             let r = self.netcode.update_client(id);
-            apply(r, &self.socket, &mut self.renet);
+            apply(r, &self.socket, &mut self.renet, &mut self.early);
         }
         let due: Vec<u64> = self
             .closing
@@ -311,7 +325,13 @@ impl Transport for UdpServer {
         }
         for id in self.renet.disconnections_id() {
             let r = self.netcode.disconnect(id);
-            apply(r, &self.socket, &mut self.renet);
+            apply(r, &self.socket, &mut self.renet, &mut self.early);
+        }
+        for (id, payload) in std::mem::take(&mut self.early) {
+            self.events.push_back(TransportEvent::Message {
+                connection: ConnectionId(id),
+                payload,
+            });
         }
         while let Some(e) = self.renet.get_event() {
             match e {
@@ -422,7 +442,7 @@ impl Drop for UdpServer {
         // Tell clients at once rather than letting them time out.
         for id in self.netcode.clients_id() {
             let r = self.netcode.disconnect(id);
-            apply(r, &self.socket, &mut self.renet);
+            apply(r, &self.socket, &mut self.renet, &mut self.early);
         }
     }
 }
