@@ -227,9 +227,12 @@ struct World {
     avatars: BTreeMap<pipes::ClientId, DoId>,
 }
 
+/// A transport chosen at run time.
+type AnyTransport = Box<dyn Transport>;
+
 fn make_transports(
     o: &DemoOptions,
-) -> Result<(Box<dyn Transport>, Vec<Box<dyn Transport>>), Box<dyn Error>> {
+) -> Result<(AnyTransport, Vec<AnyTransport>), Box<dyn Error>> {
     let latency = Duration::from_millis(o.latency_ms);
     match o.transport {
         TransportKind::Udp => {

@@ -22,7 +22,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .server
         .generate_default::<DistributedBoard>(Location::zone(0), None)?;
     let addr = net::local(&server)?;
-    let mut clients = vec![net::connect(&SCHEMA, addr)?, net::connect(&SCHEMA, addr)?];
+    let mut clients = [net::connect(&SCHEMA, addr)?, net::connect(&SCHEMA, addr)?];
     let mut boards: Vec<Vec<board::Drawn>> = vec![Vec::new(); clients.len()];
     let mut drawn = vec![0i16; clients.len()];
     net::run_for(seconds, |_| -> Result<bool, Box<dyn std::error::Error>> {
