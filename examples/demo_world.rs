@@ -230,9 +230,7 @@ struct World {
 /// A transport chosen at run time.
 type AnyTransport = Box<dyn Transport>;
 
-fn make_transports(
-    o: &DemoOptions,
-) -> Result<(AnyTransport, Vec<AnyTransport>), Box<dyn Error>> {
+fn make_transports(o: &DemoOptions) -> Result<(AnyTransport, Vec<AnyTransport>), Box<dyn Error>> {
     let latency = Duration::from_millis(o.latency_ms);
     match o.transport {
         TransportKind::Udp => {

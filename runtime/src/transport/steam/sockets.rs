@@ -7,7 +7,7 @@
 //! frame: listen-socket and connection events only arrive through Steam callbacks.
 //! [`SteamServer::receive`] and [`SteamClient::receive`] do it for you.
 
-use super::mapping::{send_flags, SteamState, StatusAction, StatusMap};
+use super::mapping::{send_flags, StatusAction, StatusMap, SteamState};
 use crate::ids::ConnectionId;
 use crate::protocol::Reliability;
 use crate::time::Time;
