@@ -29,6 +29,7 @@ pub mod schema;
 pub mod server;
 pub mod sim;
 pub mod time;
+pub mod transport;
 pub mod wire;
 
 #[cfg(any(test, feature = "testing"))]

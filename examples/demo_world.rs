@@ -1,0 +1,645 @@
+//! The demo's logic, shared by `examples/demo.rs` (the binary) and its test.
+//!
+//! One server and `clients` bot clients run in one thread over a real transport
+//! (UDP on loopback by default, or in-memory). The server owns `objects` NPC avatars
+//! walking circles in 4 zones and one chat object; each bot gets an avatar it owns
+//! and moves (`setPos`, `ownsend`), chats (`say` → relayed as `said`) and changes its
+//! interest zones. Every bot interpolates the NPCs it sees; the error of the
+//! interpolated position against the server's true path is measured. At the end the
+//! world stops changing, settles, and every client's objects and state are compared
+//! with the server's.
+
+use crate::schema::{distributed_avatar as avatar, distributed_chat as chat};
+use crate::schema::{DistributedAvatar, DistributedChat, SCHEMA};
+use glam::DVec3;
+use pipes::client::{Client, ClientEvent};
+use pipes::interp::{InterpConfig, InterpTrack};
+use pipes::server::{Server, ServerEvent, Target};
+use pipes::transport::driver::{ClientDriver, Clock, ServerDriver};
+use pipes::transport::memory::{MemoryLink, MemoryNetwork};
+use pipes::transport::udp::{ClientAuth, Security, UdpClient, UdpConfig, UdpServer};
+use pipes::transport::Transport;
+use pipes::{Config, DoId, Location, Time};
+use std::collections::{BTreeMap, BTreeSet};
+use std::error::Error;
+use std::time::Duration;
+
+/// Zones NPCs walk in (the chat object lives in zone 0).
+const ZONES: u32 = 4;
+/// Seconds between a bot's moves.
+const MOVE_EVERY: f64 = 0.05;
+/// Longest wait for every bot to connect.
+const CONNECT_TIMEOUT: f64 = 10.0;
+
+/// Which transport the demo uses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TransportKind {
+    /// UDP on 127.0.0.1 through renet (the default).
+    Udp,
+    /// In-process queues.
+    Memory,
+}
+
+/// The demo's flags.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DemoOptions {
+    /// `--clients N` (8).
+    pub clients: usize,
+    /// `--objects N`: NPC avatars (64).
+    pub objects: usize,
+    /// `--seconds S`: how long bots play before the world settles (5).
+    pub seconds: f64,
+    /// `--loss P`: loss on every receive path, 0..1 (0).
+    pub loss: f64,
+    /// `--latency-ms N`: one-way latency added on every receive path (0).
+    pub latency_ms: u64,
+    /// `--transport udp|memory` (udp).
+    pub transport: TransportKind,
+    /// `--seed N` (1).
+    pub seed: u64,
+}
+
+impl Default for DemoOptions {
+    fn default() -> Self {
+        DemoOptions {
+            clients: 8,
+            objects: 64,
+            seconds: 5.0,
+            loss: 0.0,
+            latency_ms: 0,
+            transport: TransportKind::Udp,
+            seed: 1,
+        }
+    }
+}
+
+impl DemoOptions {
+    /// Parses the command-line flags (without the program name).
+    pub fn parse(args: impl IntoIterator<Item = String>) -> Result<DemoOptions, String> {
+        let mut o = DemoOptions::default();
+        let mut it = args.into_iter();
+        while let Some(flag) = it.next() {
+            let mut value = || it.next().ok_or(format!("{flag} needs a value"));
+            let bad = |v: &str| format!("{flag}: bad value `{v}`");
+            match flag.as_str() {
+                "--clients" => {
+                    let v = value()?;
+                    o.clients = v.parse().map_err(|_| bad(&v))?;
+                }
+                "--objects" => {
+                    let v = value()?;
+                    o.objects = v.parse().map_err(|_| bad(&v))?;
+                }
+                "--seconds" => {
+                    let v = value()?;
+                    o.seconds = v.parse().map_err(|_| bad(&v))?;
+                }
+                "--loss" => {
+                    let v = value()?;
+                    o.loss = v.parse().map_err(|_| bad(&v))?;
+                }
+                "--latency-ms" => {
+                    let v = value()?;
+                    o.latency_ms = v.parse().map_err(|_| bad(&v))?;
+                }
+                "--seed" => {
+                    let v = value()?;
+                    o.seed = v.parse().map_err(|_| bad(&v))?;
+                }
+                "--transport" => {
+                    let v = value()?;
+                    o.transport = match v.as_str() {
+                        "udp" => TransportKind::Udp,
+                        "memory" => TransportKind::Memory,
+                        _ => return Err(bad(&v)),
+                    };
+                }
+                "-h" | "--help" => return Err(USAGE.to_owned()),
+                other => return Err(format!("unknown flag `{other}`\n{USAGE}")),
+            }
+        }
+        if !(0.0..=1.0).contains(&o.loss) {
+            return Err(format!("--loss must be within 0..1, got {}", o.loss));
+        }
+        if !(o.seconds.is_finite() && o.seconds > 0.0 && o.seconds <= 3600.0) {
+            return Err(format!(
+                "--seconds must be within (0, 3600], got {}",
+                o.seconds
+            ));
+        }
+        if o.clients == 0 || o.clients > 256 {
+            return Err(format!(
+                "--clients must be within 1..=256, got {}",
+                o.clients
+            ));
+        }
+        if o.objects > 100_000 {
+            return Err(format!(
+                "--objects must be at most 100000, got {}",
+                o.objects
+            ));
+        }
+        Ok(o)
+    }
+}
+
+/// Usage text.
+pub const USAGE: &str = "usage: demo [--clients N] [--objects N] [--seconds S] [--loss P] \
+[--latency-ms N] [--transport udp|memory] [--seed N]";
+
+/// What the demo measured.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DemoSummary {
+    /// Bots.
+    pub clients: usize,
+    /// NPC avatars.
+    pub objects: usize,
+    /// Server ticks run.
+    pub ticks: u32,
+    /// Server → client payload bytes per client per second.
+    pub bytes_per_client_per_s: u64,
+    /// Median server frame time (receive + update + game + send) of frames that ran a tick, µs.
+    pub tick_us_p50: u64,
+    /// 99th percentile of the same, µs.
+    pub tick_us_p99: u64,
+    /// Largest distance between an interpolated NPC position and its true path, mm.
+    pub max_interp_error_mm: u64,
+    /// Every client's final state equals the server's.
+    pub converged: bool,
+    /// Why not, when it did not converge.
+    pub mismatches: Vec<String>,
+}
+
+impl DemoSummary {
+    /// The last line the demo prints.
+    pub fn line(&self) -> String {
+        format!(
+            "demo: clients={} objects={} ticks={} bytes_per_client_per_s={} server_tick_us_p50={} \
+server_tick_us_p99={} max_interp_error={} converged={}",
+            self.clients,
+            self.objects,
+            self.ticks,
+            self.bytes_per_client_per_s,
+            self.tick_us_p50,
+            self.tick_us_p99,
+            self.max_interp_error_mm,
+            if self.converged { "yes" } else { "no" }
+        )
+    }
+}
+
+/// An NPC's true position at server time `t` (a circle per NPC).
+fn npc_path(k: usize, t: f64) -> DVec3 {
+    let phase = k as f64 * 0.7;
+    let cx = (k % 8) as f64 * 10.0;
+    let cy = (k / 8 % 8) as f64 * 10.0;
+    let w = 0.8 + (k % 5) as f64 * 0.1;
+    DVec3::new(
+        cx + 3.0 * (w * t + phase).cos(),
+        cy + 3.0 * (w * t + phase).sin(),
+        0.0,
+    )
+}
+
+fn pos_msg(p: DVec3) -> avatar::SetPos {
+    avatar::SetPos {
+        x: p.x,
+        y: p.y,
+        z: p.z,
+    }
+}
+
+struct Bot {
+    driver: ClientDriver<Box<dyn Transport>>,
+    avatar: Option<DoId>,
+    next_move: f64,
+    next_chat: f64,
+    next_zone: f64,
+    step: u64,
+    track: InterpTrack<DVec3>,
+    first_sample: BTreeMap<DoId, f64>,
+    chats_heard: u64,
+}
+
+struct World {
+    npcs: BTreeMap<DoId, usize>,
+    chat: DoId,
+    avatars: BTreeMap<pipes::ClientId, DoId>,
+}
+
+/// A transport chosen at run time.
+type AnyTransport = Box<dyn Transport>;
+
+fn make_transports(o: &DemoOptions) -> Result<(AnyTransport, Vec<AnyTransport>), Box<dyn Error>> {
+    let latency = Duration::from_millis(o.latency_ms);
+    match o.transport {
+        TransportKind::Udp => {
+            let cfg = |seed: u64| UdpConfig {
+                loss: o.loss,
+                latency,
+                seed,
+                // Resend after about one round trip, never sooner than 40 ms.
+                resend_time: Duration::from_millis(40.max(2 * o.latency_ms + 20)),
+                ..UdpConfig::default()
+            };
+            let server = UdpServer::bind(
+                ([127, 0, 0, 1], 0).into(),
+                o.clients,
+                Security::Unsecure,
+                cfg(o.seed),
+            )?;
+            let addr = server.local_addr()?;
+            let mut clients: Vec<Box<dyn Transport>> = Vec::new();
+            for i in 0..o.clients {
+                let auth = ClientAuth::Unsecure {
+                    client_id: i as u64 + 1,
+                };
+                let seed = o.seed.wrapping_mul(1000).wrapping_add(i as u64 + 1);
+                clients.push(Box::new(UdpClient::connect(addr, auth, cfg(seed))?));
+            }
+            Ok((Box::new(server), clients))
+        }
+        TransportKind::Memory => {
+            let net = MemoryNetwork::new();
+            let link = |seed: u64| MemoryLink {
+                loss: o.loss,
+                latency,
+                seed,
+                ..MemoryLink::default()
+            };
+            let server = net.listen(link(o.seed))?;
+            let mut clients: Vec<Box<dyn Transport>> = Vec::new();
+            for i in 0..o.clients {
+                let seed = o.seed.wrapping_mul(1000).wrapping_add(i as u64 + 1);
+                clients.push(Box::new(net.connect(link(seed))?));
+            }
+            Ok((Box::new(server), clients))
+        }
+    }
+}
+
+fn percentile(sorted: &[u64], p: f64) -> u64 {
+    if sorted.is_empty() {
+        return 0;
+    }
+    let i = ((sorted.len() - 1) as f64 * p).round() as usize;
+    sorted[i.min(sorted.len() - 1)]
+}
+
+/// Runs the demo; `progress` prints a line per second to stdout.
+pub fn run(o: &DemoOptions, progress: bool) -> Result<DemoSummary, Box<dyn Error>> {
+    let clock = Clock::new();
+    let (server_transport, client_transports) = make_transports(o)?;
+    let config = Config {
+        max_clients: o.clients as u32,
+        ..Config::default()
+    };
+    let mut server = ServerDriver::new(Server::new(&SCHEMA, config.clone()), server_transport);
+    let mut rng = pipes::sim::Rng::new(o.seed);
+
+    // The world: a chat room in zone 0 and NPCs walking in every zone.
+    let chat = server
+        .server
+        .generate_default::<DistributedChat>(Location::zone(0), None)?;
+    let mut world = World {
+        npcs: BTreeMap::new(),
+        chat,
+        avatars: BTreeMap::new(),
+    };
+    let t0 = server
+        .server
+        .tick_rate()
+        .tick_to_secs(server.server.current_tick());
+    for k in 0..o.objects {
+        let id = server
+            .server
+            .generate_default::<DistributedAvatar>(Location::zone(k as u32 % ZONES), None)?;
+        server.server.set(
+            id,
+            &avatar::SetName {
+                name: format!("npc{k}"),
+            },
+        )?;
+        server.server.set(id, &pos_msg(npc_path(k, t0)))?;
+        world.npcs.insert(id, k);
+    }
+
+    let interp = InterpConfig::default();
+    let mut bots: Vec<Bot> = client_transports
+        .into_iter()
+        .map(|t| Bot {
+            driver: ClientDriver::new(Client::new(&SCHEMA, config.clone()), t).with_clock(clock),
+            avatar: None,
+            next_move: 0.0,
+            next_chat: 0.0,
+            next_zone: 0.0,
+            step: 0,
+            track: InterpTrack::new(interp),
+            first_sample: BTreeMap::new(),
+            chats_heard: 0,
+        })
+        .collect();
+
+    let start = clock.now();
+    let secs = |t: Time| t.since(start).as_secs_f64();
+    let mut tick_us: Vec<u64> = Vec::new();
+    let mut max_err: f64 = 0.0;
+    let mut next_report = 1.0;
+    let mut last_bytes = 0u64;
+    let settle = 1.5 + 0.008 * o.latency_ms as f64 + if o.loss > 0.0 { 1.5 } else { 0.0 };
+    let mut connected_at: Option<f64> = None;
+    let end_play;
+    loop {
+        let now = clock.now();
+        let elapsed = secs(now);
+        let playing = connected_at.is_some_and(|c| elapsed < c + o.seconds);
+        if connected_at.is_none() && elapsed > CONNECT_TIMEOUT {
+            return Err(format!(
+                "only {} of {} bots connected within {CONNECT_TIMEOUT} s",
+                bots.iter()
+                    .filter(|b| b.driver.client.is_connected())
+                    .count(),
+                o.clients
+            )
+            .into());
+        }
+        if let Some(c) = connected_at {
+            if elapsed >= c + o.seconds + settle {
+                end_play = c + o.seconds;
+                break;
+            }
+        }
+
+        // Server frame.
+        let tick_before = server.server.current_tick();
+        server.pump_at(now)?;
+        server_game(&mut server, &mut world, playing)?;
+        if server.server.current_tick() != tick_before {
+            if playing {
+                let t = server
+                    .server
+                    .tick_rate()
+                    .tick_to_secs(server.server.current_tick());
+                for (&id, &k) in &world.npcs {
+                    server.server.set(id, &pos_msg(npc_path(k, t)))?;
+                }
+            }
+            server.flush_at(now)?;
+            tick_us.push(clock.now().since(now).as_micros() as u64);
+        } else {
+            server.flush_at(now)?;
+        }
+
+        // Bot frames.
+        for (i, bot) in bots.iter_mut().enumerate() {
+            bot.driver.pump_at(now)?;
+            let err = bot_game(bot, i, &world, elapsed, playing, &mut rng, now)?;
+            max_err = max_err.max(err);
+            bot.driver.flush_at(now)?;
+        }
+        if connected_at.is_none() && bots.iter().all(|b| b.avatar.is_some()) {
+            connected_at = Some(elapsed);
+        }
+
+        if progress && elapsed >= next_report {
+            let sent = server.stats().bytes_sent;
+            let up = bots
+                .iter()
+                .filter(|b| b.driver.client.is_connected())
+                .count();
+            let rtts: Vec<f64> = bots
+                .iter()
+                .filter_map(|b| b.driver.client.rtt())
+                .map(|d| d.as_secs_f64() * 1000.0)
+                .collect();
+            let rtt = if rtts.is_empty() {
+                0.0
+            } else {
+                rtts.iter().sum::<f64>() / rtts.len() as f64
+            };
+            let per_client = (sent - last_bytes) as f64 / o.clients as f64 / 1024.0;
+            println!(
+                "[{elapsed:4.1}s] clients={up}/{} objects={} down={:.1} KiB/s per client \
+rtt={rtt:.1} ms{}",
+                o.clients,
+                server.server.object_count(),
+                per_client,
+                if playing { "" } else { " (settling)" }
+            );
+            last_bytes = sent;
+            next_report += 1.0;
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    }
+
+    let mismatches = compare(&server.server, &bots);
+    if progress {
+        let heard: u64 = bots.iter().map(|b| b.chats_heard).sum();
+        println!("chat lines heard by bots: {heard}");
+        for m in mismatches.iter().take(10) {
+            println!("mismatch: {m}");
+        }
+    }
+    tick_us.sort_unstable();
+    let play_secs = end_play.max(1e-3);
+    Ok(DemoSummary {
+        clients: o.clients,
+        objects: o.objects,
+        ticks: server.server.current_tick().0,
+        bytes_per_client_per_s: (server.stats().bytes_sent as f64 / o.clients as f64 / play_secs)
+            as u64,
+        tick_us_p50: percentile(&tick_us, 0.5),
+        tick_us_p99: percentile(&tick_us, 0.99),
+        max_interp_error_mm: (max_err * 1000.0).round() as u64,
+        converged: mismatches.is_empty(),
+        mismatches,
+    })
+}
+
+/// The server's game logic for one frame.
+fn server_game(
+    driver: &mut ServerDriver<Box<dyn Transport>>,
+    world: &mut World,
+    playing: bool,
+) -> Result<(), Box<dyn Error>> {
+    while let Some(e) = driver.poll_event() {
+        let server = &mut driver.server;
+        match &e {
+            ServerEvent::ClientConnected { client, .. } => {
+                let id = server.generate_default::<DistributedAvatar>(
+                    Location::zone(client.0 % ZONES),
+                    Some(*client),
+                )?;
+                server.set(
+                    id,
+                    &avatar::SetName {
+                        name: format!("bot{}", client.0),
+                    },
+                )?;
+                world.avatars.insert(*client, id);
+            }
+            ServerEvent::ClientDisconnected { client, .. } => {
+                world.avatars.remove(client);
+            }
+            ServerEvent::Message {
+                client,
+                object,
+                field,
+                args,
+            } => {
+                if *field == avatar::SetPos::NUMBER && playing {
+                    // The owner moved its avatar: accept the new state.
+                    if world.avatars.get(client) == Some(object) {
+                        server.set_field(*object, *field, args)?;
+                    }
+                } else if let Some(Ok(say)) = e.decode::<chat::Say>() {
+                    let said = chat::Said {
+                        sender: world.avatars.get(client).map_or(0, |d| d.0),
+                        text: say.text,
+                    };
+                    server.send_message(world.chat, &said, Target::Broadcast { except: None })?;
+                }
+            }
+            ServerEvent::ClientRejected { .. } => {}
+        }
+    }
+    Ok(())
+}
+
+/// A bot's game logic for one frame; returns the largest interpolation error seen (m).
+fn bot_game(
+    bot: &mut Bot,
+    i: usize,
+    world: &World,
+    elapsed: f64,
+    playing: bool,
+    rng: &mut pipes::sim::Rng,
+    now: Time,
+) -> Result<f64, Box<dyn Error>> {
+    let rate = bot.driver.client.tick_rate();
+    while let Some(e) = bot.driver.poll_event() {
+        match &e {
+            ClientEvent::Connected { .. } => {
+                bot.driver
+                    .client
+                    .set_interest(&[Location::zone(0), Location::zone(i as u32 % ZONES)]);
+            }
+            ClientEvent::ObjectGenerated {
+                object,
+                owned: true,
+                ..
+            } => bot.avatar = Some(*object),
+            ClientEvent::StateChanged {
+                object,
+                tick,
+                fields,
+                ..
+            } if fields.contains(&avatar::SetPos::NUMBER) && world.npcs.contains_key(object) => {
+                let obj = bot.driver.client.object(*object);
+                if let Some(Ok(p)) = obj.and_then(|o| o.get::<avatar::SetPos>()) {
+                    let t = rate.tick_to_secs(*tick);
+                    let _ = bot
+                        .track
+                        .record(u64::from(object.0), 0, t, DVec3::new(p.x, p.y, p.z));
+                    bot.first_sample.entry(*object).or_insert(t);
+                }
+            }
+            ClientEvent::ObjectDeleted { object } => {
+                bot.track.remove_object(u64::from(object.0));
+                bot.first_sample.remove(object);
+            }
+            ClientEvent::Message { .. } => {
+                if let Some(Ok(_)) = e.decode::<chat::Said>() {
+                    bot.chats_heard += 1;
+                }
+            }
+            _ => {}
+        }
+    }
+    let client = &mut bot.driver.client;
+    if !client.is_connected() {
+        return Ok(0.0);
+    }
+    // Interpolation error against the NPCs' true paths (while they move).
+    let mut worst: f64 = 0.0;
+    if playing {
+        if let Some(st) = client.server_time(now) {
+            let render = st - client.interp_delay();
+            for (&id, &first) in &bot.first_sample {
+                let Some(&k) = world.npcs.get(&id) else {
+                    continue;
+                };
+                if render < first + 0.2 {
+                    continue;
+                }
+                if let Some(v) = bot.track.value_at(u64::from(id.0), 0, render) {
+                    worst = worst.max(v.distance(npc_path(k, render)));
+                }
+            }
+        }
+    }
+    if !playing {
+        return Ok(worst);
+    }
+    let Some(me) = bot.avatar else {
+        return Ok(worst);
+    };
+    if elapsed >= bot.next_move {
+        bot.next_move = elapsed + MOVE_EVERY;
+        bot.step += 1;
+        let a = bot.step as f64 * 0.1;
+        let p = DVec3::new(50.0 + i as f64 + a.cos(), 50.0 + a.sin(), 0.0);
+        client.send_message(me, &pos_msg(p))?;
+    }
+    if elapsed >= bot.next_chat {
+        bot.next_chat = elapsed + 0.5 + rng.next_f64();
+        let say = chat::Say {
+            text: format!("bot {i} says hi at {elapsed:.1}s"),
+        };
+        if client.object(world.chat).is_some() {
+            client.send_message(world.chat, &say)?;
+        }
+    }
+    if elapsed >= bot.next_zone {
+        bot.next_zone = elapsed + 1.0 + 2.0 * rng.next_f64();
+        let z = rng.below(u64::from(ZONES)) as u32;
+        client.set_interest(&[Location::zone(0), Location::zone(z)]);
+    }
+    Ok(worst)
+}
+
+/// Differences between each client's objects and what the server says it should see.
+fn compare(server: &Server, bots: &[Bot]) -> Vec<String> {
+    let mut out = Vec::new();
+    for (i, bot) in bots.iter().enumerate() {
+        let c = &bot.driver.client;
+        let Some(me) = c.id().filter(|_| c.is_connected()) else {
+            out.push(format!("bot {i} is not connected"));
+            continue;
+        };
+        let want: BTreeSet<DoId> = server.visible_to(me).into_iter().collect();
+        let have: BTreeSet<DoId> = c.objects().map(|o| o.id()).collect();
+        if want != have {
+            out.push(format!(
+                "bot {i}: sees {} objects, server says {} (missing {:?}, extra {:?})",
+                have.len(),
+                want.len(),
+                want.difference(&have).take(5).collect::<Vec<_>>(),
+                have.difference(&want).take(5).collect::<Vec<_>>()
+            ));
+            continue;
+        }
+        for id in want {
+            let Some(o) = c.object(id) else { continue };
+            if Some(o.location()) != server.location(id) {
+                out.push(format!("bot {i}: object {} location differs", id.0));
+            }
+            for &n in o.class().ram {
+                if o.field(n).map(|v| v.value.as_slice()) != server.field(id, n) {
+                    out.push(format!("bot {i}: object {} field {n} differs", id.0));
+                }
+            }
+        }
+    }
+    out
+}

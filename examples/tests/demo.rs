@@ -1,0 +1,47 @@
+//! The demo's logic, run briefly: over the memory transport with loss and latency,
+//! and over real UDP on loopback; both must converge.
+
+use pipes_examples::demo_world::{run, DemoOptions, TransportKind};
+
+#[test]
+fn demo_converges_over_memory_with_loss() {
+    let o = DemoOptions {
+        clients: 4,
+        objects: 24,
+        seconds: 1.0,
+        loss: 0.1,
+        latency_ms: 20,
+        transport: TransportKind::Memory,
+        seed: 3,
+    };
+    let s = run(&o, false).expect("demo runs");
+    assert!(s.converged, "mismatches: {:?}", s.mismatches);
+    assert!(s.ticks > 60, "the server ticked: {}", s.ticks);
+    assert!(s.bytes_per_client_per_s > 0);
+    assert!(s.line().ends_with("converged=yes"));
+}
+
+#[test]
+fn demo_converges_over_udp() {
+    let o = DemoOptions {
+        clients: 3,
+        objects: 16,
+        seconds: 1.0,
+        loss: 0.05,
+        transport: TransportKind::Udp,
+        ..DemoOptions::default()
+    };
+    let s = run(&o, false).expect("demo runs");
+    assert!(s.converged, "mismatches: {:?}", s.mismatches);
+}
+
+#[test]
+fn bad_flags_are_refused_with_the_flag_named() {
+    let parse = |a: &[&str]| DemoOptions::parse(a.iter().map(|s| s.to_string()));
+    assert!(parse(&["--loss", "1.5"]).unwrap_err().contains("--loss"));
+    assert!(parse(&["--clients"]).unwrap_err().contains("needs a value"));
+    assert!(parse(&["--transport", "tcp"]).unwrap_err().contains("tcp"));
+    assert!(parse(&["--bogus"]).unwrap_err().contains("--bogus"));
+    let o = parse(&["--clients", "2", "--transport", "memory"]).unwrap();
+    assert_eq!((o.clients, o.transport), (2, TransportKind::Memory));
+}

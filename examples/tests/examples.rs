@@ -1,0 +1,104 @@
+//! Runs every example binary (started, exercised, stopped) so they cannot rot.
+//! `cargo test` builds the examples before the tests; when a filter kept them from
+//! being built, the test says so and fails rather than pass without running them.
+
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn example(name: &str) -> PathBuf {
+    // target/<profile>/deps/examples-xxxx → target/<profile>/examples/<name>
+    let exe = std::env::current_exe().expect("test binary path");
+    let dir = exe
+        .parent()
+        .and_then(|d| d.parent())
+        .expect("target dir")
+        .join("examples");
+    let path = dir.join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
+    assert!(
+        path.exists(),
+        "example `{name}` not built at {}: run `cargo test -p pipes-examples` (which builds examples)",
+        path.display()
+    );
+    path
+}
+
+/// Runs an example to completion (bounded) and returns its stdout.
+fn run(name: &str, args: &[&str]) -> String {
+    let mut child = Command::new(example(name))
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("example starts");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        if child.try_wait().expect("wait").is_some() {
+            break;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("example {name} did not finish in 30 s");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let out = child.wait_with_output().expect("output");
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "{name} failed: {stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    stdout
+}
+
+#[test]
+fn chat_delivers_every_line_to_every_user() {
+    let out = run("chat", &["--seconds", "10"]);
+    assert!(out.contains("chat: 9 lines delivered"), "{out}");
+}
+
+#[test]
+fn whiteboards_end_identical() {
+    let out = run("whiteboard", &["--seconds", "10"]);
+    assert!(out.contains("client 0 has 20 segments"), "{out}");
+    assert!(out.contains("boards identical: yes"), "{out}");
+}
+
+#[test]
+fn lagtime_measures_round_trips() {
+    let out = run("lagtime", &["--seconds", "2"]);
+    assert!(out.contains("ms (pipes ping)"), "{out}");
+}
+
+#[test]
+fn datagrams_accept_read_write_and_close() {
+    let out = run("datagrams", &[]);
+    assert!(out.contains("says \"hello\""), "{out}");
+    assert!(out.contains("got \"everyone is here\""), "{out}");
+    assert!(out.contains("all closed: true"), "{out}");
+}
+
+#[test]
+fn quick_start_server_and_client_talk() {
+    let port = "27155";
+    let server = Command::new(example("server"))
+        .args(["--port", port, "--seconds", "6"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("server starts");
+    std::thread::sleep(Duration::from_millis(300));
+    let out = run("client", &["--port", port, "--seconds", "2.5"]);
+    let server_out = server.wait_with_output().expect("server output");
+    let server_log = String::from_utf8_lossy(&server_out.stdout);
+    assert!(out.contains("said \"hello!\""), "client: {out}");
+    assert!(
+        server_log.contains("joined, avatar"),
+        "server: {server_log}"
+    );
+    assert!(
+        server_log.contains("says \"hello!\""),
+        "server: {server_log}"
+    );
+    assert!(server_log.contains("left (Left)"), "server: {server_log}");
+}

@@ -1,0 +1,861 @@
+//! The default transport: UDP through `renet` (channels, acks, resends, slicing of
+//! large messages) and `renetcode` (the netcode protocol: connection handshake,
+//! timeouts, and encryption with connect tokens when a private key is configured).
+//!
+//! Channel 0 is unreliable, channel 1 reliable-ordered. The reliable resend time is
+//! tens of milliseconds ([`UdpConfig::resend_time`], 40 ms), not renet's 300 ms default
+//! which collapses throughput under loss. Messages larger than one packet are sliced
+//! by renet; a message larger than [`UdpConfig::max_message_size`] is refused with
+//! [`TransportError::MessageTooLarge`].
+
+use super::shaper::Shaper;
+use super::{check_size, LinkStats, Transport, TransportError, TransportEvent};
+use crate::ids::ConnectionId;
+use crate::protocol::Reliability;
+use crate::time::Time;
+use renet::{ChannelConfig, ConnectionConfig, RenetClient, RenetServer, SendType};
+use renetcode::{
+    ClientAuthentication, ConnectToken, NetcodeClient, NetcodeServer, ServerAuthentication,
+    ServerConfig, ServerResult, NETCODE_KEY_BYTES, NETCODE_MAX_PACKET_BYTES,
+};
+use std::collections::{BTreeMap, VecDeque};
+use std::net::{SocketAddr, UdpSocket};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+const UNRELIABLE: u8 = 0;
+const RELIABLE: u8 = 1;
+/// Most datagrams read from the socket per `receive` call.
+const MAX_DATAGRAMS_PER_RECEIVE: usize = 8192;
+/// How long a closed connection lingers so its last reliable messages can leave.
+const CLOSE_LINGER: Duration = Duration::from_millis(200);
+
+/// Settings shared by the UDP server and client.
+#[derive(Clone, Debug, PartialEq)]
+pub struct UdpConfig {
+    /// Identifies the game and version; client and server must agree.
+    pub protocol_id: u64,
+    /// Resend time of unacknowledged reliable packets.
+    pub resend_time: Duration,
+    /// Largest message accepted by `send` (bigger snapshots should be split by the core).
+    pub max_message_size: usize,
+    /// Bytes a channel may hold unacknowledged before the connection is considered broken.
+    pub channel_memory: usize,
+    /// Bytes per update the connection may send (renet's `available_bytes_per_tick`).
+    pub bytes_per_update: u64,
+    /// Seeded loss on the receive path (for tests and `--loss`).
+    pub loss: f64,
+    /// Latency added on the receive path (for tests and `--latency-ms`).
+    pub latency: Duration,
+    /// Seed of the loss draws.
+    pub seed: u64,
+}
+
+impl Default for UdpConfig {
+    fn default() -> Self {
+        UdpConfig {
+            protocol_id: 0x7069_7065_7300_0001,
+            resend_time: Duration::from_millis(40),
+            max_message_size: 64 * 1024,
+            channel_memory: 8 * 1024 * 1024,
+            bytes_per_update: 250_000,
+            loss: 0.0,
+            latency: Duration::ZERO,
+            seed: 1,
+        }
+    }
+}
+
+impl UdpConfig {
+    fn connection_config(&self) -> ConnectionConfig {
+        let channels = vec![
+            ChannelConfig {
+                channel_id: UNRELIABLE,
+                max_memory_usage_bytes: self.channel_memory,
+                send_type: SendType::Unreliable,
+            },
+            ChannelConfig {
+                channel_id: RELIABLE,
+                max_memory_usage_bytes: self.channel_memory,
+                send_type: SendType::ReliableOrdered {
+                    resend_time: self.resend_time,
+                },
+            },
+        ];
+        ConnectionConfig {
+            available_bytes_per_tick: self.bytes_per_update,
+            server_channels_config: channels.clone(),
+            client_channels_config: channels,
+        }
+    }
+
+    fn shaper(&self) -> Shaper<(SocketAddr, Vec<u8>)> {
+        Shaper::new(self.loss, self.latency, self.seed)
+    }
+}
+
+fn channel(r: Reliability) -> u8 {
+    match r {
+        Reliability::Reliable => RELIABLE,
+        Reliability::Unreliable => UNRELIABLE,
+    }
+}
+
+fn wall_clock() -> Duration {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or(Duration::ZERO)
+}
+
+fn io(what: impl Into<String>) -> impl FnOnce(std::io::Error) -> TransportError {
+    let what = what.into();
+    move |source| TransportError::Io { what, source }
+}
+
+/// Who may connect to a [`UdpServer`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Security {
+    /// Anyone who knows the protocol id (local play, tests). Traffic is not encrypted.
+    Unsecure,
+    /// Only clients holding a connect token made with this private key (see
+    /// [`connect_token`]); traffic is encrypted.
+    Secure {
+        /// The 32-byte key shared by the server and the token issuer (never the client).
+        private_key: [u8; NETCODE_KEY_BYTES],
+    },
+}
+
+/// How a [`UdpClient`] proves it may connect.
+#[derive(Clone, Debug)]
+pub enum ClientAuth {
+    /// Unsecure mode: choose a client id unique on the server.
+    Unsecure {
+        /// The id (a connection's [`ConnectionId`] on the server).
+        client_id: u64,
+    },
+    /// A token from the game's backend ([`connect_token`]).
+    Token(Box<ConnectToken>),
+}
+
+/// Makes a connect token valid for `expire_secs` that lets `client_id` connect to
+/// `server` (the backend side of [`Security::Secure`]).
+pub fn connect_token(
+    private_key: &[u8; NETCODE_KEY_BYTES],
+    protocol_id: u64,
+    client_id: u64,
+    server: SocketAddr,
+    expire_secs: u64,
+) -> Result<ConnectToken, TransportError> {
+    ConnectToken::generate(
+        wall_clock(),
+        protocol_id,
+        expire_secs,
+        client_id,
+        15,
+        vec![server],
+        None,
+        private_key,
+    )
+    .map_err(|e| TransportError::Setup(format!("connect token: {e}")))
+}
+
+/// A UDP server endpoint.
+pub struct UdpServer {
+    socket: UdpSocket,
+    netcode: NetcodeServer,
+    renet: RenetServer,
+    config: UdpConfig,
+    shaper: Shaper<(SocketAddr, Vec<u8>)>,
+    last: Option<Time>,
+    now: Time,
+    buffer: Vec<u8>,
+    events: VecDeque<TransportEvent>,
+    counters: BTreeMap<u64, LinkStats>,
+    closing: Vec<(u64, Time)>,
+    early: Vec<(u64, Vec<u8>)>,
+}
+
+impl std::fmt::Debug for UdpServer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UdpServer")
+            .field("addr", &self.socket.local_addr().ok())
+            .field("connections", &self.counters.len())
+            .finish()
+    }
+}
+
+impl UdpServer {
+    /// Binds `addr` (port 0 picks a free port) and accepts up to `max_clients`.
+    pub fn bind(
+        addr: SocketAddr,
+        max_clients: usize,
+        security: Security,
+        config: UdpConfig,
+    ) -> Result<UdpServer, TransportError> {
+        let socket = UdpSocket::bind(addr).map_err(io(format!("bind {addr}")))?;
+        socket
+            .set_nonblocking(true)
+            .map_err(io("set_nonblocking"))?;
+        let public = socket.local_addr().map_err(io("local_addr"))?;
+        let authentication = match security {
+            Security::Unsecure => ServerAuthentication::Unsecure,
+            Security::Secure { private_key } => ServerAuthentication::Secure { private_key },
+        };
+        let netcode = NetcodeServer::new(ServerConfig {
+            current_time: wall_clock(),
+            max_clients: max_clients.clamp(1, 1024),
+            protocol_id: config.protocol_id,
+            public_addresses: vec![public],
+            authentication,
+        });
+        Ok(UdpServer {
+            socket,
+            netcode,
+            renet: RenetServer::new(config.connection_config()),
+            shaper: config.shaper(),
+            config,
+            last: None,
+            now: Time::ZERO,
+            buffer: vec![0; NETCODE_MAX_PACKET_BYTES],
+            events: VecDeque::new(),
+            counters: BTreeMap::new(),
+            closing: Vec::new(),
+            early: Vec::new(),
+        })
+    }
+
+    /// The bound address.
+    pub fn local_addr(&self) -> Result<SocketAddr, TransportError> {
+        self.socket.local_addr().map_err(io("local_addr"))
+    }
+
+    /// Datagrams dropped by the `loss` setting.
+    pub fn dropped(&self) -> u64 {
+        self.shaper.dropped()
+    }
+
+    fn handle(&mut self, addr: SocketAddr, packet: &mut [u8]) {
+        let result = self.netcode.process_packet(addr, packet);
+        apply(result, &self.socket, &mut self.renet, &mut self.early);
+    }
+}
+
+/// Acts on a netcode result. Messages of a client that is leaving are read out first
+/// (a goodbye sent just before the disconnect packet must not be lost) into `early`.
+fn apply(
+    result: ServerResult<'_, '_>,
+    socket: &UdpSocket,
+    renet: &mut RenetServer,
+    early: &mut Vec<(u64, Vec<u8>)>,
+) {
+    let send = |packet: &[u8], addr: SocketAddr| {
+        if let Err(e) = socket.send_to(packet, addr) {
+            log::debug!("udp send to {addr} failed: {e}");
+        }
+    };
+    match result {
+        ServerResult::None => {}
+        ServerResult::PacketToSend { payload, addr } => send(payload, addr),
+        ServerResult::Payload { client_id, payload } => {
+            if let Err(e) = renet.process_packet_from(payload, client_id) {
+                log::debug!("udp: packet for client {client_id}: {e}");
+            }
+        }
+        ServerResult::ClientConnected {
+            client_id,
+            addr,
+            payload,
+            ..
+        } => {
+            renet.add_connection(client_id);
+            send(payload, addr);
+        }
+        ServerResult::ClientDisconnected {
+            client_id,
+            addr,
+            payload,
+        } => {
+            for ch in [RELIABLE, UNRELIABLE] {
+                while let Some(m) = renet.receive_message(client_id, ch) {
+                    early.push((client_id, m.to_vec()));
+                }
+            }
+            renet.remove_connection(client_id);
+            if let Some(p) = payload {
+                send(p, addr);
+            }
+        }
+    }
+}
+
+impl Transport for UdpServer {
+    fn receive(&mut self, now: Time) -> Result<(), TransportError> {
+        let dt = self.last.map_or(Duration::ZERO, |l| now.since(l));
+        self.last = Some(now);
+        self.now = now;
+        self.netcode.update(dt);
+        self.renet.update(dt);
+        for _ in 0..MAX_DATAGRAMS_PER_RECEIVE {
+            match self.socket.recv_from(&mut self.buffer) {
+                Ok((len, addr)) => {
+                    let bytes = self.buffer[..len].to_vec();
+                    self.shaper.push(now, (addr, bytes));
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => break,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => break,
+                Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => continue,
+                Err(e) => return Err(io("recv_from")(e)),
+            }
+        }
+        while let Some((addr, mut bytes)) = self.shaper.pop_due(now) {
+            self.handle(addr, &mut bytes);
+        }
+        for id in self.netcode.clients_id() {
+            let r = self.netcode.update_client(id);
+            apply(r, &self.socket, &mut self.renet, &mut self.early);
+        }
+        let due: Vec<u64> = self
+            .closing
+            .iter()
+            .filter(|(_, at)| *at <= now)
+            .map(|(id, _)| *id)
+            .collect();
+        self.closing.retain(|(_, at)| *at > now);
+        for id in due {
+            self.renet.disconnect(id);
+        }
+        for id in self.renet.disconnections_id() {
+            let r = self.netcode.disconnect(id);
+            apply(r, &self.socket, &mut self.renet, &mut self.early);
+        }
+        for (id, payload) in std::mem::take(&mut self.early) {
+            self.events.push_back(TransportEvent::Message {
+                connection: ConnectionId(id),
+                payload,
+            });
+        }
+        while let Some(e) = self.renet.get_event() {
+            match e {
+                renet::ServerEvent::ClientConnected { client_id } => {
+                    self.counters.insert(client_id, LinkStats::default());
+                    self.events
+                        .push_back(TransportEvent::Connected(ConnectionId(client_id)));
+                }
+                renet::ServerEvent::ClientDisconnected { client_id, reason } => {
+                    self.counters.remove(&client_id);
+                    self.events.push_back(TransportEvent::Disconnected {
+                        connection: ConnectionId(client_id),
+                        reason: reason.to_string(),
+                    });
+                }
+            }
+        }
+        for id in self.renet.clients_id() {
+            for ch in [RELIABLE, UNRELIABLE] {
+                while let Some(msg) = self.renet.receive_message(id, ch) {
+                    if let Some(c) = self.counters.get_mut(&id) {
+                        c.bytes_received += msg.len() as u64;
+                    }
+                    self.events.push_back(TransportEvent::Message {
+                        connection: ConnectionId(id),
+                        payload: msg.to_vec(),
+                    });
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn poll_event(&mut self) -> Option<TransportEvent> {
+        self.events.pop_front()
+    }
+
+    fn send(
+        &mut self,
+        connection: ConnectionId,
+        payload: &[u8],
+        reliability: Reliability,
+    ) -> Result<(), TransportError> {
+        check_size(payload.len(), self.config.max_message_size)?;
+        let id = connection.0;
+        if !self.renet.is_connected(id) {
+            return Err(TransportError::UnknownConnection(connection));
+        }
+        let ch = channel(reliability);
+        if !self.renet.can_send_message(id, ch, payload.len()) {
+            return Err(TransportError::Backpressure(connection));
+        }
+        self.renet.send_message(id, ch, payload.to_vec());
+        if let Some(c) = self.counters.get_mut(&id) {
+            c.bytes_sent += payload.len() as u64;
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self, _now: Time) -> Result<(), TransportError> {
+        for id in self.renet.clients_id() {
+            let Ok(packets) = self.renet.get_packets_to_send(id) else {
+                continue;
+            };
+            for packet in packets {
+                match self.netcode.generate_payload_packet(id, &packet) {
+                    Ok((addr, bytes)) => {
+                        if let Err(e) = self.socket.send_to(bytes, addr) {
+                            log::debug!("udp send to client {id} ({addr}) failed: {e}");
+                            break;
+                        }
+                    }
+                    Err(e) => {
+                        log::debug!("udp: cannot encrypt for client {id}: {e}");
+                        break;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn close(&mut self, connection: ConnectionId) {
+        if self.renet.is_connected(connection.0)
+            && !self.closing.iter().any(|(id, _)| *id == connection.0)
+        {
+            self.closing.push((connection.0, self.now + CLOSE_LINGER));
+        }
+    }
+
+    fn connections(&self) -> Vec<ConnectionId> {
+        self.renet
+            .clients_id()
+            .into_iter()
+            .map(ConnectionId)
+            .collect()
+    }
+
+    fn stats(&self, connection: ConnectionId) -> Option<LinkStats> {
+        let mut s = *self.counters.get(&connection.0)?;
+        s.rtt = Duration::from_secs_f64(self.renet.rtt(connection.0).max(0.0));
+        Some(s)
+    }
+}
+
+impl Drop for UdpServer {
+    fn drop(&mut self) {
+        // Tell clients at once rather than letting them time out.
+        for id in self.netcode.clients_id() {
+            let r = self.netcode.disconnect(id);
+            apply(r, &self.socket, &mut self.renet, &mut self.early);
+        }
+    }
+}
+
+/// A UDP client endpoint (one connection to one server).
+pub struct UdpClient {
+    socket: UdpSocket,
+    server: SocketAddr,
+    netcode: NetcodeClient,
+    renet: RenetClient,
+    config: UdpConfig,
+    shaper: Shaper<(SocketAddr, Vec<u8>)>,
+    id: ConnectionId,
+    last: Option<Time>,
+    buffer: Vec<u8>,
+    events: VecDeque<TransportEvent>,
+    up: bool,
+    down: bool,
+    stats: LinkStats,
+}
+
+impl std::fmt::Debug for UdpClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UdpClient")
+            .field("server", &self.server)
+            .field("id", &self.id)
+            .field("up", &self.up)
+            .finish()
+    }
+}
+
+impl UdpClient {
+    /// Starts connecting to `server` from an ephemeral local port.
+    pub fn connect(
+        server: SocketAddr,
+        auth: ClientAuth,
+        config: UdpConfig,
+    ) -> Result<UdpClient, TransportError> {
+        let local: SocketAddr = if server.is_ipv4() {
+            ([0, 0, 0, 0], 0).into()
+        } else {
+            (std::net::Ipv6Addr::UNSPECIFIED, 0).into()
+        };
+        let socket = UdpSocket::bind(local).map_err(io(format!("bind {local}")))?;
+        socket
+            .set_nonblocking(true)
+            .map_err(io("set_nonblocking"))?;
+        let authentication = match auth {
+            ClientAuth::Unsecure { client_id } => ClientAuthentication::Unsecure {
+                protocol_id: config.protocol_id,
+                client_id,
+                server_addr: server,
+                user_data: None,
+            },
+            ClientAuth::Token(t) => ClientAuthentication::Secure { connect_token: *t },
+        };
+        let netcode = NetcodeClient::new(wall_clock(), authentication)
+            .map_err(|e| TransportError::Setup(format!("netcode client: {e}")))?;
+        let id = ConnectionId(netcode.client_id());
+        Ok(UdpClient {
+            socket,
+            server,
+            netcode,
+            renet: RenetClient::new(config.connection_config()),
+            shaper: config.shaper(),
+            config,
+            id,
+            last: None,
+            buffer: vec![0; NETCODE_MAX_PACKET_BYTES],
+            events: VecDeque::new(),
+            up: false,
+            down: false,
+            stats: LinkStats::default(),
+        })
+    }
+
+    /// Our connection id (the netcode client id).
+    pub fn id(&self) -> ConnectionId {
+        self.id
+    }
+
+    /// Whether the connection is up.
+    pub fn is_connected(&self) -> bool {
+        self.up && !self.down
+    }
+
+    fn report_down(&mut self, reason: String) {
+        if !self.down {
+            self.down = true;
+            self.events.push_back(TransportEvent::Disconnected {
+                connection: self.id,
+                reason,
+            });
+        }
+    }
+}
+
+impl Transport for UdpClient {
+    fn receive(&mut self, now: Time) -> Result<(), TransportError> {
+        if self.down {
+            return Ok(());
+        }
+        let dt = self.last.map_or(Duration::ZERO, |l| now.since(l));
+        self.last = Some(now);
+        self.renet.update(dt);
+        if let Some(reason) = self.netcode.disconnect_reason() {
+            self.renet.disconnect_due_to_transport();
+            self.report_down(format!("{reason:?}"));
+            return Ok(());
+        }
+        if let Some(reason) = self.renet.disconnect_reason() {
+            if let Ok((addr, packet)) = self.netcode.disconnect() {
+                let _ = self.socket.send_to(packet, addr);
+            }
+            self.report_down(reason.to_string());
+            return Ok(());
+        }
+        if self.netcode.is_connected() {
+            self.renet.set_connected();
+        } else if self.netcode.is_connecting() {
+            self.renet.set_connecting();
+        }
+        for _ in 0..MAX_DATAGRAMS_PER_RECEIVE {
+            match self.socket.recv_from(&mut self.buffer) {
+                Ok((len, addr)) => {
+                    if addr == self.server {
+                        let bytes = self.buffer[..len].to_vec();
+                        self.shaper.push(now, (addr, bytes));
+                    }
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => break,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => break,
+                // Loopback reports an ICMP "port unreachable" this way (server down).
+                Err(e) if e.kind() == std::io::ErrorKind::ConnectionRefused => break,
+                Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => break,
+                Err(e) => return Err(io("recv_from")(e)),
+            }
+        }
+        while let Some((_, mut bytes)) = self.shaper.pop_due(now) {
+            if let Some(payload) = self.netcode.process_packet(&mut bytes) {
+                self.renet.process_packet(payload);
+            }
+        }
+        if let Some((packet, addr)) = self.netcode.update(dt) {
+            let _ = self.socket.send_to(packet, addr);
+        }
+        if self.netcode.is_connected() {
+            self.renet.set_connected();
+        }
+        if !self.up && self.renet.is_connected() {
+            self.up = true;
+            self.events.push_back(TransportEvent::Connected(self.id));
+        }
+        for ch in [RELIABLE, UNRELIABLE] {
+            while let Some(msg) = self.renet.receive_message(ch) {
+                self.stats.bytes_received += msg.len() as u64;
+                self.events.push_back(TransportEvent::Message {
+                    connection: self.id,
+                    payload: msg.to_vec(),
+                });
+            }
+        }
+        if let Some(reason) = self.netcode.disconnect_reason() {
+            self.report_down(format!("{reason:?}"));
+        }
+        Ok(())
+    }
+
+    fn poll_event(&mut self) -> Option<TransportEvent> {
+        self.events.pop_front()
+    }
+
+    fn send(
+        &mut self,
+        connection: ConnectionId,
+        payload: &[u8],
+        reliability: Reliability,
+    ) -> Result<(), TransportError> {
+        check_size(payload.len(), self.config.max_message_size)?;
+        if connection != self.id || !self.is_connected() {
+            return Err(TransportError::UnknownConnection(connection));
+        }
+        let ch = channel(reliability);
+        if !self.renet.can_send_message(ch, payload.len()) {
+            return Err(TransportError::Backpressure(connection));
+        }
+        self.renet.send_message(ch, payload.to_vec());
+        self.stats.bytes_sent += payload.len() as u64;
+        Ok(())
+    }
+
+    fn flush(&mut self, _now: Time) -> Result<(), TransportError> {
+        if self.down || !self.netcode.is_connected() {
+            return Ok(());
+        }
+        for packet in self.renet.get_packets_to_send() {
+            let (addr, bytes) = self
+                .netcode
+                .generate_payload_packet(&packet)
+                .map_err(|e| TransportError::Setup(format!("netcode: {e}")))?;
+            self.socket
+                .send_to(bytes, addr)
+                .map_err(io(format!("send_to {addr}")))?;
+        }
+        Ok(())
+    }
+
+    fn close(&mut self, connection: ConnectionId) {
+        if connection != self.id || self.down {
+            return;
+        }
+        // Flush what is queued, then say goodbye at once (netcode sends it redundantly).
+        let _ = self.flush(Time::ZERO);
+        if let Ok((addr, packet)) = self.netcode.disconnect() {
+            let _ = self.socket.send_to(packet, addr);
+        }
+        self.renet.disconnect();
+        self.report_down("closed locally".into());
+    }
+
+    fn connections(&self) -> Vec<ConnectionId> {
+        if self.is_connected() {
+            vec![self.id]
+        } else {
+            Vec::new()
+        }
+    }
+
+    fn stats(&self, connection: ConnectionId) -> Option<LinkStats> {
+        if connection != self.id {
+            return None;
+        }
+        let mut s = self.stats;
+        s.rtt = Duration::from_secs_f64(self.renet.rtt().max(0.0));
+        Some(s)
+    }
+}
+
+impl Drop for UdpClient {
+    fn drop(&mut self) {
+        if !self.down {
+            if let Ok((addr, packet)) = self.netcode.disconnect() {
+                let _ = self.socket.send_to(packet, addr);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::transport::driver::Clock;
+
+    fn pump_until(
+        server: &mut UdpServer,
+        client: &mut UdpClient,
+        clock: Clock,
+        mut done: impl FnMut(&mut Vec<TransportEvent>, &mut Vec<TransportEvent>) -> bool,
+    ) -> (Vec<TransportEvent>, Vec<TransportEvent>) {
+        let (mut se, mut ce) = (Vec::new(), Vec::new());
+        for _ in 0..5000 {
+            let now = clock.now();
+            server.receive(now).unwrap();
+            client.receive(now).unwrap();
+            se.extend(std::iter::from_fn(|| server.poll_event()));
+            ce.extend(std::iter::from_fn(|| client.poll_event()));
+            if done(&mut se, &mut ce) {
+                return (se, ce);
+            }
+            server.flush(now).unwrap();
+            client.flush(now).unwrap();
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        panic!("timed out: server saw {se:?}, client saw {ce:?}");
+    }
+
+    fn pair(
+        security: Security,
+        auth: impl FnOnce(SocketAddr) -> ClientAuth,
+    ) -> (UdpServer, UdpClient) {
+        let server = UdpServer::bind(
+            ([127, 0, 0, 1], 0).into(),
+            8,
+            security,
+            UdpConfig::default(),
+        )
+        .unwrap();
+        let addr = server.local_addr().unwrap();
+        let client = UdpClient::connect(addr, auth(addr), UdpConfig::default()).unwrap();
+        (server, client)
+    }
+
+    fn messages(events: &[TransportEvent]) -> Vec<Vec<u8>> {
+        events
+            .iter()
+            .filter_map(|e| match e {
+                TransportEvent::Message { payload, .. } => Some(payload.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn unsecure_connect_exchange_large_message_and_close() {
+        let clock = Clock::new();
+        let (mut server, mut client) = pair(Security::Unsecure, |_| ClientAuth::Unsecure {
+            client_id: 77,
+        });
+        pump_until(&mut server, &mut client, clock, |s, c| {
+            !s.is_empty() && !c.is_empty()
+        });
+        assert_eq!(server.connections(), vec![ConnectionId(77)]);
+        // 20 kB: renet slices it into many packets and reassembles it.
+        let big: Vec<u8> = (0..20_000u32).map(|i| (i % 251) as u8).collect();
+        server
+            .send(ConnectionId(77), &big, Reliability::Reliable)
+            .unwrap();
+        client
+            .send(ConnectionId(77), b"hello", Reliability::Reliable)
+            .unwrap();
+        let (s, c) = pump_until(&mut server, &mut client, clock, |s, c| {
+            !messages(s).is_empty() && !messages(c).is_empty()
+        });
+        assert_eq!(messages(&s), vec![b"hello".to_vec()]);
+        assert_eq!(messages(&c), vec![big]);
+        let too_big = vec![0u8; 70_000];
+        let err = server
+            .send(ConnectionId(77), &too_big, Reliability::Reliable)
+            .unwrap_err();
+        assert!(
+            matches!(
+                err,
+                TransportError::MessageTooLarge {
+                    size: 70_000,
+                    max: 65_536
+                }
+            ),
+            "{err}"
+        );
+        client.close(ConnectionId(77));
+        pump_until(&mut server, &mut client, clock, |s, _| {
+            s.iter()
+                .any(|e| matches!(e, TransportEvent::Disconnected { .. }))
+        });
+        assert!(server.connections().is_empty());
+    }
+
+    #[test]
+    fn secure_mode_accepts_a_valid_token_and_ignores_unsecure_clients() {
+        let key = [7u8; 32];
+        let clock = Clock::new();
+        let (mut server, mut client) = pair(Security::Secure { private_key: key }, |addr| {
+            let cfg = UdpConfig::default();
+            ClientAuth::Token(Box::new(
+                connect_token(&key, cfg.protocol_id, 5, addr, 60).unwrap(),
+            ))
+        });
+        pump_until(&mut server, &mut client, clock, |s, c| {
+            !s.is_empty() && !c.is_empty()
+        });
+        assert_eq!(server.connections(), vec![ConnectionId(5)]);
+        // An unsecure client never gets in.
+        let addr = server.local_addr().unwrap();
+        let mut intruder = UdpClient::connect(
+            addr,
+            ClientAuth::Unsecure { client_id: 6 },
+            UdpConfig::default(),
+        )
+        .unwrap();
+        for _ in 0..200 {
+            let now = clock.now();
+            server.receive(now).unwrap();
+            intruder.receive(now).unwrap();
+            server.flush(now).unwrap();
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        assert!(!intruder.is_connected());
+        assert_eq!(server.connections(), vec![ConnectionId(5)]);
+    }
+
+    #[test]
+    fn reliable_messages_survive_receive_path_loss() {
+        let clock = Clock::new();
+        let lossy = UdpConfig {
+            loss: 0.2,
+            seed: 3,
+            ..UdpConfig::default()
+        };
+        let mut server = UdpServer::bind(
+            ([127, 0, 0, 1], 0).into(),
+            8,
+            Security::Unsecure,
+            lossy.clone(),
+        )
+        .unwrap();
+        let addr = server.local_addr().unwrap();
+        let mut client =
+            UdpClient::connect(addr, ClientAuth::Unsecure { client_id: 1 }, lossy).unwrap();
+        pump_until(&mut server, &mut client, clock, |s, c| {
+            !s.is_empty() && !c.is_empty()
+        });
+        for i in 0..100u8 {
+            client
+                .send(ConnectionId(1), &[i], Reliability::Reliable)
+                .unwrap();
+        }
+        let (s, _) = pump_until(&mut server, &mut client, clock, |s, _| {
+            messages(s).len() == 100
+        });
+        assert_eq!(
+            messages(&s),
+            (0..100u8).map(|i| vec![i]).collect::<Vec<_>>()
+        );
+        assert!(server.dropped() > 0, "the filter dropped datagrams");
+    }
+}
