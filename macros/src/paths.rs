@@ -29,3 +29,13 @@ pub(crate) fn config(
     }
     Ok((config, tracked))
 }
+
+/// A `pipes-build` error as a compile error message (without its own `error: `
+/// prefix, which rustc adds).
+pub(crate) fn message(e: &pipes_build::Error) -> String {
+    let text = e.to_string();
+    match text.strip_prefix("error: ") {
+        Some(rest) => rest.to_string(),
+        None => text,
+    }
+}

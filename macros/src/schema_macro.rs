@@ -29,7 +29,7 @@ fn try_expand(input: TokenStream) -> syn::Result<TokenStream> {
     let (config, tracked) = crate::paths::config(&files).map_err(|e| syn::Error::new(span, e))?;
     let items = config
         .generate_tokens()
-        .map_err(|e| syn::Error::new(span, e.to_string()))?;
+        .map_err(|e| syn::Error::new(span, crate::paths::message(&e)))?;
     Ok(quote::quote! {
         #tracked
         #items

@@ -47,7 +47,7 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
         crate::paths::config(&files).map_err(|e| syn::Error::new(schema_span, e))?;
     let model = config
         .load_model()
-        .map_err(|e| syn::Error::new(schema_span, e.to_string()))?;
+        .map_err(|e| syn::Error::new(schema_span, crate::paths::message(&e)))?;
     let binder = Binder::new(&model).map_err(|e| syn::Error::new(schema_span, e.to_string()))?;
     let class = find_class(&model, &attr)?;
 
