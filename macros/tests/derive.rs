@@ -179,13 +179,24 @@ fn apply_restores_what_pack_wrote() {
 fn unbound_fields_are_reported_not_packed() {
     let t = sample();
     let mut out = Vec::new();
-    // `wave` is an event and `setXyH` molecular: neither is held by the struct.
+    // `wave` is an event: never held.
     assert!(!t.pack_field(thing::Wave::NUMBER, &mut out).unwrap());
-    assert!(!t.pack_field(thing::SetXyH::NUMBER, &mut out).unwrap());
+    // PreciseThing holds setH but not setXy, so not the molecule setXyH either.
+    let p = PreciseThing::default();
+    assert!(!p.pack_field(thing::SetXyH::NUMBER, &mut out).unwrap());
+    assert!(!p.pack_field(thing::SetXy::NUMBER, &mut out).unwrap());
     assert!(out.is_empty());
     let mut u = t.clone();
     assert!(!u.apply_field(thing::Wave::NUMBER, &[1]).unwrap());
     assert_eq!(u, t);
+    // Thing holds both atoms, so it handles the molecule.
+    assert!(t.pack_field(thing::SetXyH::NUMBER, &mut out).unwrap());
+    let atoms = [
+        packed(&t, thing::SetXy::NUMBER),
+        packed(&t, thing::SetH::NUMBER),
+    ]
+    .concat();
+    assert_eq!(out, atoms);
 }
 
 #[test]

@@ -14,7 +14,9 @@ pub trait Replicated {
     const CLASS: &'static str;
     /// The dclass id (index in Panda's class list).
     const CLASS_ID: u16;
-    /// The field numbers the struct holds, ascending.
+    /// The (atomic or parameter) field numbers the struct holds, ascending. The
+    /// struct also packs and applies each molecular field of the class whose atoms
+    /// it all holds (`setPosH : setPos, setH`), which is not listed here.
     const FIELDS: &'static [u16];
 
     /// Appends the packed arguments of field `number` to `out`; `Ok(false)` when the

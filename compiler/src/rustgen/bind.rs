@@ -48,6 +48,8 @@ pub struct BindField {
     pub required: bool,
     /// The parameters (one for a parameter field).
     pub params: Vec<BindParam>,
+    /// A molecular field's atoms with the members of its argument type holding them.
+    pub atoms: Vec<(FieldId, String)>,
     /// The field as written in the schema, for messages.
     pub describe: String,
 }
@@ -111,6 +113,14 @@ impl<'m> Binder<'m> {
             }
             FieldKind::Molecular(_) => (true, Vec::new()),
         };
+        let atoms = match &field.kind {
+            FieldKind::Molecular(atoms) => atoms
+                .iter()
+                .copied()
+                .zip(gen.atom_names(atoms).iter().map(|n| n.to_string()))
+                .collect(),
+            _ => Vec::new(),
+        };
         let kw = &field.keywords;
         Some(BindField {
             number,
@@ -120,6 +130,7 @@ impl<'m> Binder<'m> {
             is_state: kw.has("ram") || kw.has("required"),
             required: kw.has("required"),
             params,
+            atoms,
             describe: gen.describe_field(f),
         })
     }

@@ -44,7 +44,7 @@ pub(crate) fn class_attr(
     };
     if let Some(extra) = found.next() {
         return Err(syn::Error::new(
-            extra.span(),
+            extra.meta.path().span(),
             "only one #[dclass(...)] attribute is allowed",
         ));
     }
@@ -72,13 +72,13 @@ pub(crate) fn class_attr(
     })?;
     let class = class.ok_or_else(|| {
         syn::Error::new(
-            attr.span(),
+            attr.meta.path().span(),
             format!("missing the dclass name: {DCLASS_USAGE}"),
         )
     })?;
     if schema.is_empty() {
         return Err(syn::Error::new(
-            attr.span(),
+            attr.meta.path().span(),
             format!("missing `schema = \"...\"`: {DCLASS_USAGE}"),
         ));
     }

@@ -306,6 +306,13 @@ fn pack_and_apply(b: &Bound<'_>) -> (Vec<TokenStream>, TokenStream) {
     }
 }
 
+/// The generated argument type of a field, under the generated module.
+fn message_type(module: &syn::Path, f: &BindField) -> TokenStream {
+    let path: syn::Path =
+        syn::parse_str(&f.message_path).unwrap_or_else(|_| syn::parse_quote!(unknown));
+    quote!(#module::#path)
+}
+
 fn emit(
     input: &DeriveInput,
     attr: &ClassAttr,
@@ -328,10 +335,10 @@ fn emit(
         .collect();
     let mut packs = Vec::new();
     let mut applies = Vec::new();
+    // Per bound field: its pack statements and the assignment from `msg`.
+    let mut parts: Vec<(FieldId, TokenStream, TokenStream)> = Vec::new();
     for (b, n) in bound.iter().zip(&numbers) {
-        let path: syn::Path =
-            syn::parse_str(&b.field.message_path).unwrap_or_else(|_| syn::parse_quote!(unknown));
-        let msg_ty = quote!(#module::#path);
+        let msg_ty = message_type(module, &b.field);
         let (values, apply) = pack_and_apply(b);
         let m = &b.member;
         let pack = if matches!(b.binding, Binding::Message) {
@@ -343,6 +350,33 @@ fn emit(
         applies.push(quote!(#n => {
             let msg = <#msg_ty as ::pipes::schema::FieldMessage>::from_bytes(bytes)?;
             self.#m = #apply;
+        }));
+        parts.push((b.id, pack, quote!(self.#m = #apply;)));
+    }
+    // Molecular fields whose atoms are all bound: packed atom after atom; applied by
+    // unpacking the whole molecule first, so an error changes nothing.
+    for mol in c.inherited.iter().filter_map(|&f| binder.field(f)) {
+        if !mol.molecular || mol.atoms.is_empty() {
+            continue;
+        }
+        let atoms: Option<Vec<_>> = mol
+            .atoms
+            .iter()
+            .map(|(a, member)| parts.iter().find(|p| p.0 == *a).map(|p| (member, p)))
+            .collect();
+        let Some(atoms) = atoms else { continue };
+        let n = Literal::u16_unsuffixed(mol.number);
+        let msg_ty = message_type(module, &mol);
+        let atom_packs = atoms.iter().map(|(_, p)| &p.1);
+        packs.push(quote!(#n => { #(#atom_packs)* }));
+        let atom_applies = atoms.iter().map(|(member, p)| {
+            let member = self::member(member);
+            let assign = &p.2;
+            quote!({ let msg = whole.#member; #assign })
+        });
+        applies.push(quote!(#n => {
+            let whole = <#msg_ty as ::pipes::schema::FieldMessage>::from_bytes(bytes)?;
+            #(#atom_applies)*
         }));
     }
     let check_msg = format!(
