@@ -236,4 +236,38 @@ mod tests {
         assert!(code.contains("pub struct SetX"), "{code}");
         assert!(Config::new().generate().is_err());
     }
+
+    #[test]
+    fn base_dir_reads_relative_paths_and_names_them_as_given() {
+        let dir = std::env::temp_dir().join(format!("pipes-build-base-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("schemas")).unwrap();
+        std::fs::write(
+            dir.join("schemas/ok.dc"),
+            "dclass A {\n  setX(uint8 x) ram;\n};\n",
+        )
+        .unwrap();
+        std::fs::write(
+            dir.join("schemas/bad.dc"),
+            "dclass B {\n  setY(uint8 y) rum;\n};\n",
+        )
+        .unwrap();
+        let mut config = Config::new();
+        config.base_dir(&dir).file("schemas/ok.dc");
+        let tokens = config.generate_tokens().unwrap().to_string();
+        assert!(tokens.contains("SetX"), "{tokens}");
+        assert_eq!(config.load_model().unwrap().fields.len(), 1);
+        let err = Config::new()
+            .base_dir(&dir)
+            .file("schemas/bad.dc")
+            .generate_tokens()
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("schemas/bad.dc:2:"), "{err}");
+        let missing = Config::new()
+            .base_dir(&dir)
+            .file("nope.dc")
+            .load_model()
+            .unwrap_err();
+        assert!(missing.to_string().contains("nope.dc"), "{missing}");
+    }
 }
