@@ -25,6 +25,7 @@ pub struct Config {
     out_dir: Option<PathBuf>,
     module: Option<String>,
     emit_rerun: bool,
+    base_dir: Option<PathBuf>,
 }
 
 /// A schema that did not compile, or an output that could not be written.
@@ -96,26 +97,68 @@ impl Config {
         self
     }
 
-    /// Generates the Rust source without writing it.
-    pub fn generate(&self) -> Result<String, Error> {
+    /// Reads relative schema paths from `dir` while naming them in diagnostics as
+    /// given (the `dc_schema!` macro passes the calling crate's manifest directory).
+    pub fn base_dir(&mut self, dir: impl AsRef<Path>) -> &mut Self {
+        self.base_dir = Some(dir.as_ref().to_path_buf());
+        self
+    }
+
+    /// Loads the schema files, in order, into one model.
+    pub fn load_model(&self) -> Result<dcc::Model, Error> {
         if self.files.is_empty() {
             return Err(Error::new("pipes-build: no schema files given"));
         }
-        let model = dcc::load_files(&self.files, dcc::Options::default())
-            .map_err(|e| Error::new(e.render()))?;
-        let code = dcc::rustgen::generate_rust(&model).map_err(|e| {
-            Error::new(format!(
-                "error: cannot generate Rust for {}: {e}",
-                self.describe_files()
-            ))
-        })?;
+        let Some(base) = &self.base_dir else {
+            return dcc::load_files(&self.files, dcc::Options::default())
+                .map_err(|e| Error::new(e.render()));
+        };
+        let mut sources = Vec::with_capacity(self.files.len());
+        for f in &self.files {
+            let bytes = std::fs::read(base.join(f)).map_err(|e| {
+                Error::new(format!(
+                    "error: cannot read schema {} (relative to {}): {e}",
+                    f.display(),
+                    base.display()
+                ))
+            })?;
+            sources.push((f.display().to_string(), bytes));
+        }
+        let refs: Vec<(&str, &[u8])> = sources
+            .iter()
+            .map(|(n, b)| (n.as_str(), b.as_slice()))
+            .collect();
+        dcc::load_sources(&refs, dcc::Options::default()).map_err(|e| Error::new(e.render()))
+    }
+
+    /// Generates the Rust module as tokens (unformatted): what `dc_schema!` expands to.
+    pub fn generate_tokens(&self) -> Result<proc_macro2::TokenStream, Error> {
+        let model = self.load_model()?;
+        dcc::rustgen::generate_tokens(&model).map_err(|e| self.codegen_error(e))
+    }
+
+    /// Generates the Rust source without writing it.
+    pub fn generate(&self) -> Result<String, Error> {
+        let model = self.load_model()?;
+        let code = dcc::rustgen::generate_rust(&model).map_err(|e| self.codegen_error(e))?;
         Ok(format!("{}{code}", dcc::rustgen::HEADER))
+    }
+
+    fn codegen_error(&self, e: dcc::rustgen::CodegenError) -> Error {
+        Error::new(format!(
+            "error: cannot generate Rust for {}: {e}",
+            self.describe_files()
+        ))
     }
 
     /// Compiles the schemas and writes `NAME.rs`; returns the path written.
     pub fn compile(&self) -> Result<PathBuf, Error> {
         if self.emit_rerun {
             for f in &self.files {
+                let f = match &self.base_dir {
+                    Some(base) => base.join(f),
+                    None => f.clone(),
+                };
                 println!("cargo:rerun-if-changed={}", f.display());
             }
         }
@@ -192,5 +235,39 @@ mod tests {
         let code = std::fs::read_to_string(path).unwrap();
         assert!(code.contains("pub struct SetX"), "{code}");
         assert!(Config::new().generate().is_err());
+    }
+
+    #[test]
+    fn base_dir_reads_relative_paths_and_names_them_as_given() {
+        let dir = std::env::temp_dir().join(format!("pipes-build-base-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("schemas")).unwrap();
+        std::fs::write(
+            dir.join("schemas/ok.dc"),
+            "dclass A {\n  setX(uint8 x) ram;\n};\n",
+        )
+        .unwrap();
+        std::fs::write(
+            dir.join("schemas/bad.dc"),
+            "dclass B {\n  setY(uint8 y) rum;\n};\n",
+        )
+        .unwrap();
+        let mut config = Config::new();
+        config.base_dir(&dir).file("schemas/ok.dc");
+        let tokens = config.generate_tokens().unwrap().to_string();
+        assert!(tokens.contains("SetX"), "{tokens}");
+        assert_eq!(config.load_model().unwrap().fields.len(), 1);
+        let err = Config::new()
+            .base_dir(&dir)
+            .file("schemas/bad.dc")
+            .generate_tokens()
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("schemas/bad.dc:2:"), "{err}");
+        let missing = Config::new()
+            .base_dir(&dir)
+            .file("nope.dc")
+            .load_model()
+            .unwrap_err();
+        assert!(missing.to_string().contains("nope.dc"), "{missing}");
     }
 }

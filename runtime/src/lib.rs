@@ -9,6 +9,7 @@
 //! * [`interp`]: client-side interpolation and extrapolation of replicated values.
 //! * [`wire`]: the DC byte format (Panda3D's `DCPacker`), used by generated code.
 //! * [`schema`]: the metadata generated code provides about classes and fields.
+//! * [`bind`]: game structs bound to dclasses (`#[derive(DistributedObject)]`).
 //! * [`protocol`]: message layouts and codecs.
 //! * [`server`], [`client`]: the two state machines.
 //! * [`config`]: typed settings with the pipes defaults and names.
@@ -20,6 +21,7 @@
 
 #[cfg(feature = "astron")]
 pub mod astron;
+pub mod bind;
 pub mod client;
 pub mod config;
 pub mod ids;
@@ -39,7 +41,15 @@ pub mod testing;
 mod tests;
 
 pub use config::Config;
+
+/// The `glam` version the runtime and `#[derive(DistributedObject)]` use.
+pub use glam;
+
 pub use ids::{ClientId, ConnectionId, DoId, InterestHandle, Location};
+/// `dc_schema!` (compile schemas without build.rs) and `#[derive(DistributedObject)]`
+/// (bind a game struct to a dclass); see the `pipes-macros` crate.
+#[cfg(feature = "macros")]
+pub use pipes_macros::{dc_schema, DistributedObject};
 pub use protocol::Reliability;
 pub use time::{Tick, Time};
 

@@ -141,9 +141,9 @@ pub struct ClassInfo {
     pub parents: &'static [&'static str],
     /// Inherited field numbers (own and parents'), sorted by number.
     pub fields: &'static [u16],
-    /// The `required` fields, in number order (what a generate carries).
+    /// The `required` fields, in number order, molecular ones excluded (what a generate carries).
     pub required: &'static [u16],
-    /// The `ram` fields, in number order.
+    /// The `ram` fields, in number order, molecular ones excluded.
     pub ram: &'static [u16],
 }
 

@@ -435,8 +435,10 @@ impl Gen<'_> {
                 .collect()
         };
         let all = nums(&|_| true);
-        let required = nums(&|f| self.model.field(f).keywords.has("required"));
-        let ram = nums(&|f| self.model.field(f).keywords.has("ram"));
+        // Molecular fields are aliases: a generate carries their atoms, not them.
+        let atomic = |f: FieldId| !matches!(self.model.field(f).kind, FieldKind::Molecular(_));
+        let required = nums(&|f| atomic(f) && self.model.field(f).keywords.has("required"));
+        let ram = nums(&|f| atomic(f) && self.model.field(f).keywords.has("ram"));
         let root = quote!(super::);
         let mut scope = Scope::default();
         let mut variants = Vec::new();
@@ -501,7 +503,7 @@ impl Gen<'_> {
             pub const ID: u16 = #n;
             /// Every field number, own and inherited, in order.
             pub const FIELDS: &[u16] = &[#(#all),*];
-            /// The `required` fields in order: what a generate carries.
+            /// The `required` fields in order (molecular ones excluded): what a generate carries.
             pub const REQUIRED: &[u16] = &[#(#required),*];
             /// The `ram` fields in order.
             pub const RAM: &[u16] = &[#(#ram),*];
@@ -854,8 +856,9 @@ impl Gen<'_> {
                     .collect()
             };
             let all = nums(&|_| true);
-            let required = nums(&|f| model.field(f).keywords.has("required"));
-            let ram = nums(&|f| model.field(f).keywords.has("ram"));
+            let atomic = |f: FieldId| !matches!(model.field(f).kind, FieldKind::Molecular(_));
+            let required = nums(&|f| atomic(f) && model.field(f).keywords.has("required"));
+            let ram = nums(&|f| atomic(f) && model.field(f).keywords.has("ram"));
             quote! {
                 ::pipes::schema::ClassInfo {
                     name: #name,

@@ -7,6 +7,7 @@
 //! and one static `SCHEMA` (`pipes::schema::SchemaInfo`) the runtime routes with.
 //! The output depends only on the `pipes` crate and is formatted with `prettyplease`.
 
+pub mod bind;
 mod defaults;
 mod items;
 pub mod names;
