@@ -479,7 +479,7 @@ impl Lower {
     fn type_def(&mut self, pair: Pair<Rule>) -> TypeExpr {
         let span = self.span(&pair);
         let mut inner = pair.into_inner();
-        let base = match inner.next().and_then(|t| t.into_inner().next()) {
+        let base = match inner.next() {
             Some(b) => self.type_base(b),
             None => TypeBase::Named(Ident {
                 name: String::new(),
@@ -509,14 +509,7 @@ impl Lower {
                     span: Span::default(),
                 }),
             },
-            _ => {
-                let span = self.span(&pair);
-                let ident = pair.into_inner().next().map(|i| self.ident(i));
-                TypeBase::Named(ident.unwrap_or(Ident {
-                    name: String::new(),
-                    span,
-                }))
-            }
+            _ => TypeBase::Named(self.ident(pair)),
         }
     }
 
