@@ -777,7 +777,10 @@ class SampleGen:
         return out
 
 
-def describe_file(D, dcf, rng, lexer_texts=False):
+def describe_file(D, dcf, rng, lexer_texts=False, skip=(), progress=None):
+    """Classes, fields, defaults and samples of a loaded file.  Fields named in `skip`
+    ("Class.field") get no samples: Panda crashed while sampling them (see run_cases).
+    `progress(name)` is called before each field is sampled."""
     classes = []
     samples = []
     gen = SampleGen(D, rng)
@@ -818,6 +821,11 @@ def describe_file(D, dcf, rng, lexer_texts=False):
             f = c.getField(j)
             if f.asMolecularField() is not None or not f.getName() or f.isBogusField():
                 continue
+            where = "%s.%s" % (c.getName(), f.getName())
+            if where in skip:
+                continue
+            if progress is not None:
+                progress(where)
             lex = lexer_texts and lexer_budget[0] > 0 and gen.rng.random() < 0.5
             with StderrCapture():
                 s = gen.field_samples(c.getName(), f, lexer_texts=lex)
@@ -827,7 +835,7 @@ def describe_file(D, dcf, rng, lexer_texts=False):
     return classes, samples, gen.stats
 
 
-def run_case(spec):
+def run_case(spec, progress=None):
     """Runs in a fresh worker process.  Returns (case dict, stats dict)."""
     if "files" in spec:
         os.chdir(spec["corpus"])  # before importing Panda: it caches the cwd
@@ -863,9 +871,13 @@ def run_case(spec):
         case["hash"] = "0x%08x" % (dcf.getHash() & 0xFFFFFFFF)
         rng = random.Random("samples:" + spec["name"])
         classes, samples, stats = describe_file(D, dcf, rng,
-                                                lexer_texts="source" in spec)
+                                                lexer_texts="source" in spec,
+                                                skip=spec.get("skip", ()),
+                                                progress=progress)
         case["classes"] = classes
         case["samples"] = samples
+        if spec.get("skip"):
+            case["sampling_crashed"] = list(spec["skip"])
     return case, stats
 
 
@@ -876,10 +888,10 @@ def _worker_loop(conn):
         spec = conn.recv()
         if spec is None:
             break
-        case, stats = run_case(spec)
+        case, stats = run_case(spec, progress=lambda where: conn.send(("at", where)))
         dirty = (not case["accepted"]) or stats.get("parse_error", 0) > 0 or \
             os.environ.get("PANDA_ORACLE_FRESH") == "1"
-        conn.send((case, stats, dirty))
+        conn.send(("done", case, stats, dirty))
         if dirty:
             break
     conn.close()
@@ -898,7 +910,15 @@ def run_cases(specs, jobs):
         pr = ctx.Process(target=_worker_loop, args=(b,))
         pr.start()
         b.close()
-        return {"proc": pr, "conn": a, "idx": None}
+        return {"proc": pr, "conn": a, "idx": None, "at": None}
+
+    def fail(message):
+        # Workers hold copies of each other's pipes, so they would never see EOF and
+        # exiting would wait for them forever: stop them first.
+        for w in active:
+            w["proc"].kill()
+            w["proc"].join()
+        raise SystemExit(message)
 
     def assign(w):
         if todo:
@@ -909,6 +929,17 @@ def run_cases(specs, jobs):
         w["proc"].join()
         return False
 
+    def retry(w):
+        # Panda itself crashed (e.g. SIGFPE on arrays of zero-size elements) while
+        # sampling field w["at"]: run the case again in a fresh worker without
+        # samples for that field.  The crash is deterministic, so is the output.
+        spec = specs[w["idx"]]
+        skip = list(spec.get("skip", ()))
+        if w["at"] is None or w["at"] in skip or len(skip) >= 8:
+            fail("worker died on case %s (exit code %s)" % (spec["name"], w["proc"].exitcode))
+        specs[w["idx"]] = dict(spec, skip=skip + [w["at"]])
+        todo.append(w["idx"])
+
     active = []
     for _ in range(max(1, min(jobs, len(specs)))):
         w = spawn()
@@ -918,9 +949,22 @@ def run_cases(specs, jobs):
         ready = wait([w["conn"] for w in active])
         for w in [w for w in active if w["conn"] in ready]:
             try:
-                case, stats, dirty = w["conn"].recv()
+                msg = w["conn"].recv()
             except EOFError:
-                raise SystemExit("worker died on case %s" % specs[w["idx"]]["name"])
+                msg = None
+            if msg is not None and msg[0] == "at":
+                w["at"] = msg[1]
+                continue
+            if msg is None:
+                w["proc"].join()
+                w["conn"].close()
+                active.remove(w)
+                retry(w)
+                nw = spawn()
+                if assign(nw):
+                    active.append(nw)
+                continue
+            _, case, stats, dirty = msg
             results[w["idx"]] = (case, stats)
             if dirty:
                 w["proc"].join()

@@ -51,16 +51,25 @@ impl HashGenerator {
         self.acc = self
             .acc
             .wrapping_add(self.primes[self.index].wrapping_mul(n as u32));
-        self.index = (self.index + 1) % NUM_PRIMES;
+        self.index += 1;
+        if self.index == NUM_PRIMES {
+            self.index = 0;
+        }
     }
 
     /// Adds a string: its length, then each byte as a signed char.
     pub fn add_string(&mut self, s: &str) {
-        // Names are ASCII; chars are Latin-1 bytes.
-        let bytes: Vec<u8> = s.chars().map(|c| c as u32 as u8).collect();
-        self.add_int(bytes.len() as i32);
-        for b in bytes {
-            self.add_int(i32::from(b as i8));
+        // Names are ASCII; other chars are Latin-1 bytes (one per char).
+        if s.is_ascii() {
+            self.add_int(s.len() as i32);
+            for b in s.bytes() {
+                self.add_int(i32::from(b as i8));
+            }
+        } else {
+            self.add_int(s.chars().count() as i32);
+            for c in s.chars() {
+                self.add_int(i32::from(c as u32 as u8 as i8));
+            }
         }
     }
 

@@ -24,6 +24,9 @@
 //! placeholders instead.
 #![warn(missing_docs)]
 
+// The pest parser is generated without `std` (see `parse.rs`), and its code names `alloc`.
+extern crate alloc;
+
 pub mod ast;
 pub mod astron;
 pub mod diagnostic;

@@ -12,6 +12,9 @@ use crate::ast::{Builtin, Value, ValueKind};
 use crate::model::*;
 use crate::source::Span;
 
+mod defaults;
+pub use defaults::{default_value, field_default};
+
 /// Why a value could not be packed or unpacked.
 #[derive(Clone, Debug, PartialEq)]
 pub struct PackError {
@@ -607,7 +610,19 @@ fn pack_number_or_char(
                     bytes.len()
                 ));
             }
-            Stored::Int(i128::from(bytes[0]))
+            // Panda's `pack_string` checks the byte against the *unsigned* range
+            // table only, after C's sign extension of `char`: int8 ranges are never
+            // checked, and a byte ≥ 0x80 fails any char/uint8 range.
+            let code = i128::from(bytes[0] as i8 as i32 as u32);
+            if s.builtin != Builtin::Int8 && !s.range.allows_int(code) {
+                return range_err(format!(
+                    "{} is out of range: character code {} is outside the declared range",
+                    t.describe(model),
+                    bytes[0]
+                ));
+            }
+            out.push(bytes[0]);
+            return Ok(());
         }
         _ => {
             return err(
@@ -791,234 +806,6 @@ fn simple_fixed_size(s: &SimpleType) -> Option<usize> {
         String | Blob | Blob32 => s.range.one_value().and_then(|n| usize::try_from(n).ok()),
         _ => None,
     }
-}
-
-/// Panda's default bytes for a field (explicit defaults where written, implicit
-/// ones elsewhere). `None` when Panda could not pack one (it reports an error and
-/// uses empty bytes) and for molecular fields.
-pub fn field_default(model: &Model, field: FieldId) -> Option<Vec<u8>> {
-    if matches!(model.field(field).kind, FieldKind::Molecular(_))
-        || target_cost(model, Target::Field(field)) > MAX_DEFAULT_STEPS
-    {
-        return None;
-    }
-    let mut out = Vec::new();
-    let packed = match &model.field(field).kind {
-        FieldKind::Parameter(p) => target_default(model, Target::Param(p), &mut out),
-        FieldKind::Atomic(params) => params
-            .iter()
-            .try_for_each(|p| target_default(model, Target::Param(p), &mut out)),
-        FieldKind::Molecular(_) => return None,
-    };
-    packed.ok()?;
-    Some(out)
-}
-
-/// Panda's default bytes for a parameter.
-pub fn default_value(model: &Model, param: &Param) -> Option<Vec<u8>> {
-    if target_cost(model, Target::Param(param)) > MAX_DEFAULT_STEPS {
-        return None;
-    }
-    let mut out = Vec::new();
-    target_default(model, Target::Param(param), &mut out).ok()?;
-    Some(out)
-}
-
-/// Most values an implicit default may visit. Nested counts multiply
-/// (`uint8 x[65535][65535]`), so a schema can ask for defaults no one could store;
-/// those get no default instead of exhausting time and memory.
-const MAX_DEFAULT_STEPS: u128 = 1 << 22;
-
-/// How many values building a target's implicit default visits (saturating).
-fn target_cost(model: &Model, t: Target) -> u128 {
-    match t {
-        Target::Field(f) => match &model.field(f).kind {
-            FieldKind::Parameter(p) => target_cost(model, Target::Param(p)),
-            FieldKind::Atomic(ps) => ps.iter().fold(1u128, |c, p| {
-                c.saturating_add(target_cost(model, Target::Param(p)))
-            }),
-            FieldKind::Molecular(_) => 1,
-        },
-        Target::Legacy(_) | Target::LegacyPair => 1,
-        Target::Param(p) if p.default.is_some() => 1,
-        Target::Param(p) => type_cost(model, &p.ty),
-    }
-}
-
-fn type_cost(model: &Model, ty: &Type) -> u128 {
-    match ty {
-        Type::Simple(s) => {
-            1u128.saturating_add(s.range.first_min().unwrap_or(0.0).max(0.0) as u128)
-        }
-        Type::Array(a) => {
-            let count = u128::from(a.size.first().map_or(0, |s| s.0));
-            1u128
-                .saturating_add(count.saturating_mul(target_cost(model, Target::Param(&a.element))))
-        }
-        Type::Class(c) => class_targets(model, *c)
-            .into_iter()
-            .fold(1u128, |cost, t| cost.saturating_add(target_cost(model, t))),
-        Type::Switch(id) => {
-            let s = model.switch(*id);
-            let fields = s
-                .cases
-                .iter()
-                .flat_map(|c| c.fields.iter())
-                .chain(s.default.iter().flatten());
-            fields.fold(target_cost(model, Target::Param(&s.key)), |cost, p| {
-                cost.saturating_add(target_cost(model, Target::Param(p)))
-            })
-        }
-        Type::Invalid => 1,
-    }
-}
-
-fn target_default(model: &Model, t: Target, out: &mut Vec<u8>) -> Result<()> {
-    match t {
-        // Inside a struct, a field contributes its own cached default, which Panda
-        // leaves empty (without failing the struct) when it could not be packed.
-        Target::Field(f) => {
-            out.extend(field_default(model, f).unwrap_or_default());
-            Ok(())
-        }
-        Target::Legacy(b) => {
-            write_number(&SimpleType::new(b), Stored::Int(0), out).map_err(|m| PackError {
-                kind: PackErrorKind::Range,
-                message: m,
-                span: None,
-            })
-        }
-        Target::LegacyPair => {
-            out.extend_from_slice(&[0; 5]);
-            Ok(())
-        }
-        Target::Param(p) => {
-            if let Some(d) = &p.default {
-                out.extend_from_slice(d);
-                return Ok(());
-            }
-            type_default(model, t, &p.ty, out)
-        }
-    }
-}
-
-fn type_default(model: &Model, t: Target, ty: &Type, out: &mut Vec<u8>) -> Result<()> {
-    let fail = |m: &str| err(PackErrorKind::Range, m.to_string(), None);
-    match ty {
-        Type::Simple(s) => {
-            if let Some(element) = legacy_element(s.builtin) {
-                // Panda takes the count from its unsigned range table, which only the
-                // unsigned array types fill: `uint8array(1-3)` defaults to one element,
-                // `int16array(1-3)` to none.
-                let unsigned = matches!(
-                    s.builtin,
-                    Builtin::Uint8Array | Builtin::Uint16Array | Builtin::Uint32Array
-                );
-                let count = if unsigned {
-                    s.range.first_min().unwrap_or(0.0).max(0.0) as usize
-                } else {
-                    0
-                };
-                let start = begin_prefix(out, true);
-                for _ in 0..count {
-                    target_default(model, element, out)?;
-                }
-                return end_prefix(out, start, Span::default());
-            }
-            match s.builtin {
-                Builtin::String | Builtin::Blob | Builtin::Blob32 => {
-                    let len = s.range.first_min().unwrap_or(0.0).max(0.0) as usize;
-                    if len > MAX_LIST_ITEMS {
-                        return fail("the minimum length is too large for a default value");
-                    }
-                    pack_bytes(s, &vec![0; len], t, model, Span::default(), out)
-                }
-                _ => {
-                    let stored = if s.range.allows_int(0) || matches!(s.range, Range::None) {
-                        int_path(s, 0)
-                    } else {
-                        match s.range.first_min() {
-                            Some(min) if s.builtin == Builtin::Float64 => double_path(s, min),
-                            Some(min) => int_path(s, min as i128),
-                            None => int_path(s, 0),
-                        }
-                    };
-                    write_number(s, stored, out).map_err(|m| PackError {
-                        kind: PackErrorKind::Range,
-                        message: m,
-                        span: None,
-                    })
-                }
-            }
-        }
-        Type::Array(a) => {
-            let count = a.size.first().map_or(0, |s| s.0);
-            if count as usize > MAX_LIST_ITEMS {
-                return fail("the array's minimum count is too large for a default value");
-            }
-            let start = begin_prefix(out, a.has_prefix());
-            for _ in 0..count {
-                target_default(model, Target::Param(&a.element), out)?;
-            }
-            end_prefix(out, start, Span::default())
-        }
-        Type::Class(c) => class_targets(model, *c)
-            .into_iter()
-            .try_for_each(|f| target_default(model, f, out)),
-        Type::Switch(id) => {
-            let s = model.switch(id.to_owned());
-            if switch_has_default(model, s) {
-                let mut key = Vec::new();
-                target_default(model, Target::Param(&s.key), &mut key)?;
-                let Some(fields) = select_case(s, &key) else {
-                    return fail("switch key default selects no case");
-                };
-                out.extend_from_slice(&key);
-                fields
-                    .iter()
-                    .try_for_each(|p| target_default(model, Target::Param(p), out))
-            } else if let Some(case) = s.cases.first() {
-                out.extend_from_slice(&case.value);
-                case.fields
-                    .iter()
-                    .try_for_each(|p| target_default(model, Target::Param(p), out))
-            } else {
-                target_default(model, Target::Param(&s.key), out)?;
-                s.default
-                    .iter()
-                    .flatten()
-                    .try_for_each(|p| target_default(model, Target::Param(p), out))
-            }
-        }
-        Type::Invalid => fail("undefined type"),
-    }
-}
-
-fn switch_has_default(model: &Model, s: &Switch) -> bool {
-    param_has_default(model, &s.key)
-        || s.cases
-            .iter()
-            .flat_map(|c| c.fields.iter())
-            .chain(s.default.iter().flatten())
-            .any(|p| param_has_default(model, p))
-}
-
-/// Panda's `has_default_value`: an explicit default here or anywhere inside.
-fn param_has_default(model: &Model, p: &Param) -> bool {
-    p.default.is_some()
-        || match &p.ty {
-            Type::Array(a) => param_has_default(model, &a.element),
-            Type::Class(c) => class_targets(model, *c).into_iter().any(|t| match t {
-                Target::Field(f) => match &model.field(f).kind {
-                    FieldKind::Parameter(p) => param_has_default(model, p),
-                    FieldKind::Atomic(ps) => ps.iter().any(|p| param_has_default(model, p)),
-                    FieldKind::Molecular(_) => false,
-                },
-                _ => false,
-            }),
-            Type::Switch(id) => switch_has_default(model, model.switch(*id)),
-            _ => false,
-        }
 }
 
 // ---------------------------------------------------------------- unpacking

@@ -46,15 +46,21 @@ pub struct SourceFile {
 impl SourceFile {
     /// Wraps raw bytes as a source file.
     pub fn new(name: impl Into<String>, bytes: &[u8]) -> Self {
-        let text: String = bytes.iter().map(|&b| b as char).collect();
-        let mut line_starts = vec![0];
-        // Offsets are in chars of `text`; Latin-1 chars >= 0x80 take 2 bytes in UTF-8,
-        // so record char offsets through `char_indices`.
-        for (i, c) in text.char_indices() {
-            if c == '\n' {
-                line_starts.push(i + 1);
-            }
-        }
+        let text: String = match std::str::from_utf8(bytes) {
+            // Plain ASCII (almost every schema): the bytes are the text.
+            Ok(ascii) if bytes.is_ascii() => ascii.to_string(),
+            _ => bytes.iter().map(|&b| b as char).collect(),
+        };
+        // Offsets are in bytes of `text` (Latin-1 chars >= 0x80 take 2 bytes in UTF-8,
+        // and `\n` is never part of one).
+        let line_starts = std::iter::once(0)
+            .chain(
+                text.bytes()
+                    .enumerate()
+                    .filter(|&(_, b)| b == b'\n')
+                    .map(|(i, _)| i + 1),
+            )
+            .collect();
         SourceFile {
             name: name.into(),
             text,

@@ -66,6 +66,30 @@ fn deep_nesting_is_a_diagnostic_not_a_stack_overflow() {
     assert!(load(structs.as_bytes(), false).is_err());
 }
 
+/// The parser has no stack guard of its own (pest is built without `std`, see
+/// `parse.rs`): the nesting limit is what keeps recursion bounded. Input nested
+/// exactly to the limit, with the deepest-recursing constructs (inline structs with
+/// methods; value lists), must parse on a test thread's small stack.
+#[test]
+fn nesting_at_the_limit_parses() {
+    let mut inner = "uint8 x".to_string();
+    // `dclass A {` and `f(` use two levels; each inline struct with a method two more.
+    for _ in 0..(dcc::parse::MAX_NESTING - 2) / 2 {
+        inner = format!("struct {{ g({inner}); }} s");
+    }
+    let text = format!("dclass A {{ f({inner}); }};");
+    let file = dcc::source::FileId(0);
+    dcc::parse::parse_file(file, &text).unwrap_or_else(|d| panic!("{d:?}"));
+    let value = format!(
+        "{}1{}",
+        "[".repeat(dcc::parse::MAX_NESTING),
+        "]".repeat(dcc::parse::MAX_NESTING)
+    );
+    dcc::parse::parse_value(file, &value).unwrap_or_else(|d| panic!("{d:?}"));
+    let too_deep = format!("[{value}]");
+    assert!(dcc::parse::parse_value(file, &too_deep).is_err());
+}
+
 #[test]
 fn huge_numbers_are_rejected_with_their_location() {
     for (schema, line) in [
