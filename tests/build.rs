@@ -46,7 +46,7 @@ fn main() {
     );
     compile(
         &mut modules,
-        "features",
+        "feature_schema",
         &[repo.join("schemas/test/features.dc")],
         &out,
     );

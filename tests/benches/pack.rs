@@ -7,7 +7,7 @@ use criterion::{black_box, criterion_group, criterion_main, Criterion};
 use pipes::schema::FieldMessage;
 use pipes::wire::Reader;
 use pipes_tests::example::{distributed_avatar as av, Color, DistributedAvatar};
-use pipes_tests::features::features::SetScores;
+use pipes_tests::feature_schema::features::SetScores;
 
 fn avatar() -> DistributedAvatar {
     DistributedAvatar {

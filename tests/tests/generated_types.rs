@@ -5,7 +5,7 @@
 
 use pipes::schema::{DClass, FieldMessage};
 use pipes::wire::{Reader, WireErrorKind};
-use pipes_tests::features::{self, base, features as f, Line, Point, Shape};
+use pipes_tests::feature_schema::{self as features, base, features as f, Line, Point, Shape};
 
 /// Packs a DC value with the dynamic packer, for an independent expected value.
 fn dynamic(class: &str, field: &str, value: &str) -> Vec<u8> {
@@ -249,9 +249,35 @@ fn metadata_and_ownership_rules() {
     assert_eq!(info.name, "Features");
     assert_eq!(info.parents, ["Base"]);
     assert_eq!(f::REQUIRED, [base::SetOwnerId::NUMBER, f::SetGrid::NUMBER]);
-    assert!(f::SetShape::CLIENT_MAY_SEND && f::SetShape::OWNER_MAY_SEND);
-    assert!(!f::Draw::CLIENT_MAY_SEND && f::Draw::OWNER_MAY_SEND);
-    assert!(!f::SetPos::OWNER_MAY_SEND && f::SetPos::IS_STATE && f::SetPos::BROADCAST);
+    // (client may send, owner may send, state, broadcast) per field.
+    let rules = [
+        (
+            f::SetShape::CLIENT_MAY_SEND,
+            f::SetShape::OWNER_MAY_SEND,
+            f::SetShape::IS_STATE,
+            f::SetShape::BROADCAST,
+        ),
+        (
+            f::Draw::CLIENT_MAY_SEND,
+            f::Draw::OWNER_MAY_SEND,
+            f::Draw::IS_STATE,
+            f::Draw::BROADCAST,
+        ),
+        (
+            f::SetPos::CLIENT_MAY_SEND,
+            f::SetPos::OWNER_MAY_SEND,
+            f::SetPos::IS_STATE,
+            f::SetPos::BROADCAST,
+        ),
+    ];
+    assert_eq!(
+        rules,
+        [
+            (true, true, true, true),
+            (false, true, false, false),
+            (false, false, true, true)
+        ]
+    );
     let draw = features::SCHEMA.field(f::Draw::NUMBER).unwrap();
     assert!(draw.client_may_send(true) && !draw.client_may_send(false));
     assert_eq!(features::HASH, features::SCHEMA.hash);

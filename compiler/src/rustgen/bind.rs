@@ -142,7 +142,7 @@ impl<'m> Binder<'m> {
     pub fn pack(&self, f: FieldId, values: &[TokenStream]) -> Option<TokenStream> {
         let gen = self.gen();
         let field = self.model.field(f);
-        let ctx = format!("{}.{}", self.model.class(field.class).name, field.name);
+        let contexts = gen.param_contexts(f);
         let params: Vec<&Param> = match &field.kind {
             FieldKind::Parameter(p) => vec![p],
             FieldKind::Atomic(ps) => ps.iter().collect(),
@@ -154,7 +154,8 @@ impl<'m> Binder<'m> {
         let packs = params
             .iter()
             .zip(values)
-            .map(|(p, v)| gen.pack(&p.ty, &Val::place(v.clone()), &ctx));
+            .zip(&contexts)
+            .map(|((p, v), ctx)| gen.pack(&p.ty, &Val::place(v.clone()), ctx));
         Some(quote!(#(#packs)*))
     }
 }

@@ -574,10 +574,7 @@ impl Gen<'_> {
             FieldKind::Atomic(params) => {
                 let types: Vec<TokenStream> =
                     params.iter().map(|p| self.param_type(p, &root)).collect();
-                let param_ctx: Vec<String> = match self.arg_names(params) {
-                    Some(names) => names.iter().map(|n| format!("{ctx}.{n}")).collect(),
-                    None => (0..params.len()).map(|i| format!("{ctx}.{i}")).collect(),
-                };
+                let param_ctx = self.param_contexts(f);
                 let unpacks = params
                     .iter()
                     .zip(&param_ctx)
@@ -760,6 +757,20 @@ impl Gen<'_> {
             }
 
             #numbered
+        }
+    }
+
+    /// The error context of each parameter of a field (`Class.field.param`); the
+    /// field's own name for a parameter field.
+    pub fn param_contexts(&self, f: FieldId) -> Vec<String> {
+        let field = self.model.field(f);
+        let ctx = format!("{}.{}", self.model.class(field.class).name, field.name);
+        match &field.kind {
+            FieldKind::Atomic(params) => match self.arg_names(params) {
+                Some(names) => names.iter().map(|n| format!("{ctx}.{n}")).collect(),
+                None => (0..params.len()).map(|i| format!("{ctx}.{i}")).collect(),
+            },
+            _ => vec![ctx],
         }
     }
 
