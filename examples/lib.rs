@@ -1,8 +1,7 @@
 //! Helpers shared by the pipes examples: the generated example schema, the demo's
-//! logic (so a test can run it), a seeded lossy network link and a tiny SVG plot writer. Not part of the library API; kept small on purpose.
+//! logic (so a test can run it) and a tiny SVG plot writer. Not part of the library API; kept small on purpose.
 
 pub mod demo_world;
-pub mod link;
 pub mod net;
 pub mod svg;
 
