@@ -94,12 +94,13 @@ fn write_dispatch(modules: &mut String, sets: &[(&str, &[&str], Vec<PathBuf>)]) 
     );
     for (name, _, paths) in sets {
         let model = dcc::load_files(paths, dcc::Options::default()).expect("compiled above");
+        let class_modules = dcc::rustgen::class_modules(&model);
         for &id in &model.class_list {
             let c = model.class(id);
             if c.is_struct {
                 continue;
             }
-            let Some(module) = dcc::rustgen::class_module(&model, id) else {
+            let Some(module) = class_modules.get(&id) else {
                 continue;
             };
             let _ = writeln!(

@@ -426,19 +426,7 @@ impl Gen<'_> {
         let c = self.model.class(id);
         let name = &c.name;
         let n = Literal::u16_unsuffixed(number as u16);
-        let nums = |pred: &dyn Fn(FieldId) -> bool| -> Vec<Literal> {
-            c.inherited
-                .iter()
-                .filter(|&&f| pred(f))
-                .filter_map(|&f| self.model.field(f).number)
-                .map(|n| Literal::u16_unsuffixed(n as u16))
-                .collect()
-        };
-        let all = nums(&|_| true);
-        // Molecular fields are aliases: a generate carries their atoms, not them.
-        let atomic = |f: FieldId| !matches!(self.model.field(f).kind, FieldKind::Molecular(_));
-        let required = nums(&|f| atomic(f) && self.model.field(f).keywords.has("required"));
-        let ram = nums(&|f| atomic(f) && self.model.field(f).keywords.has("ram"));
+        let (all, required, ram) = self.field_lists(id);
         let root = quote!(super::);
         let mut scope = Scope::default();
         let mut variants = Vec::new();
@@ -858,18 +846,7 @@ impl Gen<'_> {
             let number = Literal::u16_unsuffixed(i as u16);
             let is_struct = c.is_struct;
             let parents = c.parents.iter().map(|&p| model.class(p).name.as_str());
-            let nums = |pred: &dyn Fn(FieldId) -> bool| -> Vec<Literal> {
-                c.inherited
-                    .iter()
-                    .filter(|&&f| pred(f))
-                    .filter_map(|&f| model.field(f).number)
-                    .map(|n| Literal::u16_unsuffixed(n as u16))
-                    .collect()
-            };
-            let all = nums(&|_| true);
-            let atomic = |f: FieldId| !matches!(model.field(f).kind, FieldKind::Molecular(_));
-            let required = nums(&|f| atomic(f) && model.field(f).keywords.has("required"));
-            let ram = nums(&|f| atomic(f) && model.field(f).keywords.has("ram"));
+            let (all, required, ram) = self.field_lists(id);
             quote! {
                 ::pipes::schema::ClassInfo {
                     name: #name,
@@ -892,6 +869,30 @@ impl Gen<'_> {
 
             #(#skips)*
         }
+    }
+
+    /// A class's field numbers as literals: all inherited fields, the `required` ones
+    /// and the `ram` ones. Molecular fields are aliases, so a generate carries their
+    /// atoms and they are left out of `required` and `ram`.
+    fn field_lists(&self, class: ClassId) -> (Vec<Literal>, Vec<Literal>, Vec<Literal>) {
+        let model = self.model;
+        let nums = |keyword: Option<&str>| -> Vec<Literal> {
+            model
+                .class(class)
+                .inherited
+                .iter()
+                .map(|&f| model.field(f))
+                .filter(|field| match keyword {
+                    None => true,
+                    Some(k) => {
+                        !matches!(field.kind, FieldKind::Molecular(_)) && field.keywords.has(k)
+                    }
+                })
+                .filter_map(|field| field.number)
+                .map(|n| Literal::u16_unsuffixed(n as u16))
+                .collect()
+        };
+        (nums(None), nums(Some("required")), nums(Some("ram")))
     }
 
     /// The packed size of a field when every value has the same size.

@@ -57,20 +57,10 @@ pub fn generate_tokens(model: &Model) -> Result<TokenStream, CodegenError> {
     Ok(gen.file())
 }
 
-/// The path of the generated argument type of a dclass field, relative to the
-/// generated module (`distributed_avatar::SetPos`), for tools that drive generated code.
-pub fn message_path(model: &Model, field: FieldId) -> Option<String> {
-    let names = Names::new(model);
-    let f = model.field(field);
-    let module = names.class_mod.get(&f.class)?;
-    let msg = names.message.get(&field)?;
-    Some(format!("{module}::{msg}"))
-}
-
-/// The name of the module holding a class's argument types (`distributed_avatar`),
-/// when it has one.
-pub fn class_module(model: &Model, class: ClassId) -> Option<String> {
-    Names::new(model).class_mod.get(&class).cloned()
+/// The module holding each class's argument types (`distributed_avatar`), for tools
+/// that drive generated code; classes without one (plain structs) are absent.
+pub fn class_modules(model: &Model) -> HashMap<ClassId, String> {
+    Names::new(model).class_mod
 }
 
 fn check_supported(model: &Model) -> Result<(), CodegenError> {
