@@ -73,6 +73,10 @@ pub struct Class {
     pub fields: Vec<FieldId>,
     /// Inherited field list: parents' fields then own, shadowing by name, sorted by number.
     pub inherited: Vec<FieldId>,
+    /// The byte size of every value of this class when they all have the same size
+    /// (see [`crate::pack::fixed_size`]). Worked out once when the class is complete:
+    /// walking nested structs at every use grows exponentially with nesting.
+    pub fixed_size: Option<usize>,
     /// Where it was declared.
     pub span: Span,
 }
@@ -320,6 +324,9 @@ pub struct Switch {
     pub cases: Vec<SwitchCase>,
     /// The default case's fields (after the key), if there is a default.
     pub default: Option<Vec<Param>>,
+    /// The byte size of every value when all cases have the same size, worked out once
+    /// when the switch is complete (like [`Class::fixed_size`]).
+    pub fixed_size: Option<usize>,
     /// Where it was declared.
     pub span: Span,
 }

@@ -748,30 +748,37 @@ pub fn fixed_size(model: &Model, ty: &Type) -> Option<usize> {
     match ty {
         Type::Simple(s) => simple_fixed_size(s),
         Type::Array(a) => a.fixed_size,
-        Type::Class(c) => {
-            let mut total = 0;
-            for t in class_targets(model, *c) {
-                total = usize::checked_add(total, target_fixed_size(model, t)?)?;
-            }
-            Some(total)
-        }
-        Type::Switch(id) => {
-            let s = model.switch(*id);
-            let key = fixed_size(model, &s.key.ty)?;
-            let mut sizes = s
-                .cases
-                .iter()
-                .map(|c| c.fields.as_slice())
-                .chain(s.default.as_deref());
-            let first = sizes.next().map(|f| params_fixed_size(model, f))?;
-            let first = first?;
-            if sizes.all(|f| params_fixed_size(model, f) == Some(first)) {
-                key.checked_add(first)
-            } else {
-                None
-            }
-        }
+        Type::Class(c) => model.class(*c).fixed_size,
+        Type::Switch(id) => model.switch(*id).fixed_size,
         Type::Invalid => None,
+    }
+}
+
+/// Works out [`Class::fixed_size`] for a complete class (its nested types already
+/// have theirs).
+pub(crate) fn class_fixed_size(model: &Model, c: ClassId) -> Option<usize> {
+    let mut total = 0;
+    for t in class_targets(model, c) {
+        total = usize::checked_add(total, target_fixed_size(model, t)?)?;
+    }
+    Some(total)
+}
+
+/// Works out [`Switch::fixed_size`] for a complete switch: the key's size plus the
+/// cases' size when every case (and the default) has the same size.
+pub(crate) fn switch_fixed_size(model: &Model, id: SwitchId) -> Option<usize> {
+    let s = model.switch(id);
+    let key = fixed_size(model, &s.key.ty)?;
+    let mut sizes = s
+        .cases
+        .iter()
+        .map(|c| c.fields.as_slice())
+        .chain(s.default.as_deref());
+    let first = sizes.next().map(|f| params_fixed_size(model, f))??;
+    if sizes.all(|f| params_fixed_size(model, f) == Some(first)) {
+        key.checked_add(first)
+    } else {
+        None
     }
 }
 

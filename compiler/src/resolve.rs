@@ -223,6 +223,8 @@ impl Resolver {
             constructor: None,
             fields: Vec::new(),
             inherited: Vec::new(),
+            // A class without fields (a placeholder, or one not yet filled in).
+            fixed_size: Some(0),
             span,
         });
         id
@@ -246,6 +248,7 @@ impl Resolver {
             self.class_field(id, field);
         }
         self.model.classes[id.0 as usize].inherited = self.inherited_fields(id);
+        self.model.classes[id.0 as usize].fixed_size = pack::class_fixed_size(&self.model, id);
         id
     }
 
@@ -872,10 +875,12 @@ impl Resolver {
                 .collect(),
             default: default.map(|g| after_key(&groups[g])),
             key,
+            fixed_size: None,
             span: decl.span,
         };
         let id = SwitchId(self.model.switches.len() as u32);
         self.model.switches.push(switch);
+        self.model.switches[id.0 as usize].fixed_size = pack::switch_fixed_size(&self.model, id);
         id
     }
 }

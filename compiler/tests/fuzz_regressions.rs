@@ -95,3 +95,28 @@ fn zero_size_nested_array_unpack_is_bounded() {
         .expect("loads");
     let _ = dcc::pack::unpack_field(&model, model.fields_by_number[0], b"");
 }
+
+/// Forty levels of structs that each hold two of the previous one: every value of
+/// `S40` is 2^40 bytes. Sizes, the hash and defaults must not walk every copy (they
+/// did: `dcc check` and `dcc build` never finished; Panda3D never finishes either).
+#[test]
+fn exponentially_nested_structs_are_linear() {
+    let mut text = String::from("struct S0 { uint8 a; };\n");
+    for i in 1..=40 {
+        text += &format!("struct S{i} {{ S{p} a; S{p} b; }};\n", p = i - 1);
+    }
+    text += "dclass D { setS(S40) ram; };\n";
+    let model =
+        dcc::load_sources(&[("deep.dc", text.as_bytes())], dcc::Options::default()).expect("loads");
+    let s40 = model.class_list[40];
+    assert_eq!(
+        dcc::pack::fixed_size(&model, &dcc::model::Type::Class(s40)),
+        Some(1 << 40)
+    );
+    let _ = dcc::hash::hash_model(&model);
+    // Too large to build: no default rather than 1 TiB of zeros.
+    assert_eq!(
+        dcc::pack::field_default(&model, model.fields_by_number[81]),
+        None
+    );
+}

@@ -162,6 +162,13 @@ impl Checker {
         if got_hash != want_hash {
             self.fail(&name, format!("hash {got_hash}, Panda {want_hash}"));
         }
+        let memoized = format!("{:#010x}", hash::hash_model_memoized(&model));
+        if memoized != want_hash {
+            self.fail(
+                &name,
+                format!("memoized hash {memoized}, Panda {want_hash}"),
+            );
+        }
         self.check_classes(&name, case, &model);
         self.check_samples(&name, case, &model);
     }

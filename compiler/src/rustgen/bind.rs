@@ -71,10 +71,7 @@ impl<'m> Binder<'m> {
     }
 
     fn gen(&self) -> Gen<'_> {
-        Gen {
-            model: self.model,
-            names: &self.names,
-        }
+        Gen::new(self.model, &self.names)
     }
 
     /// The numbered field `f` of a dclass, when it has a generated argument type.

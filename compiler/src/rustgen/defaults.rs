@@ -68,6 +68,10 @@ impl<'a> Cursor<'a> {
 /// `Default::default()` (an empty `Vec`) — only possible for absurd minimum counts.
 const MAX_LITERAL_ITEMS: usize = 4096;
 
+/// Struct defaults up to this many packed bytes are written out as literals; larger
+/// ones that equal the struct's own default call its `Default` impl.
+const MAX_LITERAL_STRUCT_BYTES: usize = 64;
+
 /// `Default::default()`.
 pub fn fallback() -> TokenStream {
     quote!(::core::default::Default::default())
@@ -193,6 +197,16 @@ impl Gen<'_> {
         root: &TokenStream,
     ) -> Option<TokenStream> {
         let ty = format_ident!("{}", self.names.class_type[&class]);
+        // A large value equal to the struct's own default is written as a call to its
+        // `Default` impl: nested structs would otherwise repeat their whole default at
+        // every level, which grows exponentially with nesting. Small ones stay literal
+        // for the reader.
+        if let Some(own) = self.class_default(class) {
+            if own.len() > MAX_LITERAL_STRUCT_BYTES && cur.bytes.starts_with(&own) {
+                cur.take(own.len())?;
+                return Some(quote!(<#root #ty as ::core::default::Default>::default()));
+            }
+        }
         let mut members = Vec::new();
         for (f, name) in self.member_names(class) {
             let v = self.member_value(f, cur, root)?;

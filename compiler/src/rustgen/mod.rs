@@ -13,7 +13,7 @@ mod items;
 pub mod names;
 mod types;
 
-use crate::model::{ClassId, FieldId, FieldKind, Model, SwitchId, Type, TypedefId};
+use crate::model::{ClassId, FieldId, FieldKind, Model, Param, SwitchId, Type, TypedefId};
 use names::Scope;
 use proc_macro2::TokenStream;
 use std::collections::HashMap;
@@ -50,10 +50,7 @@ pub fn generate_rust(model: &Model) -> Result<String, CodegenError> {
 pub fn generate_tokens(model: &Model) -> Result<TokenStream, CodegenError> {
     check_supported(model)?;
     let names = Names::new(model);
-    let gen = Gen {
-        model,
-        names: &names,
-    };
+    let gen = Gen::new(model, &names);
     Ok(gen.file())
 }
 
@@ -185,9 +182,38 @@ impl Names {
 pub(crate) struct Gen<'m> {
     pub model: &'m Model,
     pub names: &'m Names,
+    /// Each struct's own default bytes, computed when first needed (`None` when it
+    /// has none or it is too large to build).
+    class_defaults: std::cell::RefCell<HashMap<ClassId, Option<std::rc::Rc<[u8]>>>>,
 }
 
-impl Gen<'_> {
+impl<'m> Gen<'m> {
+    /// A generator over `model` with the names chosen for it.
+    pub fn new(model: &'m Model, names: &'m Names) -> Self {
+        Gen {
+            model,
+            names,
+            class_defaults: Default::default(),
+        }
+    }
+
+    /// The default bytes of a struct value of class `c` (Panda's
+    /// `pack_default_value` on a parameter of that type).
+    pub fn class_default(&self, c: ClassId) -> Option<std::rc::Rc<[u8]>> {
+        if let Some(found) = self.class_defaults.borrow().get(&c) {
+            return found.clone();
+        }
+        let param = Param {
+            name: None,
+            ty: Type::Class(c),
+            typedef: None,
+            default: None,
+            span: self.model.class(c).span,
+        };
+        let bytes = crate::pack::default_value(self.model, &param).map(std::rc::Rc::from);
+        self.class_defaults.borrow_mut().insert(c, bytes.clone());
+        bytes
+    }
     /// True when the field gets an argument type in its class's module.
     fn has_message(&self, f: FieldId) -> bool {
         self.names.message.contains_key(&f)
