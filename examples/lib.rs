@@ -11,6 +11,13 @@ pub mod schema {
     pipes::include_schema!("example");
 }
 
+/// The Astron example's schema: `schemas/example.dc` then `examples/astron/astron_game.dc`,
+/// the files `examples/astron/astrond.yml` loads (same ids and hash as Astron).
+#[allow(missing_docs, clippy::all)]
+pub mod astron_schema {
+    pipes::include_schema!("astron_game");
+}
+
 /// The whiteboard example's schema (`examples/whiteboard.dc`).
 #[allow(missing_docs, clippy::all)]
 pub mod whiteboard {
