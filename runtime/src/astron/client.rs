@@ -187,6 +187,16 @@ impl AstronClient {
         Ok(())
     }
 
+    /// The schema this session packs and checks fields with.
+    pub fn schema(&self) -> &'static SchemaInfo {
+        self.schema
+    }
+
+    /// The DC hash this session said hello with.
+    pub fn dc_hash(&self) -> u32 {
+        self.config.dc_hash
+    }
+
     /// True once the hello was accepted and until the session closes.
     pub fn is_open(&self) -> bool {
         self.state == State::Open

@@ -2,9 +2,9 @@
 //! updates both ways → relocation → a forbidden field getting a client ejected, with
 //! the real client and AI state machines against the in-repo fake cluster.
 
-use super::fake::FakeCluster;
 use crate::astron::ai::{AiConfig, AiEvent, AstronAi, ClientState};
 use crate::astron::client::{AstronClient, ClientConfig, ClientEvent};
+use crate::astron::fake::{FakeCluster, FakeConfig};
 use crate::astron::internal::{Body, InternalMessage};
 use crate::astron::{AstronError, EjectCode, FieldValue};
 use crate::ids::{DoId, InterestHandle, Location};
@@ -37,7 +37,9 @@ impl World {
             let mut moved = false;
             let out = self.ai.take_output();
             moved |= !out.is_empty();
-            self.fake.recv_ai(&out);
+            self.fake
+                .recv_ai(&out)
+                .expect("the AI sends valid messages");
             let back = self.fake.take_ai_output();
             moved |= !back.is_empty();
             self.ai
@@ -120,8 +122,10 @@ impl World {
 }
 
 fn new_world() -> World {
-    let mut fake = FakeCluster::new(&SCHEMA, "v1", SS);
-    fake.add_anonymous_uberdog(LOGIN, testing::CHAT);
+    let mut config = FakeConfig::new("v1");
+    config.state_server = SS;
+    config.uberdogs.push((LOGIN, testing::CHAT, true));
+    let fake = FakeCluster::new(&SCHEMA, config);
     let config = AiConfig {
         channel: AI,
         state_server: SS,
@@ -151,7 +155,7 @@ fn avatar_fields(name: &str) -> Vec<FieldValue> {
 fn ai_connect_subscribes_and_hangs_a_cleanup_post_remove() {
     let mut w = new_world();
     w.settle();
-    let [post_remove] = w.fake.post_removes.as_slice() else {
+    let [post_remove] = w.fake.post_removes() else {
         panic!("one post-remove expected");
     };
     let msg = InternalMessage::decode(&SCHEMA, post_remove).expect("valid datagram");

@@ -3,4 +3,3 @@
 
 mod codec;
 mod end_to_end;
-mod fake;
