@@ -1,6 +1,7 @@
 //! Helpers shared by the pipes examples: the generated example schema, the demo's
 //! logic (so a test can run it) and a tiny SVG plot writer. Not part of the library API; kept small on purpose.
 
+pub mod astron_world;
 pub mod demo_world;
 pub mod net;
 pub mod svg;
