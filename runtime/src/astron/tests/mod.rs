@@ -3,3 +3,4 @@
 
 mod codec;
 mod end_to_end;
+mod tcp;
