@@ -457,7 +457,7 @@ fn a_full_session_against_astron() {
     let ev1 = c1.pump(wait());
     let ev2 = c2.pump(wait());
     assert!(
-        ev1.iter().any(|e| *e == ClientEvent::Left { do_id: av2 }),
+        ev1.contains(&ClientEvent::Left { do_id: av2 }),
         "left c1's view: {ev1:?}"
     );
     assert!(ev2.iter().any(|e| matches!(e, ClientEvent::Moved { do_id, location } if *do_id == av2 && *location == zone6)), "moved for c2: {ev2:?}");
@@ -466,8 +466,7 @@ fn a_full_session_against_astron() {
     c1.c.remove_interest(Time::ZERO, h).expect("remove");
     let ev = c1.pump(wait());
     assert!(
-        ev.iter()
-            .any(|e| *e == ClientEvent::InterestDone { handle: h }),
+        ev.contains(&ClientEvent::InterestDone { handle: h }),
         "{ev:?}"
     );
 
@@ -533,16 +532,14 @@ fn a_full_session_against_astron() {
     let (code, reason) = ejected.expect("ejected");
     assert_eq!(code, EjectCode::ForbiddenField);
     assert!(reason.contains("setSecret"), "{reason}");
-    assert!(c1.closed || !c1.pump(wait()).is_empty() || c1.closed);
+    c1.pump(wait());
+    assert!(c1.closed, "the agent closes the connection after the eject");
 
     // ---- Leaving: deleting an object makes it leave the remaining client's view.
     ai.ai.delete_object(av1).expect("delete");
     ai.pump(wait());
     let ev2 = c2.pump(wait());
-    assert!(
-        ev2.iter().any(|e| *e == ClientEvent::Left { do_id: av1 }),
-        "{ev2:?}"
-    );
+    assert!(ev2.contains(&ClientEvent::Left { do_id: av1 }), "{ev2:?}");
     ai.ai.delete_object(av2).expect("delete");
     ai.ai.delete_object(root).expect("delete");
     ai.pump(wait());

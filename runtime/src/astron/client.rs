@@ -342,9 +342,16 @@ impl AstronClient {
     }
 
     /// Handles received bytes. A malformed message closes the session with its error.
+    ///
+    /// Bytes after an eject are dropped: Astron's client agent can send a second eject
+    /// right after the first (observed: 118 "non-sendable field" followed by 106
+    /// "Datagram contains excess data", because it stops reading the offending
+    /// message half-way); the first one is the reason.
     pub fn receive(&mut self, bytes: &[u8]) -> AstronResult<()> {
-        if let State::Closed(_) = self.state {
-            return self.check_open("receive");
+        match self.state {
+            State::Closed(Some(_)) => return Ok(()),
+            State::Closed(None) => return self.check_open("receive"),
+            _ => {}
         }
         self.decoder.push(bytes);
         while let Some(body) = self.decoder.next_frame() {

@@ -336,10 +336,9 @@ impl FakeCluster {
                 for (key, location) in gone {
                     self.sessions[client].interests.remove(&key);
                     if !self.sees(client, location) {
+                        // Astron sends LEAVING for owned objects too (the owner view stays).
                         for do_id in self.objects_in(location) {
-                            if self.objects[&do_id].owner != me {
-                                self.send_client(client, &ClientMessage::Leaving { do_id });
-                            }
+                            self.send_client(client, &ClientMessage::Leaving { do_id });
                         }
                     }
                 }
