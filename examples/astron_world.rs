@@ -408,7 +408,7 @@ impl GameClient {
                 }
             }
             ClientEvent::ObjectDeleted { object } => {
-                self.note(format!("client {}: avatar {} left", self.name, object.0));
+                self.note(format!("client {}: object {} left", self.name, object.0));
             }
             ClientEvent::Disconnected(why) => {
                 self.note(format!("client {}: disconnected: {why:?}", self.name));
