@@ -1,9 +1,14 @@
 //! Generates the examples' schema modules: `schemas/example.dc` (the pipes example
-//! game) and `whiteboard.dc`.
+//! game), the Astron example's
+//! schema (`example.dc` + `astron/astron_game.dc`) and `whiteboard.dc`.
 
 fn main() -> Result<(), pipes_build::Error> {
     pipes_build::Config::new()
         .file("../schemas/example.dc")
+        .compile()?;
+    pipes_build::Config::new()
+        .files(["../schemas/example.dc", "astron/astron_game.dc"])
+        .module_name("astron_game")
         .compile()?;
     pipes_build::Config::new()
         .file("whiteboard.dc")

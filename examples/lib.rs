@@ -1,6 +1,7 @@
 //! Helpers shared by the pipes examples: the generated example schema, the demo's
 //! logic (so a test can run it) and a tiny SVG plot writer. Not part of the library API; kept small on purpose.
 
+pub mod astron_world;
 pub mod demo_world;
 pub mod net;
 pub mod svg;
@@ -9,6 +10,13 @@ pub mod svg;
 #[allow(missing_docs, clippy::all)]
 pub mod schema {
     pipes::include_schema!("example");
+}
+
+/// The Astron example's schema: `schemas/example.dc` then `examples/astron/astron_game.dc`,
+/// the files `examples/astron/astrond.yml` loads (same ids and hash as Astron).
+#[allow(missing_docs, clippy::all)]
+pub mod astron_schema {
+    pipes::include_schema!("astron_game");
 }
 
 /// The whiteboard example's schema (`examples/whiteboard.dc`).

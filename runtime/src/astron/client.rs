@@ -187,6 +187,16 @@ impl AstronClient {
         Ok(())
     }
 
+    /// The schema this session packs and checks fields with.
+    pub fn schema(&self) -> &'static SchemaInfo {
+        self.schema
+    }
+
+    /// The DC hash this session said hello with.
+    pub fn dc_hash(&self) -> u32 {
+        self.config.dc_hash
+    }
+
     /// True once the hello was accepted and until the session closes.
     pub fn is_open(&self) -> bool {
         self.state == State::Open
@@ -332,9 +342,16 @@ impl AstronClient {
     }
 
     /// Handles received bytes. A malformed message closes the session with its error.
+    ///
+    /// Bytes after an eject are dropped: Astron's client agent can send a second eject
+    /// right after the first (observed: 118 "non-sendable field" followed by 106
+    /// "Datagram contains excess data", because it stops reading the offending
+    /// message half-way); the first one is the reason.
     pub fn receive(&mut self, bytes: &[u8]) -> AstronResult<()> {
-        if let State::Closed(_) = self.state {
-            return self.check_open("receive");
+        match self.state {
+            State::Closed(Some(_)) => return Ok(()),
+            State::Closed(None) => return self.check_open("receive"),
+            _ => {}
         }
         self.decoder.push(bytes);
         while let Some(body) = self.decoder.next_frame() {

@@ -13,6 +13,10 @@
 //! * [`client`]: a sans-IO client session (hello, heartbeats, interests, objects, ejects).
 //! * [`ai`]: a sans-IO AI/UberDOG participant (channels, objects, client-agent control,
 //!   database calls with contexts).
+//! * [`events`]: the client's events as [`crate::client::ClientEvent`]s (same object
+//!   lifecycle as the pipes client).
+//! * [`fake`] (feature `testing`): an in-memory stand-in cluster, also on loopback TCP,
+//!   for protocol-level tests of games.
 //! * [`tcp`]: thin blocking `std::net` drivers for both.
 //!
 //! Like the rest of the runtime the protocol core does no I/O: feed it received bytes,
@@ -24,6 +28,9 @@ pub mod channel;
 pub mod client;
 pub mod client_msg;
 mod error;
+pub mod events;
+#[cfg(any(test, feature = "testing"))]
+pub mod fake;
 pub mod fields;
 pub mod frame;
 pub mod internal;

@@ -2,9 +2,9 @@
 //! updates both ways → relocation → a forbidden field getting a client ejected, with
 //! the real client and AI state machines against the in-repo fake cluster.
 
-use super::fake::FakeCluster;
 use crate::astron::ai::{AiConfig, AiEvent, AstronAi, ClientState};
 use crate::astron::client::{AstronClient, ClientConfig, ClientEvent};
+use crate::astron::fake::{FakeCluster, FakeConfig};
 use crate::astron::internal::{Body, InternalMessage};
 use crate::astron::{AstronError, EjectCode, FieldValue};
 use crate::ids::{DoId, InterestHandle, Location};
@@ -37,7 +37,9 @@ impl World {
             let mut moved = false;
             let out = self.ai.take_output();
             moved |= !out.is_empty();
-            self.fake.recv_ai(&out);
+            self.fake
+                .recv_ai(&out)
+                .expect("the AI sends valid messages");
             let back = self.fake.take_ai_output();
             moved |= !back.is_empty();
             self.ai
@@ -120,8 +122,10 @@ impl World {
 }
 
 fn new_world() -> World {
-    let mut fake = FakeCluster::new(&SCHEMA, "v1", SS);
-    fake.add_anonymous_uberdog(LOGIN, testing::CHAT);
+    let mut config = FakeConfig::new("v1");
+    config.state_server = SS;
+    config.uberdogs.push((LOGIN, testing::CHAT, true));
+    let fake = FakeCluster::new(&SCHEMA, config);
     let config = AiConfig {
         channel: AI,
         state_server: SS,
@@ -151,7 +155,7 @@ fn avatar_fields(name: &str) -> Vec<FieldValue> {
 fn ai_connect_subscribes_and_hangs_a_cleanup_post_remove() {
     let mut w = new_world();
     w.settle();
-    let [post_remove] = w.fake.post_removes.as_slice() else {
+    let [post_remove] = w.fake.post_removes() else {
         panic!("one post-remove expected");
     };
     let msg = InternalMessage::decode(&SCHEMA, post_remove).expect("valid datagram");
@@ -380,4 +384,90 @@ fn anonymous_clients_cannot_reach_game_objects() {
             ..
         }]
     ));
+}
+
+#[test]
+fn pipes_events_follow_the_pipes_client_lifecycle() {
+    use crate::astron::events::PipesEvents;
+    use crate::client::{ClientDisconnect, ClientEvent as P};
+    use crate::protocol::EjectReason;
+    use crate::time::Tick;
+
+    let mut w = new_world();
+    w.ai.subscribe(LOGIN.0.into()).expect("encodes");
+    w.ai.create_object(AVATAR, ZONE5, testing::AVATAR, &avatar_fields("Alice"), &[])
+        .expect("valid create");
+    let a = w.connect(SCHEMA.hash);
+    w.login(a, Some(AVATAR));
+    let handle = w.clients[a]
+        .add_interest(Time::ZERO, ZONE5)
+        .expect("established");
+    w.settle();
+    let mut pe = PipesEvents::new();
+    let mut drain =
+        |w: &mut World| -> Vec<P> { std::iter::from_fn(|| pe.next(&mut w.clients[a])).collect() };
+    let events = drain(&mut w);
+    // Owner view first (generated once, owned), then the visible entry refreshes it.
+    assert_eq!(
+        events[..3],
+        [
+            P::Connected {
+                client: crate::ids::ClientId(0)
+            },
+            P::Message {
+                object: LOGIN,
+                field: testing::SAID,
+                args: FieldValue::new(&Said {
+                    sender: 0,
+                    text: "welcome".into()
+                })
+                .expect("packs")
+                .bytes
+            },
+            P::ObjectGenerated {
+                object: AVATAR,
+                class: testing::AVATAR,
+                owned: true
+            },
+        ],
+        "{events:?}"
+    );
+    assert_eq!(events[3], P::ObjectAlive { object: AVATAR });
+    assert!(
+        matches!(&events[4], P::StateChanged { object: AVATAR, tick: Tick(1), moved: None, fields } if fields.contains(&testing::SET_NAME)),
+        "{events:?}"
+    );
+    assert_eq!(events[5..], [P::InterestComplete(handle)]);
+
+    // A state field from the AI is a StateChanged with the next tick.
+    w.ai.send_update(AVATAR, &SetH { h: 90.0 })
+        .expect("encodes");
+    w.settle();
+    assert_eq!(
+        drain(&mut w),
+        [P::StateChanged {
+            object: AVATAR,
+            tick: Tick(2),
+            fields: vec![testing::SET_H],
+            moved: None
+        }]
+    );
+
+    // An eject disables and deletes what the client had, then disconnects.
+    w.clients[a]
+        .send_update(Time::ZERO, AVATAR, &SetName { name: "x".into() })
+        .expect("sent");
+    w.settle();
+    let events = drain(&mut w);
+    assert_eq!(
+        events[..2],
+        [
+            P::ObjectDisabled { object: AVATAR },
+            P::ObjectDeleted { object: AVATAR }
+        ]
+    );
+    assert!(
+        matches!(&events[2..], [P::Disconnected(ClientDisconnect::Ejected { reason: EjectReason::NotSendable, detail })] if detail.starts_with("Astron eject 118")),
+        "{events:?}"
+    );
 }

@@ -3,4 +3,4 @@
 
 mod codec;
 mod end_to_end;
-mod fake;
+mod tcp;
