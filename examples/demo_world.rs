@@ -4,16 +4,18 @@
 //! (UDP on loopback by default, or in-memory). The server owns `objects` NPC avatars
 //! walking circles in 4 zones and one chat object; each bot gets an avatar it owns
 //! and moves (`setPos`, `ownsend`), chats (`say` → relayed as `said`) and changes its
-//! interest zones. Every bot interpolates the NPCs it sees; the error of the
-//! interpolated position against the server's true path is measured. At the end the
-//! world stops changing, settles, and every client's objects and state are compared
-//! with the server's.
+//! interest zones. NPCs walk from the first tick until play ends (never teleporting,
+//! so their true path is known at every server time). Every bot interpolates the NPCs
+//! it sees through the runtime's binding (`Client::interpolate::<SetPos, DVec3>()`,
+//! rendered at `Client::render_time`); the error of the interpolated position
+//! against the server's true path is measured. At the end the world stops changing,
+//! settles, and every client's objects and state are compared with the server's.
 
 use crate::schema::{distributed_avatar as avatar, distributed_chat as chat};
 use crate::schema::{DistributedAvatar, DistributedChat, SCHEMA};
 use glam::DVec3;
+use pipes::client::IntoInterpolated;
 use pipes::client::{Client, ClientEvent};
-use pipes::interp::{InterpConfig, InterpTrack};
 use pipes::server::{Server, ServerEvent, Target};
 use pipes::transport::driver::{ClientDriver, Clock, ServerDriver};
 use pipes::transport::memory::{MemoryLink, MemoryNetwork};
@@ -201,6 +203,12 @@ fn npc_path(k: usize, t: f64) -> DVec3 {
     )
 }
 
+impl IntoInterpolated<DVec3> for avatar::SetPos {
+    fn into_interpolated(self) -> DVec3 {
+        DVec3::new(self.x, self.y, self.z)
+    }
+}
+
 fn pos_msg(p: DVec3) -> avatar::SetPos {
     avatar::SetPos {
         x: p.x,
@@ -216,7 +224,8 @@ struct Bot {
     next_chat: f64,
     next_zone: f64,
     step: u64,
-    track: InterpTrack<DVec3>,
+    /// NPCs in view and the server time of their first sample (their entry): the
+    /// error is measured once the render time reaches it.
     first_sample: BTreeMap<DoId, f64>,
     chats_heard: u64,
 }
@@ -324,21 +333,21 @@ pub fn run(o: &DemoOptions, progress: bool) -> Result<DemoSummary, Box<dyn Error
         world.npcs.insert(id, k);
     }
 
-    let interp = InterpConfig::default();
-    let mut bots: Vec<Bot> = client_transports
-        .into_iter()
-        .map(|t| Bot {
-            driver: ClientDriver::new(Client::new(&SCHEMA, config.clone()), t).with_clock(clock),
+    let mut bots: Vec<Bot> = Vec::with_capacity(client_transports.len());
+    for t in client_transports {
+        let mut client = Client::new(&SCHEMA, config.clone());
+        client.interpolate::<avatar::SetPos, DVec3>()?;
+        bots.push(Bot {
+            driver: ClientDriver::new(client, t).with_clock(clock),
             avatar: None,
             next_move: 0.0,
             next_chat: 0.0,
             next_zone: 0.0,
             step: 0,
-            track: InterpTrack::new(interp),
             first_sample: BTreeMap::new(),
             chats_heard: 0,
-        })
-        .collect();
+        });
+    }
 
     let start = clock.now();
     let secs = |t: Time| t.since(start).as_secs_f64();
@@ -375,7 +384,8 @@ pub fn run(o: &DemoOptions, progress: bool) -> Result<DemoSummary, Box<dyn Error
         server.pump_at(now)?;
         server_game(&mut server, &mut world, playing)?;
         if server.server.current_tick() != tick_before {
-            if playing {
+            // NPCs walk from the start until play ends: no jump when play begins.
+            if connected_at.is_none() || playing {
                 let t = server
                     .server
                     .tick_rate()
@@ -529,23 +539,14 @@ fn bot_game(
                 owned: true,
                 ..
             } => bot.avatar = Some(*object),
-            ClientEvent::StateChanged {
-                object,
-                tick,
-                fields,
-                ..
-            } if fields.contains(&avatar::SetPos::NUMBER) && world.npcs.contains_key(object) => {
-                let obj = bot.driver.client.object(*object);
-                if let Some(Ok(p)) = obj.and_then(|o| o.get::<avatar::SetPos>()) {
-                    let t = rate.tick_to_secs(*tick);
-                    let _ = bot
-                        .track
-                        .record(u64::from(object.0), 0, t, DVec3::new(p.x, p.y, p.z));
-                    bot.first_sample.entry(*object).or_insert(t);
+            ClientEvent::ObjectGenerated { object, .. } if world.npcs.contains_key(object) => {
+                // The entry carries the first sample (the runtime recorded it).
+                let tick = bot.driver.client.object(*object).map(|o| o.state_tick());
+                if let Some(tick) = tick {
+                    bot.first_sample.insert(*object, rate.tick_to_secs(tick));
                 }
             }
             ClientEvent::ObjectDeleted { object } => {
-                bot.track.remove_object(u64::from(object.0));
                 bot.first_sample.remove(object);
             }
             ClientEvent::Message { .. } => {
@@ -560,21 +561,22 @@ fn bot_game(
     if !client.is_connected() {
         return Ok(0.0);
     }
-    // Interpolation error against the NPCs' true paths (while they move).
+    // Interpolation error against the NPCs' true paths (while they move), at the
+    // render time the runtime computed the values for.
     let mut worst: f64 = 0.0;
-    if playing {
-        if let Some(st) = client.server_time(now) {
-            let render = st - client.interp_delay();
-            for (&id, &first) in &bot.first_sample {
-                let Some(&k) = world.npcs.get(&id) else {
-                    continue;
-                };
-                if render < first + 0.2 {
-                    continue;
-                }
-                if let Some(v) = bot.track.value_at(u64::from(id.0), 0, render) {
-                    worst = worst.max(v.distance(npc_path(k, render)));
-                }
+    let interval = 1.0 / f64::from(client.rates().update_rate.max(1));
+    if let Some(render) = client.update_interpolation(now).filter(|_| playing) {
+        for (&id, &first) in &bot.first_sample {
+            let Some(&k) = world.npcs.get(&id) else {
+                continue;
+            };
+            if render < first + interval {
+                // Until one snapshot interval after its entry, an object has only its
+                // entry sample (nothing to interpolate from yet).
+                continue;
+            }
+            if let Some(v) = client.interpolated_of::<avatar::SetPos, DVec3>(id) {
+                worst = worst.max(v.distance(npc_path(k, render)));
             }
         }
     }

@@ -36,6 +36,31 @@ fn demo_converges_over_udp() {
 }
 
 #[test]
+fn demo_interpolation_error_stays_small_under_loss_and_latency_over_udp() {
+    // Regression: with loss 0.05 + 50 ms the demo reported ~2.2 m. NPCs stood still
+    // until play began, then jumped (a repeated entry under loss recorded the standing
+    // position just before), and the runtime inferred stops from single snapshot
+    // parts, bending moving objects' curves whenever a part was lost.
+    let o = DemoOptions {
+        clients: 8,
+        objects: 64,
+        seconds: 1.5,
+        loss: 0.05,
+        latency_ms: 50,
+        transport: TransportKind::Udp,
+        seed: 4,
+    };
+    let s = run(&o, false).expect("demo runs");
+    assert!(s.converged, "mismatches: {:?}", s.mismatches);
+    // A lost snapshot costs a short hold or extrapolation: a few cm at 3.6 m/s.
+    assert!(
+        s.max_interp_error_mm < 150,
+        "max_interp_error {} mm",
+        s.max_interp_error_mm
+    );
+}
+
+#[test]
 fn bad_flags_are_refused_with_the_flag_named() {
     let parse = |a: &[&str]| DemoOptions::parse(a.iter().map(|s| s.to_string()));
     assert!(parse(&["--loss", "1.5"]).unwrap_err().contains("--loss"));

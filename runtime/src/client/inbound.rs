@@ -51,11 +51,12 @@ impl Client {
                 ServerMessage::Snapshot {
                     tick,
                     part,
+                    last,
                     count,
                     body,
                 },
                 Stage::Connected,
-            ) => self.on_snapshot(PartId { tick, part }, count, body),
+            ) => self.on_snapshot(PartId { tick, part }, last, count, body),
             (ServerMessage::InterestComplete(h), Stage::Connected) => {
                 self.events.push_back(ClientEvent::InterestComplete(h));
             }
@@ -90,7 +91,7 @@ impl Client {
         }
     }
 
-    fn on_snapshot(&mut self, id: PartId, count: u16, body: &[u8]) {
+    fn on_snapshot(&mut self, id: PartId, last: bool, count: u16, body: &[u8]) {
         let history = self.config.snapshot_history;
         if self
             .newest
@@ -117,7 +118,8 @@ impl Client {
             let rate = self.rate;
             let objects = &self.objects;
             self.interp.after_snapshot(
-                id.tick,
+                id,
+                last,
                 |t| rate.tick_to_secs(t),
                 &carried,
                 |o, f| objects.get(&o)?.field(f).map(|v| v.value.as_slice()),

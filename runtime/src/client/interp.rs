@@ -20,6 +20,7 @@
 use super::Client;
 use crate::ids::DoId;
 use crate::interp::{Degrees, FieldId, InterpConfig, Interpolate, Interpolators, Radians};
+use crate::protocol::PartId;
 use crate::schema::{FieldKind, FieldMessage};
 use crate::time::{Tick, Time};
 use crate::wire::Reader;
@@ -153,31 +154,55 @@ impl<T: Interpolate> Feed for Decoder<T> {
 }
 
 /// A bound field whose last sample may not be its final one: the object moved at
-/// `last` and no snapshot since said whether it stopped.
+/// `last` and no whole snapshot since said whether it stopped.
 #[derive(Clone, Copy, Debug)]
 struct Moving {
     object: DoId,
     field: u16,
     /// Tick of the newest sample recorded from a record.
     last: Tick,
-    /// A newer snapshot tick whose received part did not carry the field.
-    absent: Option<Tick>,
 }
+
+/// The parts of one snapshot tick received so far.
+#[derive(Clone, Debug)]
+struct OpenTick {
+    tick: Tick,
+    /// Part indices received (each once).
+    parts: Vec<u16>,
+    /// The final part's index, once that part arrived.
+    last: Option<u16>,
+    /// Objects the received parts had records for.
+    carried: Vec<DoId>,
+}
+
+impl OpenTick {
+    /// Whether every part up to the final one arrived.
+    fn is_complete(&self) -> bool {
+        self.last
+            .is_some_and(|n| self.parts.iter().filter(|&&p| p <= n).count() == usize::from(n) + 1)
+    }
+}
+
+/// Snapshot ticks whose parts are tracked at once (older incomplete ones are dropped).
+const MAX_OPEN_TICKS: usize = 8;
 
 /// The client's interpolation state: bound fields and their variables.
 ///
 /// Replication sends a field only when it changes, so an object that stops sends no
 /// more samples and would be extrapolated past its stop. A snapshot without a record
 /// for an object means the object did not change since the client's acknowledged
-/// state, so once *two* newer snapshot ticks arrive without the field (a snapshot
-/// split in parts may carry it in a lost part; two such losses in a row are
-/// unlikely), the current value is recorded again at the first of them: the curve
-/// then stops where the object stopped.
+/// state; but a snapshot may be split in parts, and a part that arrived says nothing
+/// about objects in the others (which may be lost). So stops are inferred only from
+/// *whole* snapshots: once every part of a tick up to the one flagged final has
+/// arrived and none carried the object, its current value is recorded again at that
+/// tick, and the curve stops where the object stopped. (Inferring a stop from single
+/// parts put stale samples on moving objects whenever a part was lost.)
 #[derive(Default)]
 pub(crate) struct InterpState {
     /// Bound fields, sorted by field number.
     bound: Vec<(u16, Box<dyn Feed>)>,
     moving: Vec<Moving>,
+    open: Vec<OpenTick>,
     pub(crate) vars: Interpolators,
 }
 
@@ -215,45 +240,68 @@ impl InterpState {
             .iter_mut()
             .find(|m| m.object == object && m.field == field)
         {
-            Some(m) => {
-                m.last = m.last.max(tick);
-                m.absent = None;
-            }
+            Some(m) => m.last = m.last.max(tick),
             None => self.moving.push(Moving {
                 object,
                 field,
                 last: tick,
-                absent: None,
             }),
         }
     }
 
-    /// After a snapshot part of `tick` was applied (`carried`: the objects it had
-    /// records for): records stop samples (see the type's documentation). `current`
-    /// gives an object's current bytes of a field.
+    /// After snapshot part `part` was applied (`last`: it is the tick's final part;
+    /// `carried`: the objects it had records for): once the tick's snapshot is whole,
+    /// records stop samples (see the type's documentation). `current` gives an
+    /// object's current bytes of a field.
     pub(crate) fn after_snapshot<'a>(
         &mut self,
-        tick: Tick,
+        part: PartId,
+        last: bool,
         time_of: impl Fn(Tick) -> f64,
         carried: &[DoId],
         current: impl Fn(DoId, u16) -> Option<&'a [u8]>,
     ) {
+        let tick = part.tick;
+        let i = match self.open.iter().position(|o| o.tick == tick) {
+            Some(i) => i,
+            None => {
+                if self.open.len() == MAX_OPEN_TICKS {
+                    // Forget the oldest incomplete tick (a part of it was lost).
+                    let oldest = (0..self.open.len()).min_by_key(|&j| self.open[j].tick);
+                    if let Some(j) = oldest {
+                        self.open.swap_remove(j);
+                    }
+                }
+                self.open.push(OpenTick {
+                    tick,
+                    parts: Vec::new(),
+                    last: None,
+                    carried: Vec::new(),
+                });
+                self.open.len() - 1
+            }
+        };
+        let open = &mut self.open[i];
+        if open.parts.contains(&part.part) {
+            return; // a duplicate
+        }
+        open.parts.push(part.part);
+        open.carried.extend_from_slice(carried);
+        if last {
+            open.last = Some(part.part);
+        }
+        if !open.is_complete() {
+            return;
+        }
+        let mut whole = self.open.swap_remove(i);
+        whole.carried.sort_unstable();
         let mut stops = Vec::new();
-        self.moving.retain_mut(|m| {
-            if tick <= m.last || carried.contains(&m.object) {
+        self.moving.retain(|m| {
+            if tick <= m.last || whole.carried.binary_search(&m.object).is_ok() {
                 return true;
             }
-            match m.absent {
-                None => {
-                    m.absent = Some(tick);
-                    true
-                }
-                Some(a) if a == tick => true,
-                Some(a) => {
-                    stops.push((m.object, m.field, a.min(tick)));
-                    false
-                }
-            }
+            stops.push((m.object, m.field, tick));
+            false
         });
         for (object, field, at) in stops {
             if let Some(bytes) = current(object, field) {

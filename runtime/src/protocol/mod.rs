@@ -34,7 +34,7 @@ pub use client_msg::{
 };
 pub use reasons::{EjectReason, RejectReason};
 pub(crate) use server_msg::encode_object_message;
-pub use server_msg::{Accept, ServerMessage};
+pub use server_msg::{Accept, ServerMessage, MAX_PART};
 
 use crate::wire::WireError;
 use std::fmt;

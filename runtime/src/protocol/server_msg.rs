@@ -24,6 +24,10 @@ pub struct Accept {
 pub(crate) const SNAPSHOT_TYPE: u8 = 4;
 /// Bytes of a snapshot part's header: type, tick, part, record count.
 pub(crate) const SNAPSHOT_HEADER: usize = 1 + 4 + 2 + 2;
+/// The highest snapshot part index (bit 15 of the part field flags the final part).
+pub const MAX_PART: u16 = 0x7FFF;
+/// Bit of the part field set on a tick's final part.
+pub(crate) const LAST_PART: u16 = 0x8000;
 
 /// A decoded server message, borrowing the received bytes.
 #[derive(Clone, Debug, PartialEq)]
@@ -38,8 +42,12 @@ pub enum ServerMessage<'a> {
     Snapshot {
         /// The snapshot's tick.
         tick: Tick,
-        /// Index of this packet within the tick's snapshot.
+        /// Index of this packet within the tick's snapshot (at most [`MAX_PART`]).
         part: u16,
+        /// Whether this is the tick's final part: with every part up to it received,
+        /// the client knows the whole snapshot, so an object absent from it did not
+        /// change (interpolation infers stops from that). Sent as bit 15 of `part`.
+        last: bool,
         /// Records in `body`.
         count: u16,
         /// The records.
@@ -124,12 +132,16 @@ impl<'a> ServerMessage<'a> {
             ServerMessage::Snapshot {
                 tick,
                 part,
+                last,
                 count,
                 body,
             } => {
                 put_u8(out, SNAPSHOT_TYPE);
                 put_u32(out, tick.0);
-                put_u16(out, *part);
+                put_u16(
+                    out,
+                    (*part).min(MAX_PART) | if *last { LAST_PART } else { 0 },
+                );
                 put_u16(out, *count);
                 out.extend_from_slice(body);
             }
@@ -188,13 +200,14 @@ impl<'a> ServerMessage<'a> {
             SNAPSHOT_TYPE => {
                 let e = in_msg("Snapshot", "header");
                 let tick = Tick(r.read_u32().map_err(&e)?);
-                let part = r.read_u16().map_err(&e)?;
+                let raw = r.read_u16().map_err(&e)?;
                 let count = r.read_u16().map_err(&e)?;
                 let body = r.rest();
                 r.take(body.len()).map_err(&e)?;
                 let msg = ServerMessage::Snapshot {
                     tick,
-                    part,
+                    part: raw & MAX_PART,
+                    last: raw & LAST_PART != 0,
                     count,
                     body,
                 };
@@ -364,6 +377,14 @@ mod tests {
         round_trip(ServerMessage::Snapshot {
             tick: Tick(7),
             part: 0,
+            last: false,
+            count: 1,
+            body: &[2, 1, 0, 0, 0],
+        });
+        round_trip(ServerMessage::Snapshot {
+            tick: Tick(7),
+            part: 3,
+            last: true,
             count: 1,
             body: &[2, 1, 0, 0, 0],
         });

@@ -3,7 +3,9 @@
 //! A snapshot for one client at one tick is split into parts of at most
 //! `max_packet_size` bytes (a part holds at least one record). Each part stands alone:
 //! the client applies each record by itself and acks each part, so losing one part
-//! costs only the records in it. Layout after the part header:
+//! costs only the records in it. The header's part index has bit 15 set on the
+//! tick's final part, so a client holding every part up to it knows the tick's whole
+//! snapshot. Layout after the part header:
 //!
 //! ```text
 //! record := kind:u8 object:u32 body
@@ -13,7 +15,7 @@
 //! field  := number:u16 value (DC-packed, its length known from the schema)
 //! ```
 
-use super::server_msg::{SNAPSHOT_HEADER, SNAPSHOT_TYPE};
+use super::server_msg::{LAST_PART, MAX_PART, SNAPSHOT_HEADER, SNAPSHOT_TYPE};
 use super::{in_msg, invalid, DecodeError};
 use crate::ids::{DoId, Location};
 use crate::schema::SchemaInfo;
@@ -265,16 +267,20 @@ impl PartWriter {
         self.buf[7..9].copy_from_slice(&self.count.to_le_bytes());
         let bytes = std::mem::take(&mut self.buf);
         self.done.push((self.part, bytes));
-        self.part = self.part.saturating_add(1);
+        self.part = (self.part + 1).min(MAX_PART);
         self.start_part();
     }
 
-    /// Finishes and returns `(part number, packet bytes)` for every non-empty part;
-    /// with `keepalive`, an empty snapshot yields one empty part (acked like any part,
-    /// it keeps the server's RTT estimate fresh).
+    /// Finishes and returns `(part number, packet bytes)` for every non-empty part,
+    /// the final one flagged as such; with `keepalive`, an empty snapshot yields one
+    /// empty part (acked like any part, it keeps the server's RTT estimate fresh).
     pub fn finish(mut self, keepalive: bool) -> Vec<(u16, Vec<u8>)> {
         if self.count > 0 || (keepalive && self.done.is_empty()) {
             self.flush();
+        }
+        if let Some((part, bytes)) = self.done.last_mut() {
+            let flagged = (*part).min(MAX_PART) | LAST_PART;
+            bytes[5..7].copy_from_slice(&flagged.to_le_bytes());
         }
         self.done
     }
@@ -283,4 +289,41 @@ impl PartWriter {
 fn put_location(out: &mut Vec<u8>, l: Location) {
     put_u32(out, l.parent.0);
     put_u32(out, l.zone);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::ServerMessage;
+
+    fn parts_of(w: PartWriter) -> Vec<(u16, bool, u16)> {
+        w.finish(true)
+            .iter()
+            .map(|(n, bytes)| match ServerMessage::decode(bytes).unwrap() {
+                ServerMessage::Snapshot {
+                    part, last, count, ..
+                } => {
+                    assert_eq!(part, *n);
+                    (part, last, count)
+                }
+                other => panic!("not a snapshot: {}", other.name()),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn only_the_final_part_is_flagged_last() {
+        let mut w = PartWriter::new(Tick(9), 64);
+        for i in 0..30 {
+            w.leave(DoId(i));
+        }
+        let parts = parts_of(w);
+        assert!(parts.len() > 2, "{parts:?}");
+        let (last, rest) = parts.split_last().unwrap();
+        assert!(last.1, "final part flagged: {parts:?}");
+        assert!(rest.iter().all(|p| !p.1), "{parts:?}");
+        assert_eq!(parts.iter().map(|p| p.2).sum::<u16>(), 30);
+        // An empty keepalive snapshot is one whole part.
+        assert_eq!(parts_of(PartWriter::new(Tick(9), 64)), vec![(0, true, 0)]);
+    }
 }

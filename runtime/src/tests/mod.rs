@@ -10,4 +10,5 @@ mod interp;
 mod lifecycle;
 mod malformed;
 mod messages;
+mod udp;
 mod visibility;

@@ -174,6 +174,15 @@ impl<T: Transport> ClientDriver<T> {
         self.stats
     }
 
+    /// Starts over with a fresh client core and transport (a new session, e.g. after
+    /// the server restarted; see [`super::reconnect::Reconnect`]). The old transport is
+    /// dropped; traffic counters and the clock carry on.
+    pub fn replace(&mut self, client: Client, transport: T) {
+        self.client = client;
+        self.transport = transport;
+        self.connection = None;
+    }
+
     /// The transport connection, once up.
     pub fn connection(&self) -> Option<ConnectionId> {
         self.connection

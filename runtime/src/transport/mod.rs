@@ -12,6 +12,7 @@
 //! * [`steam`]: Steam networking sockets (feature `steam`; the status/flag mapping
 //!   is always compiled so it can be tested without Steam).
 //! * [`shaper`]: a seeded loss and latency filter on a transport's receive path.
+//! * [`reconnect`]: bounded reconnection with backoff for a client driver.
 //!
 //! A transport is also the low-level datagram API: listen, accept
 //! ([`TransportEvent::Connected`]), read ([`TransportEvent::Message`]), write to one
@@ -19,6 +20,7 @@
 
 pub mod driver;
 pub mod memory;
+pub mod reconnect;
 pub mod shaper;
 pub mod steam;
 pub mod udp;

@@ -26,6 +26,10 @@ const UNRELIABLE: u8 = 0;
 const RELIABLE: u8 = 1;
 /// Most datagrams read from the socket per `receive` call.
 const MAX_DATAGRAMS_PER_RECEIVE: usize = 8192;
+/// The netcode connection timeout renet uses, in seconds.
+pub const DEFAULT_TIMEOUT_SECS: u32 = 15;
+/// How long an unsecure client's self-made connect token stays valid, in seconds.
+const UNSECURE_TOKEN_EXPIRY_SECS: u64 = 300;
 /// How long a closed connection lingers so its last reliable messages can leave.
 const CLOSE_LINGER: Duration = Duration::from_millis(200);
 
@@ -48,6 +52,11 @@ pub struct UdpConfig {
     pub latency: Duration,
     /// Seed of the loss draws.
     pub seed: u64,
+    /// Seconds without a packet after which either side drops the connection
+    /// (netcode's timeout; 15 as in renet). In unsecure mode the client puts it in its
+    /// self-made token, which the server honours; in secure mode the token issuer sets
+    /// it ([`connect_token_with_timeout`]). Clamped to `1..=i32::MAX`.
+    pub timeout_secs: u32,
 }
 
 impl Default for UdpConfig {
@@ -61,6 +70,7 @@ impl Default for UdpConfig {
             loss: 0.0,
             latency: Duration::ZERO,
             seed: 1,
+            timeout_secs: DEFAULT_TIMEOUT_SECS,
         }
     }
 }
@@ -137,7 +147,8 @@ pub enum ClientAuth {
 }
 
 /// Makes a connect token valid for `expire_secs` that lets `client_id` connect to
-/// `server` (the backend side of [`Security::Secure`]).
+/// `server` (the backend side of [`Security::Secure`]), with the default connection
+/// timeout ([`DEFAULT_TIMEOUT_SECS`]).
 pub fn connect_token(
     private_key: &[u8; NETCODE_KEY_BYTES],
     protocol_id: u64,
@@ -145,17 +156,42 @@ pub fn connect_token(
     server: SocketAddr,
     expire_secs: u64,
 ) -> Result<ConnectToken, TransportError> {
+    connect_token_with_timeout(
+        private_key,
+        protocol_id,
+        client_id,
+        server,
+        expire_secs,
+        DEFAULT_TIMEOUT_SECS,
+    )
+}
+
+/// Like [`connect_token`], with the connection timeout (seconds without a packet
+/// before either side drops the connection) carried in the token.
+pub fn connect_token_with_timeout(
+    private_key: &[u8; NETCODE_KEY_BYTES],
+    protocol_id: u64,
+    client_id: u64,
+    server: SocketAddr,
+    expire_secs: u64,
+    timeout_secs: u32,
+) -> Result<ConnectToken, TransportError> {
     ConnectToken::generate(
         wall_clock(),
         protocol_id,
         expire_secs,
         client_id,
-        15,
+        timeout_i32(timeout_secs),
         vec![server],
         None,
         private_key,
     )
     .map_err(|e| TransportError::Setup(format!("connect token: {e}")))
+}
+
+/// A timeout in netcode's terms: at least 1 s (0 or less would disable it).
+fn timeout_i32(secs: u32) -> i32 {
+    i32::try_from(secs.max(1)).unwrap_or(i32::MAX)
 }
 
 /// A UDP server endpoint.
@@ -491,12 +527,24 @@ impl UdpClient {
             .set_nonblocking(true)
             .map_err(io("set_nonblocking"))?;
         let authentication = match auth {
-            ClientAuth::Unsecure { client_id } => ClientAuthentication::Unsecure {
-                protocol_id: config.protocol_id,
-                client_id,
-                server_addr: server,
-                user_data: None,
-            },
+            // renetcode's own unsecure token has a fixed 15 s timeout: make the same
+            // token (zero key, as an unsecure server expects) with ours.
+            ClientAuth::Unsecure { client_id } => {
+                let token = ConnectToken::generate(
+                    wall_clock(),
+                    config.protocol_id,
+                    UNSECURE_TOKEN_EXPIRY_SECS,
+                    client_id,
+                    timeout_i32(config.timeout_secs),
+                    vec![server],
+                    None,
+                    &[0; NETCODE_KEY_BYTES],
+                )
+                .map_err(|e| TransportError::Setup(format!("unsecure connect token: {e}")))?;
+                ClientAuthentication::Secure {
+                    connect_token: token,
+                }
+            }
             ClientAuth::Token(t) => ClientAuthentication::Secure { connect_token: *t },
         };
         let netcode = NetcodeClient::new(wall_clock(), authentication)
