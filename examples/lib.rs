@@ -3,6 +3,7 @@
 
 pub mod astron_world;
 pub mod demo_world;
+pub mod load_world;
 pub mod net;
 pub mod svg;
 
