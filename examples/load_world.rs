@@ -253,6 +253,10 @@ pub struct LoadSummary {
     pub tick_us_p99: u64,
     /// Largest of the same, µs.
     pub tick_us_max: u64,
+    /// The server thread's CPU time while measuring (`/proc/thread-self/schedstat`),
+    /// less the naive encoder's and the reports', per tick, µs: unlike the wall-time
+    /// percentiles it does not grow when other processes take the CPU; 0 where unknown.
+    pub cpu_us_per_tick: u64,
     /// Heap bytes live (whole process: server, clients, transport) after warm-up; 0 without a probe.
     pub mem_live_bytes: u64,
     /// Largest heap bytes live at any time (whole process); 0 without a probe.
@@ -271,7 +275,8 @@ impl LoadSummary {
             "load: transport={} clients={} connected={} objects={} zones={} moving={} update_rate={} \
 cmd_rate={} seconds={} ticks={} visible_per_client={} down_bytes_per_client_per_s={} \
 up_bytes_per_client_per_s={} naive_down_bytes_per_client_per_s={} cmds_per_client_per_s={} \
-server_tick_us_p50={} server_tick_us_p99={} server_tick_us_max={} mem_live_bytes={} \
+server_tick_us_p50={} server_tick_us_p99={} server_tick_us_max={} server_cpu_us_per_tick={} \
+mem_live_bytes={} \
 mem_peak_bytes={} server_live_bytes={} rss_peak_kib={}",
             self.transport,
             self.clients,
@@ -291,6 +296,7 @@ mem_peak_bytes={} server_live_bytes={} rss_peak_kib={}",
             self.tick_us_p50,
             self.tick_us_p99,
             self.tick_us_max,
+            self.cpu_us_per_tick,
             self.mem_live_bytes,
             self.mem_peak_bytes,
             self.server_live_bytes,
@@ -416,6 +422,12 @@ pub fn rss_peak_kib() -> u64 {
         .and_then(|v| v.split_whitespace().next())
         .and_then(|n| n.parse().ok())
         .unwrap_or(0)
+}
+
+/// CPU time this thread has run, ns (`/proc/thread-self/schedstat`); `None` where unknown.
+pub fn thread_cpu_ns() -> Option<u64> {
+    let s = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    s.split_whitespace().next()?.parse().ok()
 }
 
 /// Naive full-state encoding of one client's visible set (as `runtime/benches/tick.rs`:
@@ -554,6 +566,7 @@ struct Baseline {
     bytes_received: u64,
     cmds: usize,
     tick: u32,
+    cpu_ns: Option<u64>,
 }
 
 /// The server's side: frames until connected, warmed up and measured.
@@ -580,9 +593,11 @@ fn server_loop(
     let mut naive_samples: Vec<f64> = Vec::new();
     let mut visible_samples: Vec<f64> = Vec::new();
     let mut buf = Vec::new();
+    let mut not_server_ns = 0u64;
     // Snapshots per second a client gets: its rate, at most one per tick.
     let snapshot_rate = f64::from(o.update_rate).min(f64::from(server.server.tick_rate().hz()));
     let played;
+    let cpu_end;
     loop {
         let now = clock.now();
         let elapsed = secs(now);
@@ -607,6 +622,7 @@ fn server_loop(
                     bytes_received: stats.bytes_received,
                     cmds: shared.cmds.load(Ordering::Relaxed),
                     tick: server.server.current_tick().0,
+                    cpu_ns: thread_cpu_ns(),
                 };
                 last_sent = stats.bytes_sent;
                 next_report = elapsed + 1.0;
@@ -614,6 +630,7 @@ fn server_loop(
             }
             Phase::Measuring(since) if elapsed >= since + o.seconds => {
                 played = elapsed - since;
+                cpu_end = thread_cpu_ns();
                 break;
             }
             _ => {}
@@ -644,9 +661,14 @@ fn server_loop(
         if elapsed >= next_report {
             next_report = elapsed + 1.0;
             if matches!(phase, Phase::Measuring(_)) {
+                // Not server work: its CPU time is taken out of the server's.
+                let cpu0 = thread_cpu_ns();
                 let (naive, visible) = naive_sample(&server.server, &mut buf);
                 naive_samples.push(naive);
                 visible_samples.push(visible);
+                if let (Some(a), Some(b)) = (cpu0, thread_cpu_ns()) {
+                    not_server_ns += b.saturating_sub(a);
+                }
             }
             if progress {
                 let sent = server.stats().bytes_sent;
@@ -693,6 +715,13 @@ tick p50={} µs p99={} µs",
         .cmds
         .load(Ordering::Relaxed)
         .saturating_sub(base.cmds);
+    let ticks = u64::from(server.server.current_tick().0.wrapping_sub(base.tick));
+    let cpu_us_per_tick = match (base.cpu_ns, cpu_end) {
+        (Some(a), Some(b)) => {
+            b.saturating_sub(a).saturating_sub(not_server_ns) / 1000 / ticks.max(1)
+        }
+        _ => 0,
+    };
     Ok(LoadSummary {
         transport: o.transport.name().to_owned(),
         clients: o.clients,
@@ -703,7 +732,7 @@ tick p50={} µs p99={} µs",
         update_rate: o.update_rate,
         cmd_rate: o.cmd_rate,
         seconds: (played * 10.0).round() / 10.0,
-        ticks: u64::from(server.server.current_tick().0.wrapping_sub(base.tick)),
+        ticks,
         visible_per_client: mean(&visible_samples).round() as u64,
         down_bytes_per_client_per_s: per_client_s(stats.bytes_sent - base.bytes_sent),
         up_bytes_per_client_per_s: per_client_s(stats.bytes_received - base.bytes_received),
@@ -712,6 +741,7 @@ tick p50={} µs p99={} µs",
         tick_us_p50: percentile(&tick_us, 0.5),
         tick_us_p99: percentile(&tick_us, 0.99),
         tick_us_max: tick_us.last().copied().unwrap_or(0),
+        cpu_us_per_tick,
         mem_live_bytes: mem_live,
         mem_peak_bytes: 0,
         server_live_bytes: 0,

@@ -80,6 +80,32 @@ fn datagrams_accept_read_write_and_close() {
 }
 
 #[test]
+fn load_prints_its_summary_last() {
+    let out = run(
+        "load",
+        &[
+            "--clients",
+            "8",
+            "--objects",
+            "400",
+            "--zones",
+            "8",
+            "--seconds",
+            "1",
+        ],
+    );
+    let last = out.lines().last().unwrap_or_default();
+    assert!(
+        last.starts_with("load: transport=memory clients=8 connected=8 "),
+        "{out}"
+    );
+    assert!(
+        out.contains("measuring: clients=8/8"),
+        "progress once per second: {out}"
+    );
+}
+
+#[test]
 fn quick_start_server_and_client_talk() {
     let port = "27155";
     let server = Command::new(example("server"))
