@@ -91,7 +91,7 @@ fn load_prints_its_summary_last() {
             "--zones",
             "8",
             "--seconds",
-            "1",
+            "1.5",
         ],
     );
     let last = out.lines().last().unwrap_or_default();
