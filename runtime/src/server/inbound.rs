@@ -79,7 +79,10 @@ impl Server {
                 handle,
                 locations,
             } => self.apply_interest(conn, op, &locations, Some(handle)),
-            ClientMessage::Ack(parts) => {
+            ClientMessage::Ack { parts, received } => {
+                if let Some(p) = self.peers.get_mut(&conn) {
+                    p.confirm(received);
+                }
                 for part in parts {
                     self.ack_part(now, conn, part);
                 }

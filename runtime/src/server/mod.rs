@@ -27,6 +27,7 @@
 //! unacknowledged changes are visited, so an idle tick costs O(clients).
 
 mod api;
+mod backlog;
 mod error;
 mod events;
 mod inbound;

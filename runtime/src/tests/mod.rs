@@ -2,6 +2,7 @@
 
 mod util;
 
+mod backpressure;
 mod clock;
 mod convergence;
 mod handshake;
