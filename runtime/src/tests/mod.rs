@@ -3,6 +3,7 @@
 mod util;
 
 mod backpressure;
+mod budget;
 mod clock;
 mod convergence;
 mod handshake;
