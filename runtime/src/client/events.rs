@@ -147,6 +147,13 @@ pub enum ClientError {
     NoChallenge,
     /// `max_outbound_packets` packets already wait for the driver to send them.
     QueueFull(usize),
+    /// A bound struct ([`crate::bind::Replicated`]) of another class than the object's.
+    WrongClass {
+        /// The struct's class.
+        expected: &'static str,
+        /// The object's class.
+        actual: &'static str,
+    },
 }
 
 impl fmt::Display for ClientError {
@@ -162,6 +169,9 @@ impl fmt::Display for ClientError {
             ClientError::BadValue { field, error } => write!(f, "bad value for {field}: {error}"),
             ClientError::NoChallenge => write!(f, "no authentication challenge pending"),
             ClientError::QueueFull(n) => write!(f, "{n} packets already wait to be sent"),
+            ClientError::WrongClass { expected, actual } => {
+                write!(f, "expected an object of class {expected}, found {actual}")
+            }
         }
     }
 }

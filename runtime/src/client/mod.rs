@@ -24,6 +24,7 @@ mod events;
 mod inbound;
 mod interp;
 mod objects;
+mod replicated;
 
 pub use clock::ClockSync;
 pub use events::{ClientDisconnect, ClientError, ClientEvent, Packet};

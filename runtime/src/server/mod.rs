@@ -33,6 +33,7 @@ mod events;
 mod inbound;
 mod objects;
 mod peer;
+mod replicated;
 mod snapshot;
 mod visibility;
 mod zones;
