@@ -107,7 +107,11 @@ fn tick(w: &mut World) -> usize {
     }
     for (i, parts) in acks.into_iter().enumerate() {
         for chunk in parts.chunks(pipes::protocol::MAX_ACKS) {
-            let msg = ClientMessage::Ack(chunk.to_vec()).to_bytes();
+            let msg = ClientMessage::Ack {
+                parts: chunk.to_vec(),
+                received: 0,
+            }
+            .to_bytes();
             w.server.handle_datagram(w.now, w.conns[i], &msg);
         }
     }

@@ -56,6 +56,22 @@ pub struct Config {
     pub max_pending_events: usize,
     /// `pipes-max-interest-zones`: zones one client may watch (4096).
     pub max_interest_zones: usize,
+    /// `pipes-max-unconfirmed-events`: reliable object messages the server sends one
+    /// client ahead of what the client's acks say it has read (4096). A client that
+    /// stops reading, or cannot drain a flood of broadcasts, is ejected beyond this, so
+    /// the transport's send buffer for it stays bounded.
+    pub max_unconfirmed_events: usize,
+    /// `pipes-max-unconfirmed-bytes`: bytes of those unread reliable messages (1 MiB).
+    pub max_unconfirmed_bytes: usize,
+    /// `pipes-max-pending-interests`: interest requests of one client still waiting for
+    /// their objects to arrive (64); more ejects the client.
+    pub max_pending_interests: usize,
+    /// `pipes-max-outbound-packets`: client side, packets waiting for the driver to send
+    /// them (4096); beyond it [`crate::client::Client::send`] refuses with `QueueFull`.
+    pub max_outbound_packets: usize,
+    /// `pipes-max-client-events`: client side, events waiting for the game to poll them
+    /// (262144); beyond it the client leaves the session (`QueueOverflow`).
+    pub max_client_events: usize,
     /// `pipes-handshake-timeout`: seconds a connection may take to finish the handshake (10).
     pub handshake_timeout: f64,
     /// `pipes-delete-owned-on-disconnect`: delete a client's objects when it leaves (true).
@@ -87,6 +103,11 @@ impl Default for Config {
             max_message_size: 64 * 1024,
             max_pending_events: 1024,
             max_interest_zones: 4096,
+            max_unconfirmed_events: 4096,
+            max_unconfirmed_bytes: 1 << 20,
+            max_pending_interests: 64,
+            max_outbound_packets: 4096,
+            max_client_events: 1 << 18,
             handshake_timeout: 10.0,
             delete_owned_on_disconnect: true,
         }
@@ -134,6 +155,11 @@ pub const NAMES: &[&str] = &[
     "pipes-max-message-size",
     "pipes-max-pending-events",
     "pipes-max-interest-zones",
+    "pipes-max-unconfirmed-events",
+    "pipes-max-unconfirmed-bytes",
+    "pipes-max-pending-interests",
+    "pipes-max-outbound-packets",
+    "pipes-max-client-events",
     "pipes-handshake-timeout",
     "pipes-delete-owned-on-disconnect",
 ];
@@ -181,6 +207,15 @@ impl Config {
             "pipes-max-message-size" => self.max_message_size = parse_num(v, 64, 1 << 30)?,
             "pipes-max-pending-events" => self.max_pending_events = parse_num(v, 0, 1 << 24)?,
             "pipes-max-interest-zones" => self.max_interest_zones = parse_num(v, 1, 1 << 24)?,
+            "pipes-max-unconfirmed-events" => {
+                self.max_unconfirmed_events = parse_num(v, 1, 1 << 24)?
+            }
+            "pipes-max-unconfirmed-bytes" => {
+                self.max_unconfirmed_bytes = parse_num(v, 64, 1 << 32)?
+            }
+            "pipes-max-pending-interests" => self.max_pending_interests = parse_num(v, 1, 1 << 16)?,
+            "pipes-max-outbound-packets" => self.max_outbound_packets = parse_num(v, 1, 1 << 24)?,
+            "pipes-max-client-events" => self.max_client_events = parse_num(v, 16, 1 << 28)?,
             "pipes-handshake-timeout" => self.handshake_timeout = parse_float(v, 0.0, 3600.0)?,
             "pipes-delete-owned-on-disconnect" => self.delete_owned_on_disconnect = parse_bool(v)?,
             _ => return Err(format!("unknown setting `{name}`")),

@@ -34,6 +34,10 @@ pub mod time;
 pub mod transport;
 pub mod wire;
 
+// Generated code names the runtime `::pipes`; this makes that path work inside it.
+#[cfg(any(test, feature = "testing"))]
+extern crate self as pipes;
+
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 

@@ -32,6 +32,14 @@ pub enum ClientDisconnect {
     Left,
     /// The driver reported the transport lost.
     TransportLost,
+    /// One of the client's own queues overflowed: the game did not poll its events, or
+    /// the driver did not send its packets (`queue` names which; `limit` is its bound).
+    QueueOverflow {
+        /// `"events"` or `"outbound"`.
+        queue: &'static str,
+        /// The configured bound that was exceeded.
+        limit: usize,
+    },
 }
 
 /// Something the game should know about, in the order it happened.
@@ -137,6 +145,15 @@ pub enum ClientError {
     },
     /// No challenge is pending.
     NoChallenge,
+    /// `max_outbound_packets` packets already wait for the driver to send them.
+    QueueFull(usize),
+    /// A bound struct ([`crate::bind::Replicated`]) of another class than the object's.
+    WrongClass {
+        /// The struct's class.
+        expected: &'static str,
+        /// The object's class.
+        actual: &'static str,
+    },
 }
 
 impl fmt::Display for ClientError {
@@ -151,6 +168,10 @@ impl fmt::Display for ClientError {
             ClientError::NotSendable(n) => write!(f, "{n} may not be sent by this client"),
             ClientError::BadValue { field, error } => write!(f, "bad value for {field}: {error}"),
             ClientError::NoChallenge => write!(f, "no authentication challenge pending"),
+            ClientError::QueueFull(n) => write!(f, "{n} packets already wait to be sent"),
+            ClientError::WrongClass { expected, actual } => {
+                write!(f, "expected an object of class {expected}, found {actual}")
+            }
         }
     }
 }

@@ -27,6 +27,24 @@ impl Client {
                 return;
             }
         };
+        if let ServerMessage::ObjectMessage { field, .. } = msg {
+            if self.is_reliable_field(field) {
+                self.reliable_received = self.reliable_received.wrapping_add(1);
+            }
+        }
+        self.dispatch(now, msg);
+        self.check_event_queue();
+    }
+
+    /// Whether the server sends messages of this field reliably (as it decides: all
+    /// but `unreliable` fields; unknown fields never come from a correct server).
+    fn is_reliable_field(&self, field: u16) -> bool {
+        self.schema
+            .field(field)
+            .is_none_or(|f| !f.keywords.contains(&"unreliable"))
+    }
+
+    fn dispatch(&mut self, now: Time, msg: ServerMessage<'_>) {
         match (msg, &self.stage) {
             (ServerMessage::Accept(a), Stage::Connecting) => {
                 self.id = Some(a.client_id);
@@ -132,7 +150,10 @@ impl Client {
             }
             self.received.push_front(id);
         }
-        let ack = ClientMessage::Ack(self.received.iter().copied().collect());
+        let ack = ClientMessage::Ack {
+            parts: self.received.iter().copied().collect(),
+            received: self.reliable_received,
+        };
         self.send_msg(&ack);
         self.prune_tombstones();
     }

@@ -24,6 +24,7 @@ mod events;
 mod inbound;
 mod interp;
 mod objects;
+mod replicated;
 
 pub use clock::ClockSync;
 pub use events::{ClientDisconnect, ClientError, ClientEvent, Packet};
@@ -81,6 +82,8 @@ pub struct Client {
     transmits: VecDeque<Packet>,
     events: VecDeque<ClientEvent>,
     interp: interp::InterpState,
+    /// Reliable object messages received this session (wrapping), reported in acks.
+    reliable_received: u32,
 }
 
 impl Client {
@@ -113,6 +116,7 @@ impl Client {
             transmits: VecDeque::new(),
             events: VecDeque::new(),
             interp: interp::InterpState::default(),
+            reliable_received: 0,
         }
     }
 
@@ -319,6 +323,9 @@ impl Client {
         if f.keywords.contains(&"unreliable") {
             packet.reliability = crate::protocol::Reliability::Unreliable;
         }
+        if self.transmits.len() >= self.config.max_outbound_packets {
+            return Err(ClientError::QueueFull(self.config.max_outbound_packets));
+        }
         self.transmits.push_back(packet);
         Ok(())
     }
@@ -382,10 +389,50 @@ impl Client {
         self.events.pop_front()
     }
 
+    /// Queues a protocol message. When `max_outbound_packets` already wait (the driver
+    /// does not send them), an unreliable one is dropped and a reliable one, which
+    /// cannot be dropped without desynchronising the session, ends it.
     fn send_msg(&mut self, msg: &ClientMessage<'_>) {
+        let limit = self.config.max_outbound_packets;
+        if self.transmits.len() >= limit {
+            if msg.reliability() == crate::protocol::Reliability::Reliable {
+                log::warn!(
+                    "{} packets wait to be sent; leaving the session ({} not sent)",
+                    self.transmits.len(),
+                    msg.name()
+                );
+                self.transmits.clear();
+                self.transmits.push_back(Packet {
+                    payload: ClientMessage::Disconnect.to_bytes(),
+                    reliability: crate::protocol::Reliability::Reliable,
+                });
+                self.close(ClientDisconnect::QueueOverflow {
+                    queue: "outbound",
+                    limit,
+                });
+            }
+            return;
+        }
         self.transmits.push_back(Packet {
             payload: msg.to_bytes(),
             reliability: msg.reliability(),
+        });
+    }
+
+    /// Leaves the session when the game lets more than `max_client_events` events pile up.
+    fn check_event_queue(&mut self) {
+        let limit = self.config.max_client_events;
+        if self.events.len() <= limit || self.is_closed() {
+            return;
+        }
+        log::warn!(
+            "{} events wait for the game (limit {limit}); leaving the session",
+            self.events.len()
+        );
+        self.send_msg(&ClientMessage::Disconnect);
+        self.close(ClientDisconnect::QueueOverflow {
+            queue: "events",
+            limit,
         });
     }
 }

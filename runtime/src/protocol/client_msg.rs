@@ -73,8 +73,15 @@ pub enum ClientMessage<'a> {
         /// The locations.
         locations: Vec<Location>,
     },
-    /// Snapshot parts received (latest first; repeats survive ack loss).
-    Ack(Vec<PartId>),
+    /// Snapshot parts received (latest first; repeats survive ack loss), and how far
+    /// the client has read the server's reliable object messages.
+    Ack {
+        /// Part ids, latest first (at most [`MAX_ACKS`]).
+        parts: Vec<PartId>,
+        /// Reliable object messages received from the server so far this session
+        /// (wrapping): the server bounds how many it sends ahead of this count.
+        received: u32,
+    },
     /// A clock probe; the server answers with a pong.
     Ping {
         /// Ping number, echoed.
@@ -103,7 +110,7 @@ impl<'a> ClientMessage<'a> {
             ClientMessage::AuthResponse(_) => "AuthResponse",
             ClientMessage::SetRates(_) => "SetRates",
             ClientMessage::Interest { .. } => "Interest",
-            ClientMessage::Ack(_) => "Ack",
+            ClientMessage::Ack { .. } => "Ack",
             ClientMessage::Ping { .. } => "Ping",
             ClientMessage::ObjectMessage { .. } => "ObjectMessage",
             ClientMessage::Disconnect => "Disconnect",
@@ -113,7 +120,7 @@ impl<'a> ClientMessage<'a> {
     /// The channel this message travels on (object messages: see the field's keywords).
     pub fn reliability(&self) -> Reliability {
         match self {
-            ClientMessage::Ack(_) | ClientMessage::Ping { .. } => Reliability::Unreliable,
+            ClientMessage::Ack { .. } | ClientMessage::Ping { .. } => Reliability::Unreliable,
             _ => Reliability::Reliable,
         }
     }
@@ -151,7 +158,7 @@ impl<'a> ClientMessage<'a> {
                     put_u32(out, l.zone);
                 }
             }
-            ClientMessage::Ack(parts) => {
+            ClientMessage::Ack { parts, received } => {
                 put_u8(out, 5);
                 let n = parts.len().min(MAX_ACKS);
                 put_u8(out, n as u8);
@@ -159,6 +166,7 @@ impl<'a> ClientMessage<'a> {
                     put_u32(out, p.tick.0);
                     put_u16(out, p.part);
                 }
+                put_u32(out, *received);
             }
             ClientMessage::Ping { id, client_time } => {
                 put_u8(out, 6);
@@ -324,7 +332,8 @@ fn decode_ack<'a>(r: &mut Reader<'a>) -> Result<ClientMessage<'a>, DecodeError> 
         let part = r.read_u16().map_err(&e)?;
         parts.push(PartId { tick, part });
     }
-    Ok(ClientMessage::Ack(parts))
+    let received = r.read_u32().map_err(in_msg("Ack", "received"))?;
+    Ok(ClientMessage::Ack { parts, received })
 }
 
 #[cfg(test)]
@@ -370,10 +379,13 @@ mod tests {
             handle: InterestHandle(7),
             locations: vec![Location::zone(1), Location::zone(9)],
         });
-        round_trip(ClientMessage::Ack(vec![PartId {
-            tick: Tick(5),
-            part: 1,
-        }]));
+        round_trip(ClientMessage::Ack {
+            parts: vec![PartId {
+                tick: Tick(5),
+                part: 1,
+            }],
+            received: 17,
+        });
         round_trip(ClientMessage::Ping {
             id: 3,
             client_time: 99,

@@ -128,6 +128,10 @@ pub enum EjectReason {
     HandshakeTimeout = 12,
     /// The server is shutting down.
     Shutdown = 13,
+    /// Interest or rate changes beyond the command budget (`cmd_rate` per second)
+    /// by more than one second's worth: such messages cannot be dropped, so a client
+    /// flooding them is ejected.
+    CommandFlood = 14,
 }
 
 impl EjectReason {
@@ -153,6 +157,7 @@ impl EjectReason {
             11 => Kicked,
             12 => HandshakeTimeout,
             13 => Shutdown,
+            14 => CommandFlood,
             _ => return None,
         })
     }
@@ -174,6 +179,7 @@ impl fmt::Display for EjectReason {
             EjectReason::Kicked => "kicked",
             EjectReason::HandshakeTimeout => "handshake timeout",
             EjectReason::Shutdown => "server shutdown",
+            EjectReason::CommandFlood => "command rate exceeded",
         };
         f.write_str(s)
     }

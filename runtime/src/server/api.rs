@@ -7,7 +7,7 @@ use super::visibility::viewers;
 use super::Server;
 use crate::ids::{ClientId, ConnectionId, DoId, Location};
 use crate::protocol::encode_object_message;
-use crate::protocol::{EjectReason, InterestOp, Reliability};
+use crate::protocol::{InterestOp, Reliability};
 use crate::schema::{DClass, FieldFlags, FieldMessage};
 use crate::wire::WireResult;
 
@@ -228,17 +228,11 @@ impl Server {
         };
         let mut overflow = Vec::new();
         for conn in recipients {
-            if !self.deliver(conn, id, field, args, reliability) {
-                overflow.push(conn);
+            if let Err(detail) = self.deliver(conn, id, field, args, reliability) {
+                overflow.push((conn, detail));
             }
         }
-        for conn in overflow {
-            let detail = format!(
-                "more than {} messages waiting",
-                self.config.max_pending_events
-            );
-            self.eject(conn, EjectReason::Overflow, detail);
-        }
+        self.eject_overflowed(overflow);
         Ok(())
     }
 
@@ -301,7 +295,8 @@ impl Server {
         }
     }
 
-    /// Sends or queues one message; false when the client's queue is full.
+    /// Sends or queues one message; the overflow detail when one of the client's
+    /// queues (messages waiting for the object, unread reliable messages) is full.
     fn deliver(
         &mut self,
         conn: ConnectionId,
@@ -309,23 +304,25 @@ impl Server {
         field: u16,
         args: &[u8],
         reliability: Reliability,
-    ) -> bool {
+    ) -> Result<(), String> {
         let tick = self.tick;
         let max = self.config.max_pending_events;
         let Some(p) = self.peers.get_mut(&conn) else {
-            return true;
+            return Ok(());
         };
         if p.entered(id) {
             let mut payload = Vec::with_capacity(11 + args.len());
             encode_object_message(&mut payload, tick, id, field, args);
-            self.push_raw(conn, payload, reliability);
-            return true;
+            return self.push_event(conn, payload, reliability);
         }
         if !p.views.contains_key(&id) {
-            return true;
+            return Ok(());
         }
         if p.pending_count >= max {
-            return false;
+            return Err(format!(
+                "client {}: more than {max} messages waiting for their objects",
+                p.id.0
+            ));
         }
         let reliable = reliability == Reliability::Reliable;
         p.pending_events
@@ -333,7 +330,7 @@ impl Server {
             .or_default()
             .push((field, args.to_vec(), reliable));
         p.pending_count += 1;
-        true
+        Ok(())
     }
 
     /// Changes a client's interest from the game's side (no "interest complete").

@@ -48,6 +48,14 @@ pub enum ServerError {
     },
     /// No connected client has this id.
     UnknownClient(ClientId),
+    /// A bound struct ([`crate::bind::Replicated`]) of another class than the object's,
+    /// or than the schema has under the struct's class id.
+    WrongClass {
+        /// The class the struct (or the call) expected.
+        expected: &'static str,
+        /// The class found.
+        actual: &'static str,
+    },
 }
 
 impl fmt::Display for ServerError {
@@ -70,6 +78,9 @@ impl fmt::Display for ServerError {
                 write!(f, "client {} does not see object {}", client.0, object.0)
             }
             ServerError::UnknownClient(c) => write!(f, "no client {}", c.0),
+            ServerError::WrongClass { expected, actual } => {
+                write!(f, "expected an object of class {expected}, found {actual}")
+            }
         }
     }
 }

@@ -69,17 +69,26 @@ impl Server {
             ClientMessage::Hello(h) => self.on_hello(now, conn, &h),
             ClientMessage::AuthResponse(answer) => self.on_auth_response(now, conn, answer),
             ClientMessage::SetRates(r) => {
+                self.charge_command(now, conn)?;
                 let r = self.clamp_rates(r);
                 if let Some(p) = self.peers.get_mut(&conn) {
                     p.rates = r;
+                    // A lower rate also lowers the burst the budget may hold.
+                    p.cmd_tokens = p.cmd_tokens.min(f64::from(r.cmd_rate.max(1)));
                 }
             }
             ClientMessage::Interest {
                 op,
                 handle,
                 locations,
-            } => self.apply_interest(conn, op, &locations, Some(handle)),
-            ClientMessage::Ack(parts) => {
+            } => {
+                self.charge_command(now, conn)?;
+                self.apply_interest(conn, op, &locations, Some(handle));
+            }
+            ClientMessage::Ack { parts, received } => {
+                if let Some(p) = self.peers.get_mut(&conn) {
+                    p.confirm(received);
+                }
                 for part in parts {
                     self.ack_part(now, conn, part);
                 }
@@ -117,15 +126,13 @@ impl Server {
     }
 
     /// Takes one command from the client's budget (`cmd_rate` per second, one second
-    /// of burst); false when the budget is spent.
+    /// of burst) for a message that may be dropped (field message, ping); false when
+    /// the budget is spent (the message is then dropped).
     fn spend_command(&mut self, now: Time, conn: ConnectionId) -> bool {
         let Some(p) = self.peers.get_mut(&conn) else {
             return false;
         };
-        let rate = f64::from(p.rates.cmd_rate.max(1));
-        let elapsed = now.since(p.cmd_time).as_secs_f64();
-        p.cmd_time = now;
-        p.cmd_tokens = (p.cmd_tokens + elapsed * rate).min(rate);
+        refill(p, now);
         if p.cmd_tokens >= 1.0 {
             p.cmd_tokens -= 1.0;
             true
@@ -134,15 +141,39 @@ impl Server {
         }
     }
 
+    /// Charges one command for a message that cannot be dropped without putting the
+    /// client out of step (interest and rate changes): it always goes through, the
+    /// budget may go into debt, and more than one second (`cmd_rate` commands) of debt
+    /// is a [`EjectReason::CommandFlood`].
+    fn charge_command(&mut self, now: Time, conn: ConnectionId) -> Result<(), Violation> {
+        let Some(p) = self.peers.get_mut(&conn) else {
+            return Ok(());
+        };
+        let rate = refill(p, now);
+        p.cmd_tokens -= 1.0;
+        if p.cmd_tokens < -rate {
+            return Err((
+                EjectReason::CommandFlood,
+                format!(
+                    "client {} sent interest/rate changes faster than its command rate {}/s",
+                    p.id.0, p.rates.cmd_rate
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// The rates in force for a client's request: within the server's limits, and
+    /// never 0 (even if a config built in code sets a minimum of 0: a rate divides
+    /// time, and the handshake refuses zero rates).
     fn clamp_rates(&self, r: Rates) -> Rates {
         let c = &self.config;
+        let (min_update, min_cmd) = (c.min_update_rate.max(1), c.min_cmd_rate.max(1));
         Rates {
             update_rate: r
                 .update_rate
-                .clamp(c.min_update_rate, c.max_update_rate.max(c.min_update_rate)),
-            cmd_rate: r
-                .cmd_rate
-                .clamp(c.min_cmd_rate, c.max_cmd_rate.max(c.min_cmd_rate)),
+                .clamp(min_update, c.max_update_rate.max(min_update)),
+            cmd_rate: r.cmd_rate.clamp(min_cmd, c.max_cmd_rate.max(min_cmd)),
             interp: r.interp.clamp(0.0, 5.0),
         }
     }
@@ -343,6 +374,16 @@ impl Server {
         });
         Ok(())
     }
+}
+
+/// Adds the budget earned since the last command (at most one second of burst);
+/// returns the rate. A rate of 0 counts as 1: nothing divides by it.
+fn refill(p: &mut super::peer::Peer, now: Time) -> f64 {
+    let rate = f64::from(p.rates.cmd_rate.max(1));
+    let elapsed = now.since(p.cmd_time).as_secs_f64();
+    p.cmd_time = now;
+    p.cmd_tokens = (p.cmd_tokens + elapsed * rate).min(rate);
+    rate
 }
 
 fn stage_name(s: &Stage) -> &'static str {

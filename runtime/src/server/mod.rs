@@ -27,11 +27,13 @@
 //! unacknowledged changes are visited, so an idle tick costs O(clients).
 
 mod api;
+mod backlog;
 mod error;
 mod events;
 mod inbound;
 mod objects;
 mod peer;
+mod replicated;
 mod snapshot;
 mod visibility;
 mod zones;

@@ -112,6 +112,12 @@ pub(crate) struct Peer {
     pub(crate) cmd_tokens: f64,
     pub(crate) cmd_time: Time,
     pub(crate) owned: DetSet<DoId>,
+    /// Reliable object messages sent this session (wrapping).
+    pub(crate) events_sent: u32,
+    /// Sizes of the reliable object messages the client has not confirmed, oldest first.
+    pub(crate) unconfirmed: VecDeque<usize>,
+    /// Sum of `unconfirmed`.
+    pub(crate) unconfirmed_bytes: usize,
 }
 
 impl Peer {
@@ -144,6 +150,9 @@ impl Peer {
             cmd_tokens: 0.0,
             cmd_time: now,
             owned: DetSet::default(),
+            events_sent: 0,
+            unconfirmed: VecDeque::new(),
+            unconfirmed_bytes: 0,
         }
     }
 

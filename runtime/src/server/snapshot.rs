@@ -29,7 +29,9 @@ impl Server {
         };
         write_updates(&self.objects, peer, &mut w, &mut records, budget);
         peer.last_sent = Some(tick);
-        let keepalive = now.since(peer.last_packet_at) >= KEEPALIVE;
+        // An empty snapshot also goes out while reliable messages are unconfirmed: its
+        // ack tells how far the client has read them (see `backlog`).
+        let keepalive = now.since(peer.last_packet_at) >= KEEPALIVE || !peer.unconfirmed.is_empty();
         let parts = w.finish(keepalive);
         if !parts.is_empty() {
             peer.last_packet_at = now;
@@ -124,6 +126,7 @@ impl Server {
             return;
         };
         peer.pending_count -= list.len();
+        let mut overflow = None;
         for (field, args, reliable) in list {
             let mut payload = Vec::with_capacity(11 + args.len());
             encode_object_message(&mut payload, tick, obj, field, &args);
@@ -132,7 +135,12 @@ impl Server {
             } else {
                 Reliability::Unreliable
             };
-            self.push_raw(conn, payload, r);
+            if let Err(detail) = self.push_event(conn, payload, r) {
+                overflow.get_or_insert(detail);
+            }
+        }
+        if let Some(detail) = overflow {
+            self.eject_overflowed(vec![(conn, detail)]);
         }
     }
 }

@@ -86,6 +86,9 @@ pub(crate) fn viewers(
 impl Server {
     /// Sends "interest complete" for each finished handle.
     pub(super) fn complete(&mut self, conn: ConnectionId, handles: Vec<InterestHandle>) {
+        if !self.peers.contains_key(&conn) {
+            return; // ejected meanwhile
+        }
         for h in handles {
             self.push(conn, &ServerMessage::InterestComplete(h));
         }
@@ -176,6 +179,13 @@ impl Server {
             }
             if waiting.is_empty() {
                 done.push(handle);
+            } else if peer.waits.len() >= self.config.max_pending_interests {
+                let detail = format!(
+                    "client {}: more than {} interest requests waiting for their objects",
+                    client.0, self.config.max_pending_interests
+                );
+                self.eject(conn, EjectReason::Overflow, detail);
+                return;
             } else {
                 peer.waits.push(InterestWait { handle, waiting });
             }

@@ -75,12 +75,21 @@ pub struct SimClient {
     open: bool,
     last_up: Time,
     last_down: Time,
+    stalled: bool,
+    held: Vec<InFlight>,
+    held_bytes: usize,
 }
 
 impl SimClient {
     /// Whether its connection is open.
     pub fn is_open(&self) -> bool {
         self.open
+    }
+
+    /// Messages (and their bytes) that reached this stalled client but were not read
+    /// yet: what its transport would be buffering.
+    pub fn held(&self) -> (usize, usize) {
+        (self.held.len(), self.held_bytes)
     }
 }
 
@@ -178,6 +187,9 @@ impl SimNet {
             open: false,
             last_up: self.now,
             last_down: self.now,
+            stalled: false,
+            held: Vec::new(),
+            held_bytes: 0,
         });
         self.open(i);
         i
@@ -199,6 +211,20 @@ impl SimNet {
         self.server.handle_connect(now, conn);
         c.client.connect(now);
         self.pump();
+    }
+
+    /// Freezes (`true`) or resumes client `i`, as a process that stops running its
+    /// loop: while stalled it reads nothing (arriving messages are held, see
+    /// [`SimClient::held`]) and sends nothing; resuming hands it the held messages.
+    pub fn stall(&mut self, i: usize, stalled: bool) {
+        self.clients[i].stalled = stalled;
+        if !stalled {
+            let held = std::mem::take(&mut self.clients[i].held);
+            self.clients[i].held_bytes = 0;
+            for m in held {
+                self.deliver(m);
+            }
+        }
     }
 
     /// Cuts client `i`'s connection as a transport failure would (both sides notified).
@@ -318,7 +344,7 @@ impl SimNet {
             }
         };
         consider(self.server.poll_timeout());
-        for c in &self.clients {
+        for c in self.clients.iter().filter(|c| !c.stalled) {
             consider(c.client.poll_timeout());
         }
         next
@@ -345,7 +371,7 @@ impl SimNet {
             self.deliver(m);
         }
         self.server.update(self.now);
-        for c in &mut self.clients {
+        for c in self.clients.iter_mut().filter(|c| !c.stalled) {
             c.client.update(self.now);
         }
         self.pump();
@@ -355,6 +381,11 @@ impl SimNet {
     fn deliver(&mut self, m: InFlight) {
         let c = &mut self.clients[m.client];
         if c.connection != m.conn || !c.open {
+            return;
+        }
+        if c.stalled && !m.to_server {
+            c.held_bytes += m.bytes.len();
+            c.held.push(m);
             return;
         }
         if m.to_server {

@@ -8,14 +8,17 @@ use crate::protocol::{ClientMessage, EjectReason, Hello, Rates, RejectReason, Se
 use crate::schema::SchemaInfo;
 use crate::server::{DisconnectReason, HelloInfo, Hooks, ServerEvent};
 use crate::sim::{LinkConfig, SimNet};
-use crate::testing::{CLASSES, FIELDS};
+use crate::testing::SCHEMA;
 use crate::time::Time;
 
-static OTHER_SCHEMA: SchemaInfo = SchemaInfo {
-    hash: 0x1234_5678,
-    classes: &CLASSES,
-    fields: &FIELDS,
-};
+/// The test schema's tables under another hash (a client built from other files).
+fn other_schema() -> &'static SchemaInfo {
+    Box::leak(Box::new(SchemaInfo {
+        hash: 0x1234_5678,
+        classes: SCHEMA.classes,
+        fields: SCHEMA.fields,
+    }))
+}
 
 fn rejection(sim: &SimNet, i: usize) -> Option<RejectReason> {
     sim.clients[i].events.iter().find_map(|e| match e {
@@ -40,7 +43,7 @@ fn accepted_client_gets_an_id_and_the_server_announces_it() {
 #[test]
 fn wrong_schema_hash_is_rejected_with_both_hashes() {
     let mut sim = SimNet::new(server_with(Config::default()), 2);
-    let client = crate::client::Client::new(&OTHER_SCHEMA, Config::default());
+    let client = crate::client::Client::new(other_schema(), Config::default());
     sim.add_client(client, LinkConfig::perfect());
     sim.run_for(secs(0.5)).unwrap();
     assert_eq!(

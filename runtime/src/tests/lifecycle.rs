@@ -262,7 +262,7 @@ fn a_stale_entry_does_not_resurrect_a_left_object() {
         client.handle_datagram(now, p);
     }
     while let Some(p) = client.poll_transmit() {
-        if let Ok(ClientMessage::Ack(_)) = ClientMessage::decode(&p.payload) {
+        if let Ok(ClientMessage::Ack { .. }) = ClientMessage::decode(&p.payload) {
             server.handle_datagram(now, ConnectionId(1), &p.payload);
         }
     }

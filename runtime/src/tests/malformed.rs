@@ -22,7 +22,7 @@ fn valid_client_messages() -> Vec<Vec<u8>> {
     };
     vec![
         ClientMessage::Hello(Hello {
-            version: 1,
+            version: crate::protocol::PROTOCOL_VERSION,
             schema_hash: EXAMPLE_HASH,
             password: "",
             rates,
@@ -36,10 +36,13 @@ fn valid_client_messages() -> Vec<Vec<u8>> {
             locations: vec![Location::zone(1)],
         }
         .to_bytes(),
-        ClientMessage::Ack(vec![PartId {
-            tick: Tick(1),
-            part: 0,
-        }])
+        ClientMessage::Ack {
+            parts: vec![PartId {
+                tick: Tick(1),
+                part: 0,
+            }],
+            received: 0,
+        }
         .to_bytes(),
         ClientMessage::Ping {
             id: 1,

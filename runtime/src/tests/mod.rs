@@ -2,6 +2,8 @@
 
 mod util;
 
+mod backpressure;
+mod budget;
 mod clock;
 mod convergence;
 mod handshake;
