@@ -123,7 +123,7 @@ impl fmt::Display for BindError {
 impl std::error::Error for BindError {}
 
 /// Records one field value into the interpolators, whatever its value type.
-trait Feed {
+trait Feed: Send {
     /// Decodes `bytes` and records them; false when the decoder or the value refused.
     fn feed(
         &self,

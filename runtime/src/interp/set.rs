@@ -12,7 +12,7 @@ use super::track::{FieldId, InterpTrack, ObjectId};
 use super::value::Interpolate;
 
 /// The type-erased operations [`Interpolators`] applies to every track.
-trait AnyTrack {
+trait AnyTrack: Send {
     fn update(&mut self, render_time: f64);
     fn update_object(&mut self, object: ObjectId, render_time: f64);
     fn remove_object(&mut self, object: ObjectId) -> usize;

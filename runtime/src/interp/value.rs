@@ -53,7 +53,7 @@ impl HermiteWeights {
 /// [`Degrees`](super::Degrees) and [`Radians`](super::Radians) (wrap-around).
 /// Implement it for your own types to store them in an
 /// [`InterpTrack`](super::InterpTrack).
-pub trait Interpolate: Copy + 'static {
+pub trait Interpolate: Copy + Send + 'static {
     /// Checks a value before it enters a history; returns the form to store.
     ///
     /// `None` rejects the value (NaN, infinity, a zero-length quaternion). Rotations

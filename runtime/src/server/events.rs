@@ -106,7 +106,7 @@ pub struct HelloInfo {
 /// Order for a hello: version, schema hash, capacity and password checks, then
 /// [`Hooks::admit`], then, when [`Hooks::challenge`] returns bytes, one round trip
 /// (challenge → client answer → [`Hooks::verify`]) before the client is accepted.
-pub trait Hooks {
+pub trait Hooks: Send {
     /// Admit or refuse (ban list, maintenance); `Err` is sent as [`RejectReason::Banned`].
     fn admit(&mut self, hello: &HelloInfo) -> Result<(), String> {
         let _ = hello;

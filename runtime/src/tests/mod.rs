@@ -12,5 +12,6 @@ mod interp;
 mod lifecycle;
 mod malformed;
 mod messages;
+mod threads;
 mod udp;
 mod visibility;

@@ -149,14 +149,14 @@ pub fn decode_ticket_answer(answer: &[u8]) -> Result<(u64, &[u8]), String> {
 /// Steam authentication as a pipes [`Hooks`] policy: every hello gets a challenge; the
 /// answer's ticket is handed to `validate` (which calls Steam's
 /// `BeginAuthSession` on a real server).
-pub struct SteamAuthHooks<F: FnMut(u64, &[u8]) -> Result<(), String>> {
+pub struct SteamAuthHooks<F: FnMut(u64, &[u8]) -> Result<(), String> + Send> {
     validate: F,
     counter: u64,
     /// Steam ids of verified connections.
     pub verified: BTreeMap<ConnectionId, u64>,
 }
 
-impl<F: FnMut(u64, &[u8]) -> Result<(), String>> SteamAuthHooks<F> {
+impl<F: FnMut(u64, &[u8]) -> Result<(), String> + Send> SteamAuthHooks<F> {
     /// Hooks checking tickets with `validate`.
     pub fn new(validate: F) -> Self {
         SteamAuthHooks {
@@ -167,7 +167,7 @@ impl<F: FnMut(u64, &[u8]) -> Result<(), String>> SteamAuthHooks<F> {
     }
 }
 
-impl<F: FnMut(u64, &[u8]) -> Result<(), String>> Hooks for SteamAuthHooks<F> {
+impl<F: FnMut(u64, &[u8]) -> Result<(), String> + Send> Hooks for SteamAuthHooks<F> {
     fn admit(&mut self, _hello: &HelloInfo) -> Result<(), String> {
         Ok(())
     }
