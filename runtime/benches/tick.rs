@@ -13,7 +13,7 @@
 //! Bytes per client per tick are printed before the timings.
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use pipes::protocol::{ClientMessage, Hello, InterestOp, PartId, Rates};
+use pipes::protocol::{ClientMessage, Hello, InterestOp, PartId, Rates, MAX_PART};
 use pipes::server::Server;
 use pipes::testing::{SetPos, AVATAR, EXAMPLE_HASH, SCHEMA};
 use pipes::wire::{put_u16, put_u32};
@@ -97,7 +97,8 @@ fn tick(w: &mut World) -> usize {
         if t.payload.first() == Some(&4) && t.payload.len() >= 9 {
             bytes += t.payload.len();
             let tick = u32::from_le_bytes([t.payload[1], t.payload[2], t.payload[3], t.payload[4]]);
-            let part = u16::from_le_bytes([t.payload[5], t.payload[6]]);
+            // The top bit flags the tick's last part; the index is below it.
+            let part = u16::from_le_bytes([t.payload[5], t.payload[6]]) & MAX_PART;
             let i = (t.connection.0 - 1) as usize;
             acks[i].push(PartId {
                 tick: Tick(tick),

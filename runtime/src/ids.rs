@@ -51,9 +51,19 @@ impl fmt::Display for Location {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct InterestHandle(pub u16);
 
-/// A hasher with fixed keys, so iteration order (and so output bytes) is reproducible.
-pub(crate) type FixedState = BuildHasherDefault<DefaultHasher>;
-/// A `HashMap` with reproducible iteration order for equal insertion histories.
+/// A fast hasher with fixed keys (FxHash), so iteration order (and so output bytes) is
+/// reproducible. Only for keys the server assigns (object, connection and client ids):
+/// its collisions are easy to craft, so keys a client chooses use [`ZoneState`].
+pub(crate) type FixedState = BuildHasherDefault<rustc_hash::FxHasher>;
+/// A `HashMap` over server-assigned ids with reproducible iteration order for equal
+/// insertion histories.
 pub(crate) type DetMap<K, V> = HashMap<K, V, FixedState>;
-/// A `HashSet` with reproducible iteration order for equal insertion histories.
+/// A `HashSet` over server-assigned ids with reproducible iteration order.
 pub(crate) type DetSet<K> = HashSet<K, FixedState>;
+/// SipHash with fixed keys: reproducible, and for keys a client chooses (zones), where
+/// a fast hash would let crafted collisions slow every lookup.
+pub(crate) type ZoneState = BuildHasherDefault<DefaultHasher>;
+/// A `HashMap` keyed by client-chosen values such as locations.
+pub(crate) type ZoneMap<K, V> = HashMap<K, V, ZoneState>;
+/// A `HashSet` of client-chosen values such as locations.
+pub(crate) type ZoneSet<K> = HashSet<K, ZoneState>;

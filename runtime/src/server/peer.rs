@@ -1,7 +1,7 @@
 //! Per-connection state on the server: handshake stage, rates, interest, and what the
 //! client has been sent and has acknowledged about each object it sees.
 
-use crate::ids::{ClientId, ConnectionId, DetMap, DetSet, DoId, InterestHandle, Location};
+use crate::ids::{ClientId, ConnectionId, DetMap, DetSet, DoId, InterestHandle, Location, ZoneSet};
 use crate::protocol::{PartId, Rates};
 use crate::time::{Tick, Time};
 use std::collections::VecDeque;
@@ -87,7 +87,7 @@ pub(crate) struct Peer {
     pub(crate) connected_at: Time,
     pub(crate) id: ClientId,
     pub(crate) rates: Rates,
-    pub(crate) interest: DetSet<Location>,
+    pub(crate) interest: ZoneSet<Location>,
     pub(crate) views: DetMap<DoId, View>,
     /// Views whose entry is not acknowledged yet (sent in full every snapshot).
     pub(crate) pending_enter: DetSet<DoId>,
@@ -132,7 +132,7 @@ impl Peer {
                 cmd_rate: 100,
                 interp: 0.1,
             },
-            interest: DetSet::default(),
+            interest: ZoneSet::default(),
             views: DetMap::default(),
             pending_enter: DetSet::default(),
             dirty: DetSet::default(),

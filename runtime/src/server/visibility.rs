@@ -4,7 +4,7 @@ use super::events::{DisconnectReason, ServerEvent};
 use super::peer::{InterestWait, Peer, View};
 use super::zones::ZoneIndex;
 use super::Server;
-use crate::ids::{ClientId, ConnectionId, DetMap, DetSet, DoId, InterestHandle, Location};
+use crate::ids::{ClientId, ConnectionId, DetMap, DetSet, DoId, InterestHandle, Location, ZoneSet};
 use crate::protocol::{EjectReason, InterestOp, ServerMessage};
 use crate::time::Tick;
 
@@ -108,8 +108,8 @@ impl Server {
         };
         let client = peer.id;
         let old = peer.interest.clone();
-        let mut new: DetSet<Location> = match op {
-            InterestOp::Set => DetSet::default(),
+        let mut new: ZoneSet<Location> = match op {
+            InterestOp::Set => ZoneSet::default(),
             InterestOp::Add | InterestOp::Remove => old.clone(),
         };
         for l in locations {

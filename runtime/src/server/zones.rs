@@ -4,12 +4,12 @@
 //! interest change touches only the objects of the added or removed locations; nothing
 //! in a tick scans all objects or all clients.
 
-use crate::ids::{ConnectionId, DetMap, DetSet, DoId, Location};
+use crate::ids::{ConnectionId, DetSet, DoId, Location, ZoneMap};
 
 #[derive(Debug, Default)]
 pub(crate) struct ZoneIndex {
-    objects: DetMap<Location, DetSet<DoId>>,
-    watchers: DetMap<Location, DetSet<ConnectionId>>,
+    objects: ZoneMap<Location, DetSet<DoId>>,
+    watchers: ZoneMap<Location, DetSet<ConnectionId>>,
 }
 
 impl ZoneIndex {
