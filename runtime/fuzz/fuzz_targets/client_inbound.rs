@@ -24,13 +24,19 @@ fuzz_target!(|data: &[u8]| {
             0 => body,
             1 => {
                 // A snapshot part with a plausible header around the fuzzed records.
-                let (tick, count) = match body {
-                    [t, c, ..] => (u32::from(*t) + 20, u16::from(*c % 8)),
-                    _ => (20, 1),
+                let (tick, count, part, last) = match body {
+                    [t, c, ..] => (
+                        u32::from(*t) + 20,
+                        u16::from(*c % 8),
+                        u16::from(*c >> 4),
+                        *c & 8 != 0,
+                    ),
+                    _ => (20, 1, 0, true),
                 };
                 wrapped = ServerMessage::Snapshot {
                     tick: Tick(tick),
-                    part: 0,
+                    part,
+                    last,
                     count,
                     body: body.get(2..).unwrap_or(&[]),
                 }
