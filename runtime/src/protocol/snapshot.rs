@@ -271,14 +271,16 @@ impl PartWriter {
         self.start_part();
     }
 
-    /// Finishes and returns `(part number, packet bytes)` for every non-empty part,
-    /// the final one flagged as such; with `keepalive`, an empty snapshot yields one
-    /// empty part (acked like any part, it keeps the server's RTT estimate fresh).
-    pub fn finish(mut self, keepalive: bool) -> Vec<(u16, Vec<u8>)> {
+    /// Finishes and returns `(part number, packet bytes)` for every non-empty part;
+    /// with `complete`, the final one is flagged as the tick's last (a snapshot cut
+    /// short by the byte budget is not complete: no part is flagged). With
+    /// `keepalive`, an empty snapshot yields one empty part (acked like any part, it
+    /// keeps the server's RTT estimate fresh).
+    pub fn finish(mut self, keepalive: bool, complete: bool) -> Vec<(u16, Vec<u8>)> {
         if self.count > 0 || (keepalive && self.done.is_empty()) {
             self.flush();
         }
-        if let Some((part, bytes)) = self.done.last_mut() {
+        if let (true, Some((part, bytes))) = (complete, self.done.last_mut()) {
             let flagged = (*part).min(MAX_PART) | LAST_PART;
             bytes[5..7].copy_from_slice(&flagged.to_le_bytes());
         }
@@ -297,7 +299,7 @@ mod tests {
     use crate::protocol::ServerMessage;
 
     fn parts_of(w: PartWriter) -> Vec<(u16, bool, u16)> {
-        w.finish(true)
+        w.finish(true, true)
             .iter()
             .map(|(n, bytes)| match ServerMessage::decode(bytes).unwrap() {
                 ServerMessage::Snapshot {
@@ -325,5 +327,21 @@ mod tests {
         assert_eq!(parts.iter().map(|p| p.2).sum::<u16>(), 30);
         // An empty keepalive snapshot is one whole part.
         assert_eq!(parts_of(PartWriter::new(Tick(9), 64)), vec![(0, true, 0)]);
+    }
+
+    #[test]
+    fn a_cut_snapshot_flags_no_part() {
+        let mut w = PartWriter::new(Tick(9), 64);
+        for i in 0..30 {
+            w.leave(DoId(i));
+        }
+        let parts = w.finish(false, false);
+        assert!(parts.len() > 2);
+        for (_, bytes) in &parts {
+            match ServerMessage::decode(bytes).unwrap() {
+                ServerMessage::Snapshot { last, .. } => assert!(!last),
+                other => panic!("{other:?}"),
+            }
+        }
     }
 }

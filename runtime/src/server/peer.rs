@@ -93,6 +93,9 @@ pub(crate) struct Peer {
     pub(crate) pending_enter: DetSet<DoId>,
     /// Entered views with changes the client has not acknowledged.
     pub(crate) dirty: DetSet<DoId>,
+    /// The last snapshot was cut short by the byte budget: the next one sends the
+    /// longest-unacknowledged changes first, so no object starves.
+    pub(crate) snapshot_cut: bool,
     /// Objects that left the view, with the tick of leaving, until a leave is acked.
     pub(crate) leaving: DetMap<DoId, Tick>,
     /// Recently left objects: a message about them is a race, not a violation.
@@ -136,6 +139,7 @@ impl Peer {
             views: DetMap::default(),
             pending_enter: DetSet::default(),
             dirty: DetSet::default(),
+            snapshot_cut: false,
             leaving: DetMap::default(),
             recent_left: DetMap::default(),
             recent_order: VecDeque::new(),

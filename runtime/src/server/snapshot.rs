@@ -22,17 +22,21 @@ impl Server {
         let mut w = PartWriter::new(tick, self.config.max_packet_size);
         let mut records: Vec<(u16, DoId, Sent)> = Vec::new();
         let budget = self.config.max_snapshot_bytes;
-        write_leaves(peer, &mut w, &mut records, budget);
-        write_enters(self, conn, &mut w, &mut records, budget);
+        // Each returns whether the byte budget cut it short (the rest waits a tick).
+        let mut cut = write_leaves(peer, &mut w, &mut records, budget);
+        cut |= write_enters(self, conn, &mut w, &mut records, budget);
         let Some(peer) = self.peers.get_mut(&conn) else {
             return;
         };
-        write_updates(&self.objects, peer, &mut w, &mut records, budget);
+        cut |= write_updates(&self.objects, peer, &mut w, &mut records, budget);
         peer.last_sent = Some(tick);
         // An empty snapshot also goes out while reliable messages are unconfirmed: its
         // ack tells how far the client has read them (see `backlog`).
         let keepalive = now.since(peer.last_packet_at) >= KEEPALIVE || !peer.unconfirmed.is_empty();
-        let parts = w.finish(keepalive);
+        // A cut snapshot flags no part as last: the client must not read it as the
+        // whole tick (it infers that objects absent from a whole snapshot stopped).
+        peer.snapshot_cut = cut;
+        let parts = w.finish(keepalive, !cut);
         if !parts.is_empty() {
             peer.last_packet_at = now;
         }
@@ -150,14 +154,15 @@ fn write_leaves(
     w: &mut PartWriter,
     records: &mut Vec<(u16, DoId, Sent)>,
     budget: usize,
-) {
+) -> bool {
     for &id in peer.leaving.keys() {
         if w.bytes() > budget {
-            return;
+            return true;
         }
         let part = w.leave(id);
         records.push((part, id, Sent::Leave));
     }
+    false
 }
 
 fn write_enters(
@@ -166,13 +171,13 @@ fn write_enters(
     w: &mut PartWriter,
     records: &mut Vec<(u16, DoId, Sent)>,
     budget: usize,
-) {
+) -> bool {
     let Some(peer) = server.peers.get(&conn) else {
-        return;
+        return false;
     };
     for &id in &peer.pending_enter {
         if w.bytes() > budget {
-            return;
+            return true;
         }
         let (Some(obj), Some(view)) = (server.objects.get(id), peer.views.get(&id)) else {
             continue;
@@ -184,6 +189,7 @@ fn write_enters(
         let part = w.end();
         records.push((part, id, Sent::State));
     }
+    false
 }
 
 fn write_updates(
@@ -192,41 +198,83 @@ fn write_updates(
     w: &mut PartWriter,
     records: &mut Vec<(u16, DoId, Sent)>,
     budget: usize,
-) {
+) -> bool {
     let mut clean = Vec::new();
-    for &id in &peer.dirty {
+    let mut cut = false;
+    let mut write = |id: DoId, w: &mut PartWriter| -> bool {
         if w.bytes() > budget {
-            break;
+            return false;
         }
-        let (Some(obj), Some(view)) = (objects.get(id), peer.views.get(&id)) else {
-            clean.push(id);
-            continue;
-        };
-        let acked = view.acked.unwrap_or(Tick(0));
-        if obj.changed_tick <= acked {
-            clean.push(id);
-            continue;
-        }
-        let moved = (obj.location_tick > acked).then_some(obj.location);
-        w.update(id, moved);
-        let mut n = 0;
-        for s in obj
-            .slots
+        write_update(objects, peer, w, records, &mut clean, id);
+        true
+    };
+    if peer.snapshot_cut {
+        // Under budget pressure, oldest acknowledged first: a fixed iteration order
+        // would send the same objects every tick and starve the rest.
+        let mut order: Vec<(Tick, DoId)> = peer
+            .dirty
             .iter()
-            .filter(|s| s.tick > acked && s.visible_to(view.owned))
-        {
-            w.field(s.number, &s.value);
-            n += 1;
+            .map(|&id| {
+                let acked = peer.views.get(&id).and_then(|v| v.acked);
+                (acked.unwrap_or(Tick(0)), id)
+            })
+            .collect();
+        order.sort_unstable();
+        for (_, id) in order {
+            if !write(id, w) {
+                cut = true;
+                break;
+            }
         }
-        if n == 0 && moved.is_none() {
-            w.cancel();
-            clean.push(id);
-            continue;
+    } else {
+        for &id in &peer.dirty {
+            if !write(id, w) {
+                cut = true;
+                break;
+            }
         }
-        let part = w.end();
-        records.push((part, id, Sent::State));
     }
     for id in clean {
         peer.dirty.remove(&id);
     }
+    cut
+}
+
+/// Writes the unacknowledged changes of one dirty object; objects with none left go
+/// to `clean`.
+fn write_update(
+    objects: &super::objects::ObjectStore,
+    peer: &Peer,
+    w: &mut PartWriter,
+    records: &mut Vec<(u16, DoId, Sent)>,
+    clean: &mut Vec<DoId>,
+    id: DoId,
+) {
+    let (Some(obj), Some(view)) = (objects.get(id), peer.views.get(&id)) else {
+        clean.push(id);
+        return;
+    };
+    let acked = view.acked.unwrap_or(Tick(0));
+    if obj.changed_tick <= acked {
+        clean.push(id);
+        return;
+    }
+    let moved = (obj.location_tick > acked).then_some(obj.location);
+    w.update(id, moved);
+    let mut n = 0;
+    for s in obj
+        .slots
+        .iter()
+        .filter(|s| s.tick > acked && s.visible_to(view.owned))
+    {
+        w.field(s.number, &s.value);
+        n += 1;
+    }
+    if n == 0 && moved.is_none() {
+        w.cancel();
+        clean.push(id);
+        return;
+    }
+    let part = w.end();
+    records.push((part, id, Sent::State));
 }
