@@ -169,3 +169,35 @@ fn one_character_strings_and_ranges() {
         assert_eq!(got, want, "A.{field} = {value}");
     }
 }
+
+/// 3. A molecular field's default is its atoms' cached defaults in order (the packer
+///    visits the atoms; `DCField::pack_default_value` appends each one's cache),
+///    including atoms inherited from a parent and atoms with ranges or structs.
+#[test]
+fn molecular_defaults_are_their_atoms_in_order() {
+    assert_defaults(
+        "dclass A { setX(int16 x = 5) ram; setY(uint8 y) ram; setXY : setX, setY; };",
+        &[
+            ("A", "setX", "0500"),
+            ("A", "setY", "00"),
+            ("A", "setXY", "050000"),
+        ],
+    );
+    assert_defaults(
+        "struct P { int8 a = -1; string s = \"hi\"; }; dclass A { setP(P p, uint16(3-9) n) ram; \
+         setL(uint8 l[2-3]) ram; setPL : setP, setL; };",
+        &[
+            ("A", "setP", "ff020068690300"),
+            ("A", "setL", "02000000"),
+            ("A", "setPL", "ff02006869030002000000"),
+        ],
+    );
+    assert_defaults(
+        "dclass A { setX(int16 x) ram; }; dclass B : A { setY(float64 y = 1.5) ram; setXY : setX, setY; };",
+        &[("B", "setXY", "0000000000000000f83f")],
+    );
+    assert_defaults(
+        "dclass A { setX(uint8(5-9) x) ram; setZ(int8 z = 3) ram; setXZ : setX, setZ; };",
+        &[("A", "setXZ", "0503")],
+    );
+}

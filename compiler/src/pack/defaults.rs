@@ -25,7 +25,8 @@ use std::collections::HashMap;
 
 /// Panda's default bytes for a field (explicit defaults where written, implicit
 /// ones elsewhere). `None` when Panda could not pack one (it reports an error and
-/// uses empty bytes), for molecular fields, and for defaults too large to build.
+/// uses empty bytes) and for defaults too large to build. A molecular field's default
+/// is its atoms' defaults in order.
 pub fn field_default(model: &Model, field: FieldId) -> Option<Vec<u8>> {
     Defaults::new(model).refresh(field).ok()
 }
@@ -99,7 +100,13 @@ impl<'m> Defaults<'m> {
                     self.param(p, None, &mut out)?;
                 }
             }
-            FieldKind::Molecular(_) => return Err(Fail::Pack),
+            // A molecular field has no default of its own: the packer visits its atoms,
+            // and each reuses its cached default (asked for earlier, in file order).
+            FieldKind::Molecular(atoms) => {
+                for &atom in atoms {
+                    self.cached(atom, &mut out)?;
+                }
+            }
         }
         Ok(out)
     }

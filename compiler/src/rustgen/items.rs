@@ -627,7 +627,10 @@ impl Gen<'_> {
             }
         };
         let is_tuple_or_unit = !decl.to_string().starts_with('{');
+        // A molecular field's default is its atoms' defaults: delegate to theirs.
+        let molecular = matches!(field.kind, FieldKind::Molecular(_));
         let default_value = field_default(self.model, f)
+            .filter(|_| !molecular)
             .and_then(|bytes| {
                 let mut cur = Cursor::new(&bytes);
                 self.message_value(f, &mut cur, &root)

@@ -1103,7 +1103,7 @@ pub static SCHEMA: ::pipes::schema::SchemaInfo = ::pipes::schema::SchemaInfo {
             keywords: &["broadcast", "ownsend", "ram", "required"],
             fixed_size: Some(14),
             skip: skip_field_9,
-            default: &[],
+            default: &[0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0],
         },
         ::pipes::schema::FieldInfo {
             number: 10,
