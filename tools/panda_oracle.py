@@ -803,10 +803,8 @@ def describe_file(D, dcf, rng, lexer_texts=False, skip=(), progress=None):
             else:
                 kind = "parameter"
             kws = [f.getKeyword(k).getName() for k in range(f.getNumKeywords())]
-            dflt = None
-            if kind != "molecular":
-                with StderrCapture():
-                    dflt = f.getDefaultValue().hex()
+            with StderrCapture():
+                dflt = f.getDefaultValue().hex()
             fields.append({"name": f.getName(), "number": f.getNumber(), "kind": kind,
                            "keywords": kws, "default": dflt})
         inherited = [c.getInheritedField(k).getNumber()

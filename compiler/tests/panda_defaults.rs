@@ -170,9 +170,10 @@ fn one_character_strings_and_ranges() {
     }
 }
 
-/// 3. A molecular field's default is its atoms' cached defaults in order (the packer
-///    visits the atoms; `DCField::pack_default_value` appends each one's cache),
-///    including atoms inherited from a parent and atoms with ranges or structs.
+/// 3. A molecular field's default is its atoms' parameters' defaults in order: its
+///    nested fields are the atoms' parameters, flattened, so atoms' cached defaults
+///    are not reused, and an atom whose implicit default is out of range fails the
+///    whole molecular default (while the atom's own default is just empty).
 #[test]
 fn molecular_defaults_are_their_atoms_in_order() {
     assert_defaults(
@@ -199,5 +200,9 @@ fn molecular_defaults_are_their_atoms_in_order() {
     assert_defaults(
         "dclass A { setX(uint8(5-9) x) ram; setZ(int8 z = 3) ram; setXZ : setX, setZ; };",
         &[("A", "setXZ", "0503")],
+    );
+    assert_defaults(
+        "dclass A { setV(int16 v = 7) ram; setR(int8(-19 - -5)/4 r) ram; m : setV, setR; n : setV; };",
+        &[("A", "setR", ""), ("A", "m", ""), ("A", "n", "0700")],
     );
 }

@@ -26,7 +26,7 @@ use std::collections::HashMap;
 /// Panda's default bytes for a field (explicit defaults where written, implicit
 /// ones elsewhere). `None` when Panda could not pack one (it reports an error and
 /// uses empty bytes) and for defaults too large to build. A molecular field's default
-/// is its atoms' defaults in order.
+/// is its atoms' parameters' defaults in order.
 pub fn field_default(model: &Model, field: FieldId) -> Option<Vec<u8>> {
     Defaults::new(model).refresh(field).ok()
 }
@@ -100,11 +100,17 @@ impl<'m> Defaults<'m> {
                     self.param(p, None, &mut out)?;
                 }
             }
-            // A molecular field has no default of its own: the packer visits its atoms,
-            // and each reuses its cached default (asked for earlier, in file order).
+            // A molecular field's nested fields are its atoms' parameters, flattened
+            // (`DCMolecularField::add_atomic`): the packer walks those, so the atoms'
+            // cached defaults are not reused and one that cannot be packed fails the
+            // whole default.
             FieldKind::Molecular(atoms) => {
                 for &atom in atoms {
-                    self.cached(atom, &mut out)?;
+                    if let FieldKind::Atomic(params) = &self.model.field(atom).kind {
+                        for p in params {
+                            self.param(p, None, &mut out)?;
+                        }
+                    }
                 }
             }
         }
