@@ -38,7 +38,7 @@ pub enum ServerMessage<'a> {
     Reject(RejectReason),
     /// The server's authentication challenge.
     AuthChallenge(&'a [u8]),
-    /// One snapshot packet; decode `body` with [`super::snapshot::Records`].
+    /// One snapshot packet; decode `body` with [`super::snapshot::decode_records`].
     Snapshot {
         /// The snapshot's tick.
         tick: Tick,
