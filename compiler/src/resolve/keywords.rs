@@ -1,0 +1,56 @@
+//! Keywords: `keyword` declarations, keyword lists on fields, and the check that a
+//! name is not a keyword (Panda's lexer would read it as one).
+
+use super::*;
+
+impl Resolver {
+    pub(super) fn declare_keyword(&mut self, name: &Ident) {
+        // Re-declaring a historical keyword makes it custom from here on (Panda hashes
+        // it by name afterwards); fields parsed earlier keep their bits.
+        self.keywords.insert(name.name.clone(), u32::MAX);
+        self.model.keywords.push(Keyword {
+            name: name.name.clone(),
+            flag: u32::MAX,
+        });
+    }
+
+    /// A name in a position where Panda's lexer would already return a keyword token.
+    pub(super) fn check_name(&mut self, ident: &Ident, what: &str) -> bool {
+        if self.keywords.contains_key(&ident.name) {
+            self.errors.push(
+                Diagnostic::error(ident.span, format!("`{}` is a keyword and cannot be used as {what}", ident.name))
+                    .with_hint("keywords (the nine historical ones and every `keyword` declared so far) are reserved; pick another name"),
+            );
+            return false;
+        }
+        true
+    }
+
+    pub(super) fn keyword_list(&mut self, idents: &[Ident], allowed: bool) -> KeywordList {
+        let mut list = KeywordList::default();
+        for ident in idents {
+            match self.keywords.get(&ident.name) {
+                Some(&flag) => {
+                    if !allowed {
+                        self.error(
+                            ident.span,
+                            format!("keyword `{}` is not allowed here", ident.name),
+                        );
+                    }
+                    if let Err(pos) = list.names.binary_search(&ident.name) {
+                        list.names.insert(pos, ident.name.clone());
+                        list.flags |= flag;
+                    }
+                }
+                None => self.errors.push(
+                    Diagnostic::error(ident.span, format!("`{}` is not a keyword", ident.name))
+                        .with_hint(format!(
+                            "declare it first with `keyword {};`, or remove it",
+                            ident.name
+                        )),
+                ),
+            }
+        }
+        list
+    }
+}
