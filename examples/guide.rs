@@ -302,6 +302,7 @@ struct Bot {
     arena: Option<DoId>,
     me: Option<DoId>,
     pos: Vec2,
+    score: u32,
     next_move: f64,
     stop_at: f64,
     heard: usize,
@@ -319,6 +320,7 @@ impl Bot {
             arena: None,
             me: None,
             pos: Vec2::ZERO,
+            score: 0,
             next_move: 0.0,
             stop_at,
             heard: 0,
@@ -362,11 +364,16 @@ impl Bot {
             ClientEvent::StateChanged { object, fields, .. }
                 if Some(*object) == self.me && fields.contains(&player::SetScore::NUMBER) =>
             {
+                // `fields` lists what an update wrote: a value resent after a loss
+                // comes again, so compare with what you had.
                 let me: Player = client.read_object(*object)?;
-                println!(
-                    "client {}: score {} ({} coins)",
-                    self.name, me.score, me.purse
-                );
+                if me.score != self.score {
+                    self.score = me.score;
+                    println!(
+                        "client {}: score {} ({} coins)",
+                        self.name, me.score, me.purse
+                    );
+                }
             }
             ClientEvent::Message { .. } => {
                 if let Some(Ok(said)) = event.decode::<arena::Said>() {
