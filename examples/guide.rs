@@ -14,7 +14,7 @@ use pipes::glam::Vec2;
 use pipes::server::{HelloInfo, Hooks, Server, ServerError, ServerEvent, Target};
 use pipes::sim::{LinkConfig, Rng, SimNet};
 use pipes::transport::driver::{ClientDriver, ServerDriver};
-use pipes::transport::memory::{MemoryLink, MemoryNetwork};
+use pipes::transport::memory::{MemoryLink, MemoryNetwork, MemoryTransport};
 use pipes::transport::udp::{ClientAuth, Security, UdpClient, UdpConfig, UdpServer};
 use pipes::transport::Transport;
 use pipes::{ClientId, Config, ConnectionId, DoId, InterestHandle, Location, Time};
@@ -486,12 +486,13 @@ fn config() -> Result<Config, Box<dyn Error>> {
 }
 // ANCHOR_END: config
 
+/// A server driver and the bots' client drivers.
+type Endpoints<S, C> = (ServerDriver<S>, Vec<ClientDriver<C>>);
+
 // ANCHOR: udp
 /// The server and the bots' clients over UDP on loopback (unsecure mode: no
 /// connect tokens; use `Security::Secure` on the internet).
-fn udp(
-    config: &Config,
-) -> Result<(ServerDriver<UdpServer>, Vec<ClientDriver<UdpClient>>), Box<dyn Error>> {
+fn udp(config: &Config) -> Result<Endpoints<UdpServer, UdpClient>, Box<dyn Error>> {
     let max = config.max_clients as usize;
     let udp = UdpServer::bind(
         ([127, 0, 0, 1], 0).into(),
@@ -521,13 +522,7 @@ fn memory(
     loss: f64,
     latency: Duration,
     seed: u64,
-) -> Result<
-    (
-        ServerDriver<pipes::transport::memory::MemoryTransport>,
-        Vec<ClientDriver<pipes::transport::memory::MemoryTransport>>,
-    ),
-    Box<dyn Error>,
-> {
+) -> Result<Endpoints<MemoryTransport, MemoryTransport>, Box<dyn Error>> {
     let link = |seed| MemoryLink {
         loss,
         latency,
