@@ -128,3 +128,38 @@ fn quick_start_server_and_client_talk() {
     );
     assert!(server_log.contains("left (Left)"), "server: {server_log}");
 }
+
+#[test]
+fn guide_game_runs_kicks_the_cheater_and_converges() {
+    for args in [
+        &["--seconds", "3"][..],
+        &[
+            "--transport",
+            "sim",
+            "--loss",
+            "0.1",
+            "--latency-ms",
+            "60",
+            "--seed",
+            "7",
+        ][..],
+        &["--transport", "memory", "--loss", "0.05", "--seconds", "3"][..],
+    ] {
+        let out = run("guide", args);
+        let last = out.lines().last().unwrap_or_default();
+        assert!(last.starts_with("guide: players=2 "), "{args:?}: {out}");
+        assert!(
+            last.contains("kicked=mallory converged=yes"),
+            "{args:?}: {out}"
+        );
+        assert!(
+            out.contains("client mallory: disconnected: Ejected { reason: Kicked"),
+            "{args:?}: {out}"
+        );
+        assert!(
+            out.contains("client bob: setRound refused locally"),
+            "{args:?}: {out}"
+        );
+        assert!(out.contains(": score "), "{args:?}: {out}");
+    }
+}
