@@ -364,16 +364,14 @@ impl Bot {
             ClientEvent::StateChanged { object, fields, .. }
                 if Some(*object) == self.me && fields.contains(&player::SetScore::NUMBER) =>
             {
-                // `fields` lists what an update wrote: a value resent after a loss
-                // comes again, so compare with what you had.
+                // `fields` lists the fields whose value changed (a value resent
+                // after a lost ack that equals what the client has is left out).
                 let me: Player = client.read_object(*object)?;
-                if me.score != self.score {
-                    self.score = me.score;
-                    println!(
-                        "client {}: score {} ({} coins)",
-                        self.name, me.score, me.purse
-                    );
-                }
+                self.score = me.score;
+                println!(
+                    "client {}: score {} ({} coins)",
+                    self.name, me.score, me.purse
+                );
             }
             ClientEvent::Message { .. } => {
                 if let Some(Ok(said)) = event.decode::<arena::Said>() {

@@ -72,13 +72,15 @@ pub enum ClientEvent {
         /// The object.
         object: DoId,
     },
-    /// State fields (and maybe the location) changed, as of server tick `tick`.
+    /// State fields (and maybe the location) changed, as of server tick `tick`. Only
+    /// real changes are reported: values resent after a lost ack that equal what the
+    /// client has are left out (and no event is raised if nothing changed).
     StateChanged {
         /// The object.
         object: DoId,
         /// The server tick of the new values.
         tick: Tick,
-        /// The fields written.
+        /// The fields whose value changed.
         fields: Vec<u16>,
         /// The new location, if it moved.
         moved: Option<Location>,

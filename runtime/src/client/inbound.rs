@@ -201,17 +201,13 @@ impl Client {
                 if tick <= o.applied {
                     return;
                 }
-                write_fields(o, tick, r);
+                let fields = write_fields(o, tick, r);
+                let moved = moved.filter(|&l| l != o.location);
                 if let Some(l) = moved {
                     o.location = l;
                 }
                 self.record_interp(tick, r);
-                self.events.push_back(ClientEvent::StateChanged {
-                    object: r.object,
-                    tick,
-                    fields: r.fields.iter().map(|f| f.0).collect(),
-                    moved,
-                });
+                self.push_state_changed(r.object, tick, fields, moved);
             }
             RecordKind::Leave => {
                 match self.objects.get(&r.object) {
@@ -224,6 +220,25 @@ impl Client {
                 self.tomb_order.push_back((tick, r.object));
             }
         }
+    }
+
+    /// Reports changed fields or a move; nothing when a resent record changed nothing.
+    fn push_state_changed(
+        &mut self,
+        object: DoId,
+        tick: Tick,
+        fields: Vec<u16>,
+        moved: Option<Location>,
+    ) {
+        if fields.is_empty() && moved.is_none() {
+            return;
+        }
+        self.events.push_back(ClientEvent::StateChanged {
+            object,
+            tick,
+            fields,
+            moved,
+        });
     }
 
     fn apply_enter(
@@ -242,17 +257,12 @@ impl Client {
                 let moved = (o.location != location).then_some(location);
                 o.location = location;
                 let was_owned = std::mem::replace(&mut o.owned, owned);
-                write_fields(o, tick, r);
+                let fields = write_fields(o, tick, r);
                 if was_owned != owned {
                     self.interp.vars.set_owned(u64::from(r.object.0), owned);
                 }
                 self.record_interp(tick, r);
-                self.events.push_back(ClientEvent::StateChanged {
-                    object: r.object,
-                    tick,
-                    fields: r.fields.iter().map(|f| f.0).collect(),
-                    moved,
-                });
+                self.push_state_changed(r.object, tick, fields, moved);
                 return;
             }
             self.remove_object(r.object);
@@ -361,9 +371,15 @@ impl Client {
     }
 }
 
-fn write_fields(o: &mut ClientObject, tick: Tick, r: &Record<'_>) {
+/// Stores a record's fields; returns the numbers of those whose value changed (a
+/// snapshot resent after a lost ack repeats values the client already has).
+fn write_fields(o: &mut ClientObject, tick: Tick, r: &Record<'_>) -> Vec<u16> {
+    let mut changed = Vec::new();
     for &(n, v) in &r.fields {
-        o.set(n, v, tick);
+        if o.set(n, v, tick) {
+            changed.push(n);
+        }
     }
     o.applied = tick;
+    changed
 }

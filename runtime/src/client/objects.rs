@@ -93,24 +93,28 @@ impl ClientObject {
         self.fields.iter().map(|(n, v)| (*n, v))
     }
 
-    pub(crate) fn set(&mut self, number: u16, value: &[u8], tick: Tick) {
+    /// Stores a field's value as of `tick`; returns whether the bytes differ from what
+    /// was stored (a resent, unchanged value returns false).
+    pub(crate) fn set(&mut self, number: u16, value: &[u8], tick: Tick) -> bool {
         match self.fields.binary_search_by_key(&number, |f| f.0) {
             Ok(i) => {
                 let slot = &mut self.fields[i].1;
+                slot.tick = tick;
+                if slot.value == value {
+                    return false;
+                }
                 slot.value.clear();
                 slot.value.extend_from_slice(value);
-                slot.tick = tick;
+                true
             }
-            Err(i) => self.fields.insert(
-                i,
-                (
-                    number,
-                    FieldValue {
-                        value: value.to_vec(),
-                        tick,
-                    },
-                ),
-            ),
+            Err(i) => {
+                let field = FieldValue {
+                    value: value.to_vec(),
+                    tick,
+                };
+                self.fields.insert(i, (number, field));
+                true
+            }
         }
     }
 }

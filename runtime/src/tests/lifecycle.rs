@@ -273,3 +273,38 @@ fn a_stale_entry_does_not_resurrect_a_left_object() {
     }
     assert!(client.object(id).is_none());
 }
+
+/// With a 400 ms round trip and a snapshot every tick, the server resends a change
+/// about 26 times before the first ack is back. The client reports it once: resent
+/// values equal to what it has are not changes.
+#[test]
+fn resent_values_raise_one_state_change() {
+    let config = Config {
+        update_rate: 66,
+        ..Config::default()
+    };
+    let mut sim = connected_with(1, LinkConfig::new(200, 0, 0.0, 0.0), 21, config);
+    sim.clients[0].client.set_interest(&[Location::zone(0)]);
+    let id = avatar(&mut sim, 0, None);
+    sim.run_for(secs(2.0)).unwrap();
+    take_events(&mut sim, 0);
+    set_pos(&mut sim, id, 4.5);
+    sim.run_for(secs(1.5)).unwrap();
+    let changes = take_events(&mut sim, 0)
+        .into_iter()
+        .filter(|e| {
+            matches!(e, ClientEvent::StateChanged { object, fields, .. }
+                if *object == id && fields.contains(&SET_POS))
+        })
+        .count();
+    assert_eq!(changes, 1);
+    // A real change after that is reported again.
+    set_pos(&mut sim, id, 5.5);
+    sim.run_for(secs(1.5)).unwrap();
+    let events = take_events(&mut sim, 0);
+    assert!(
+        events.iter().any(|e| matches!(e,
+        ClientEvent::StateChanged { object, fields, .. } if *object == id && fields == &[SET_POS]))
+    );
+    assert_converged(&sim);
+}
