@@ -21,7 +21,6 @@ use pipes::{ClientId, Config, ConnectionId, DoId, InterestHandle, Location, Time
 use pipes_examples::net;
 use std::collections::BTreeMap;
 use std::error::Error;
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 // ANCHOR: schema
@@ -72,19 +71,9 @@ const PICK_UP: f32 = 1.0;
 const PLAYERS: [(&str, bool); 3] = [("alice", false), ("bob", false), ("mallory", true)];
 
 // ANCHOR: hooks
-/// Who may play: a client answers the challenge with `name:code`. The names verified
-/// are shared with the game, which learns each connection's player name from them.
-#[derive(Clone, Default)]
-struct Tickets {
-    names: Arc<Mutex<BTreeMap<ConnectionId, String>>>,
-}
-
-impl Tickets {
-    fn take(&self, connection: ConnectionId) -> Option<String> {
-        let mut names = self.names.lock().unwrap_or_else(|e| e.into_inner());
-        names.remove(&connection)
-    }
-}
+/// Who may play: a client answers the challenge with `name:code`. The verified name
+/// reaches the game as the identity in `ServerEvent::ClientConnected`.
+struct Tickets;
 
 impl Hooks for Tickets {
     fn admit(&mut self, hello: &HelloInfo) -> Result<(), String> {
@@ -98,18 +87,16 @@ impl Hooks for Tickets {
 
     fn verify(
         &mut self,
-        connection: ConnectionId,
+        _connection: ConnectionId,
         challenge: &[u8],
         answer: &[u8],
-    ) -> Result<(), String> {
+    ) -> Result<Option<String>, String> {
         let text = std::str::from_utf8(answer).map_err(|_| "the ticket is not text")?;
         let (name, code) = text.split_once(':').ok_or("the ticket is not name:code")?;
         if code != ticket_code(name, challenge) {
             return Err(format!("wrong code for {name}"));
         }
-        let mut names = self.names.lock().unwrap_or_else(|e| e.into_inner());
-        names.insert(connection, name.to_owned());
-        Ok(())
+        Ok(Some(name.to_owned()))
     }
 
     fn allow_interest(&mut self, _client: ClientId, location: Location) -> bool {
@@ -128,7 +115,6 @@ fn ticket_code(name: &str, challenge: &[u8]) -> String {
 /// The server's game logic: it reacts to events and changes the world between pumps.
 struct ServerGame {
     arena: DoId,
-    tickets: Tickets,
     players: BTreeMap<ClientId, (DoId, Player)>,
     coins: BTreeMap<DoId, Coin>,
     rng: Rng,
@@ -139,12 +125,11 @@ struct ServerGame {
 impl ServerGame {
     // ANCHOR: world
     /// Creates the arena (zone 0) and the first coins (zone 1).
-    fn new(server: &mut Server, tickets: Tickets, seed: u64) -> Result<ServerGame, ServerError> {
+    fn new(server: &mut Server, seed: u64) -> Result<ServerGame, ServerError> {
         let arena = server.generate_default::<game::DistributedArena>(CHAT_ZONE, None)?;
         server.set(arena, &arena::SetRound { round: 1 })?;
         let mut game = ServerGame {
             arena,
-            tickets,
             players: BTreeMap::new(),
             coins: BTreeMap::new(),
             rng: Rng::new(seed),
@@ -172,9 +157,12 @@ impl ServerGame {
     // ANCHOR: server_events
     fn on_event(&mut self, server: &mut Server, event: &ServerEvent) -> Result<(), ServerError> {
         match event {
-            ServerEvent::ClientConnected { client, connection } => {
-                let name = self.tickets.take(*connection);
-                let name = name.unwrap_or_else(|| format!("guest{}", client.0));
+            ServerEvent::ClientConnected {
+                client, identity, ..
+            } => {
+                let name = identity
+                    .clone()
+                    .unwrap_or_else(|| format!("guest{}", client.0));
                 let start = Vec2::new(4.0 * (client.0 % 4) as f32 - 6.0, 0.0);
                 let me = Player {
                     name,
@@ -539,15 +527,6 @@ fn memory(
 }
 // ANCHOR_END: memory
 
-// ANCHOR: install_hooks
-/// Installs the admission policy; the game keeps a handle on the same tickets.
-fn install_tickets(server: &mut Server) -> Tickets {
-    let tickets = Tickets::default();
-    server.set_hooks(Box::new(tickets.clone()));
-    tickets
-}
-// ANCHOR_END: install_hooks
-
 // ANCHOR: frame_loop
 /// Runs the game for `seconds` of wall-clock time: each frame pumps the server,
 /// hands its events to the game, updates the world, sends, then does the same for
@@ -558,8 +537,8 @@ fn run_driven<S: Transport, C: Transport>(
     seconds: f64,
     seed: u64,
 ) -> Result<String, Box<dyn Error>> {
-    let tickets = install_tickets(&mut server.server);
-    let mut game = ServerGame::new(&mut server.server, tickets, seed)?;
+    server.server.set_hooks(Box::new(Tickets));
+    let mut game = ServerGame::new(&mut server.server, seed)?;
     let mut bots: Vec<Bot> = PLAYERS
         .iter()
         .map(|(n, c)| Bot::new(n, *c, seconds - 1.0))
@@ -615,8 +594,8 @@ fn run_simulated(
     seed: u64,
 ) -> Result<String, Box<dyn Error>> {
     let mut server = Server::new(&game::SCHEMA, config.clone());
-    let tickets = install_tickets(&mut server);
-    let mut game = ServerGame::new(&mut server, tickets, seed)?;
+    server.set_hooks(Box::new(Tickets));
+    let mut game = ServerGame::new(&mut server, seed)?;
     let mut sim = SimNet::new(server, seed);
     let mut bots = Vec::new();
     for (name, cheat) in PLAYERS {

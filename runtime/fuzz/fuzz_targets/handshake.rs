@@ -17,9 +17,14 @@ impl Hooks for Challenge {
     fn challenge(&mut self, _connection: ConnectionId) -> Option<Vec<u8>> {
         Some(b"nonce".to_vec())
     }
-    fn verify(&mut self, _c: ConnectionId, challenge: &[u8], answer: &[u8]) -> Result<(), String> {
+    fn verify(
+        &mut self,
+        _c: ConnectionId,
+        challenge: &[u8],
+        answer: &[u8],
+    ) -> Result<Option<String>, String> {
         if answer == challenge {
-            Ok(())
+            Ok(None)
         } else {
             Err("wrong answer".into())
         }

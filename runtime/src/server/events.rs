@@ -38,6 +38,9 @@ pub enum ServerEvent {
         client: ClientId,
         /// Its connection.
         connection: ConnectionId,
+        /// Who it is, as [`Hooks::verify`] established it (a player or account name);
+        /// `None` without authentication.
+        identity: Option<String>,
     },
     /// A connection's hello was refused.
     ClientRejected {
@@ -119,15 +122,17 @@ pub trait Hooks: Send {
         None
     }
 
-    /// Judge the client's answer; `Err` is sent as [`RejectReason::AuthFailed`].
+    /// Judge the client's answer: `Ok` with who the client is (handed to the game in
+    /// [`ServerEvent::ClientConnected`], so it need not share state with its hooks),
+    /// or `Err`, sent as [`RejectReason::AuthFailed`].
     fn verify(
         &mut self,
         connection: ConnectionId,
         challenge: &[u8],
         response: &[u8],
-    ) -> Result<(), String> {
+    ) -> Result<Option<String>, String> {
         let _ = (connection, challenge, response);
-        Ok(())
+        Ok(None)
     }
 
     /// Whether a client may watch a location (refusal ejects with `BadInterest`).

@@ -215,7 +215,7 @@ impl Server {
                     p.stage = Stage::Authenticating(challenge);
                 }
             }
-            None => self.accept(now, conn),
+            None => self.accept(now, conn, None),
         }
     }
 
@@ -225,18 +225,18 @@ impl Server {
             return;
         };
         match self.hooks.verify(conn, &challenge, answer) {
-            Ok(()) => {
+            Ok(identity) => {
                 if self.clients.len() >= self.config.max_clients as usize {
                     self.reject(conn, RejectReason::Full);
                 } else {
-                    self.accept(now, conn);
+                    self.accept(now, conn, identity);
                 }
             }
             Err(why) => self.reject(conn, RejectReason::AuthFailed(why)),
         }
     }
 
-    fn accept(&mut self, now: Time, conn: ConnectionId) {
+    fn accept(&mut self, now: Time, conn: ConnectionId, identity: Option<String>) {
         let id = self.allocate_client_id();
         let tick = f64::from(self.tick.0);
         let server_time = self.server_time(now);
@@ -260,6 +260,7 @@ impl Server {
         self.events.push_back(ServerEvent::ClientConnected {
             client: id,
             connection: conn,
+            identity,
         });
     }
 

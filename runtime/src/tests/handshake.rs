@@ -142,11 +142,16 @@ impl Hooks for Gate {
     fn challenge(&mut self, connection: ConnectionId) -> Option<Vec<u8>> {
         Some(format!("nonce-{}", connection.0).into_bytes())
     }
-    fn verify(&mut self, _: ConnectionId, challenge: &[u8], response: &[u8]) -> Result<(), String> {
+    fn verify(
+        &mut self,
+        _: ConnectionId,
+        challenge: &[u8],
+        response: &[u8],
+    ) -> Result<Option<String>, String> {
         let mut want = challenge.to_vec();
         want.extend_from_slice(b"-signed");
         if response == want.as_slice() {
-            Ok(())
+            Ok(Some(String::from_utf8_lossy(challenge).into_owned()))
         } else {
             Err("bad signature".into())
         }
@@ -186,6 +191,23 @@ fn auth_hook_bans_challenges_and_decides() {
     }
     sim.run_for(secs(0.5)).unwrap();
     assert!(sim.clients[1].client.is_connected());
+    // What `verify` returned reaches the game with the connection.
+    let connection = sim.clients[1].connection;
+    let identity = take_server_events(&mut sim)
+        .into_iter()
+        .find_map(|e| match e {
+            ServerEvent::ClientConnected {
+                connection: c,
+                identity,
+                ..
+            } if c == connection => Some(identity),
+            _ => None,
+        });
+    assert_eq!(
+        identity,
+        Some(Some(format!("nonce-{}", connection.0))),
+        "the identity verify gave"
+    );
     assert_eq!(
         rejection(&sim, 2),
         Some(RejectReason::AuthFailed("bad signature".into()))

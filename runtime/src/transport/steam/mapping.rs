@@ -185,11 +185,12 @@ impl<F: FnMut(u64, &[u8]) -> Result<(), String> + Send> Hooks for SteamAuthHooks
         connection: ConnectionId,
         _challenge: &[u8],
         response: &[u8],
-    ) -> Result<(), String> {
+    ) -> Result<Option<String>, String> {
         let (id, ticket) = decode_ticket_answer(response)?;
         (self.validate)(id, ticket)?;
         self.verified.insert(connection, id);
-        Ok(())
+        // The SteamID64, so the game knows the player without reading `verified`.
+        Ok(Some(id.to_string()))
     }
 }
 
@@ -260,9 +261,10 @@ mod tests {
             }
         });
         let c = hooks.challenge(ConnectionId(1)).expect("challenge");
-        assert!(hooks
-            .verify(ConnectionId(1), &c, &encode_ticket_answer(42, b"ok"))
-            .is_ok());
+        assert_eq!(
+            hooks.verify(ConnectionId(1), &c, &encode_ticket_answer(42, b"ok")),
+            Ok(Some("42".to_string()))
+        );
         assert_eq!(hooks.verified.get(&ConnectionId(1)), Some(&42));
         assert!(hooks
             .verify(ConnectionId(2), &c, &encode_ticket_answer(43, b"ok"))
