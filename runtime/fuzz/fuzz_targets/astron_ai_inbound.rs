@@ -8,10 +8,9 @@ mod astron_common;
 
 use astron_common::{AI, AVATARS, LOGIN, SS};
 use libfuzzer_sys::fuzz_target;
-use pipes::astron::ai::{AiConfig, AstronAi};
 use pipes::astron::frame::write_frame;
 use pipes::astron::msgtype::{clientagent as ca, control, dbserver as db, stateserver as ss};
-use pipes::testing::{SetPos, SCHEMA};
+use pipes::testing::SetPos;
 use pipes::DoId;
 
 /// Every message type the internal codec knows.
@@ -104,14 +103,9 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let mut ai = if start & 1 == 0 {
-        astron_common::ai_world().1
+        astron_common::ai_with_objects()
     } else {
-        let config = AiConfig {
-            channel: AI,
-            state_server: SS,
-            name: "fuzz AI".into(),
-        };
-        AstronAi::new(&SCHEMA, config).expect("connect messages encode")
+        astron_common::new_ai()
     };
     for msg in astron_common::messages(data) {
         let Some((&mode, body)) = msg.split_first() else {
@@ -165,11 +159,14 @@ fuzz_target!(|data: &[u8]| {
         let _ = ai.take_output();
     }
     // Whatever arrived, the AI still answers calls without panicking.
-    let _ = ai.send_update(AVATARS[0], &SetPos {
-        x: 0.5,
-        y: 0.5,
-        z: 0.5,
-    });
+    let _ = ai.send_update(
+        AVATARS[0],
+        &SetPos {
+            x: 0.5,
+            y: 0.5,
+            z: 0.5,
+        },
+    );
     let _ = ai.get_all(AVATARS[1]);
     let _ = ai.take_output();
 });

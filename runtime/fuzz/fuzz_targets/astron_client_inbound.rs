@@ -1,5 +1,5 @@
 //! Client-agent→client bytes to an `AstronClient` that reached a chosen state through
-//! real traffic with the fake cluster (hello sent; logged in; interest pending;
+//! real traffic with the fake cluster (replayed from a recording) (hello sent; logged in; interest pending;
 //! objects and an owner view present): raw stream bytes, framed bodies, and fuzzed
 //! payloads behind a valid message type, object or dclass.
 
@@ -7,7 +7,7 @@
 
 mod astron_common;
 
-use astron_common::{Stage, World, AVATARS, LOGIN, ZONE};
+use astron_common::{Stage, AVATARS, LOGIN, ZONE};
 use libfuzzer_sys::fuzz_target;
 use pipes::astron::events::PipesEvents;
 use pipes::astron::frame::write_frame;
@@ -53,7 +53,7 @@ fuzz_target!(|data: &[u8]| {
     let Some((&stage, data)) = data.split_first() else {
         return;
     };
-    let mut w = World::at(Stage::from_byte(stage));
+    let mut client = astron_common::client_at(Stage::from_byte(stage));
     let mut events = PipesEvents::new();
     let mut now = Time::ZERO;
     for msg in astron_common::messages(data) {
@@ -102,22 +102,26 @@ fuzz_target!(|data: &[u8]| {
                 framed(&b)
             }
         };
-        let _ = w.client.receive(&bytes);
-        while events.next(&mut w.client).is_some() {}
-        let _ = w.client.poll(now);
-        let _ = w.client.take_output();
+        let _ = client.receive(&bytes);
+        while events.next(&mut client).is_some() {}
+        let _ = client.poll(now);
+        let _ = client.take_output();
     }
     // Whatever arrived, the session still answers every call without panicking.
-    for (_, view) in w.client.objects() {
+    for (_, view) in client.objects() {
         let _ = view.get::<SetName>();
         let _ = view.get::<SetPos>();
     }
-    let _ = w.client.send_update(now, AVATARS[0], &SetPos {
-        x: 0.5,
-        y: 0.5,
-        z: 0.5,
-    });
-    let _ = w.client.add_interest(now, ZONE);
-    let _ = w.client.disconnect(now);
-    let _ = w.client.take_output();
+    let _ = client.send_update(
+        now,
+        AVATARS[0],
+        &SetPos {
+            x: 0.5,
+            y: 0.5,
+            z: 0.5,
+        },
+    );
+    let _ = client.add_interest(now, ZONE);
+    let _ = client.disconnect(now);
+    let _ = client.take_output();
 });

@@ -18,14 +18,18 @@ fuzz_target!(|data: &[u8]| {
     match mode % 3 {
         0 => {
             if let Ok(msg) = ClientMessage::decode(&SCHEMA, body) {
-                let bytes = msg.encode(&SCHEMA).expect("a decoded client message encodes");
+                let bytes = msg
+                    .encode(&SCHEMA)
+                    .expect("a decoded client message encodes");
                 let again = ClientMessage::decode(&SCHEMA, &bytes).expect("re-decodes");
                 assert_eq!(again, msg);
             }
         }
         1 => {
             if let Ok(msg) = InternalMessage::decode(&SCHEMA, body) {
-                let bytes = msg.encode(&SCHEMA).expect("a decoded internal message encodes");
+                let bytes = msg
+                    .encode(&SCHEMA)
+                    .expect("a decoded internal message encodes");
                 let again = InternalMessage::decode(&SCHEMA, &bytes).expect("re-decodes");
                 assert_eq!(again, msg);
             }

@@ -9,6 +9,7 @@ use pipes::astron::fake::{FakeCluster, FakeConfig};
 use pipes::astron::FieldValue;
 use pipes::testing::{self, Say, SetName, SetPos, SCHEMA};
 use pipes::{DoId, Location, Time};
+use std::sync::OnceLock;
 
 /// The state server's channel.
 pub const SS: u64 = 402_000;
@@ -55,10 +56,13 @@ pub struct World {
     pub ai: AstronAi,
     pub client: AstronClient,
     pub client_index: usize,
+    /// Every byte the client received from the fake, in order.
+    pub client_received: Vec<u8>,
 }
 
-/// A connected AI that manages the two avatars (no client yet).
-pub fn ai_world() -> (FakeCluster, AstronAi) {
+/// A connected AI that manages the two avatars (no client yet), and the bytes the
+/// fake sent it.
+pub fn ai_world() -> (FakeCluster, AstronAi, Vec<u8>) {
     let mut config = FakeConfig::new("v1");
     config.state_server = SS;
     config.uberdogs.push((LOGIN, testing::CHAT, true));
@@ -90,20 +94,45 @@ pub fn ai_world() -> (FakeCluster, AstronAi) {
             .expect("valid create");
         ai.set_ai(avatar, AI).expect("encodes");
     }
-    settle_ai(&mut fake, &mut ai);
-    (fake, ai)
-}
-
-fn settle_ai(fake: &mut FakeCluster, ai: &mut AstronAi) {
+    let mut received = Vec::new();
     for _ in 0..16 {
         let out = ai.take_output();
         fake.recv_ai(&out).expect("the AI sends valid messages");
         let back = fake.take_ai_output();
         if out.is_empty() && back.is_empty() {
-            return;
+            break;
         }
         ai.receive(&back).expect("the fake sends valid messages");
+        received.extend_from_slice(&back);
     }
+    (fake, ai, received)
+}
+
+/// The AI of [`ai_world`], rebuilt cheaply: a new `AstronAi` fed the recorded bytes
+/// (its state depends only on them; recorded once per process).
+pub fn ai_with_objects() -> AstronAi {
+    static RECEIVED: OnceLock<Vec<u8>> = OnceLock::new();
+    let received = RECEIVED.get_or_init(|| ai_world().2);
+    let mut ai = new_ai();
+    ai.receive(received).expect("the recorded bytes are valid");
+    while ai.next_event().is_some() {}
+    let _ = ai.take_output();
+    ai
+}
+
+/// A freshly connected AI (its connect messages taken).
+pub fn new_ai() -> AstronAi {
+    let mut ai = AstronAi::new(
+        &SCHEMA,
+        AiConfig {
+            channel: AI,
+            state_server: SS,
+            name: "fuzz AI".into(),
+        },
+    )
+    .expect("connect messages encode");
+    let _ = ai.take_output();
+    ai
 }
 
 impl World {
@@ -112,7 +141,9 @@ impl World {
         for _ in 0..16 {
             let out = self.ai.take_output();
             let mut moved = !out.is_empty();
-            self.fake.recv_ai(&out).expect("the AI sends valid messages");
+            self.fake
+                .recv_ai(&out)
+                .expect("the AI sends valid messages");
             let back = self.fake.take_ai_output();
             moved |= !back.is_empty();
             self.ai
@@ -126,6 +157,7 @@ impl World {
             self.client
                 .receive(&back)
                 .expect("the fake sends valid messages");
+            self.client_received.extend_from_slice(&back);
             if !moved {
                 return;
             }
@@ -134,7 +166,7 @@ impl World {
 
     /// A world whose client reached `stage` through real traffic.
     pub fn at(stage: Stage) -> World {
-        let (mut fake, ai) = ai_world();
+        let (mut fake, ai, _) = ai_world();
         let (client_index, _) = fake.accept();
         let mut client = AstronClient::new(&SCHEMA, ClientConfig::new(&SCHEMA, "v1"), Time::ZERO)
             .expect("hello encodes");
@@ -146,6 +178,7 @@ impl World {
             ai,
             client,
             client_index,
+            client_received: Vec::new(),
         };
         if stage == Stage::Hello {
             return w;
@@ -168,8 +201,7 @@ impl World {
             _ => None,
         });
         if let Some(client) = sender {
-            w.ai
-                .client_set_state(client, ClientState::Established)
+            w.ai.client_set_state(client, ClientState::Established)
                 .expect("encodes");
             w.ai.set_owner(AVATARS[0], client).expect("encodes");
         }
@@ -184,6 +216,73 @@ impl World {
         w.settle();
         w
     }
+}
+
+/// What the client received on the way to [`Stage::Objects`]: before and after
+/// its interest request.
+struct Transcript {
+    before_interest: Vec<u8>,
+    after_interest: Vec<u8>,
+}
+
+fn transcript() -> &'static Transcript {
+    static T: OnceLock<Transcript> = OnceLock::new();
+    T.get_or_init(|| {
+        let open = World::at(Stage::Open).client_received;
+        let all = World::at(Stage::Objects).client_received;
+        assert!(
+            all.starts_with(&open),
+            "the session prefix is deterministic"
+        );
+        Transcript {
+            after_interest: all[open.len()..].to_vec(),
+            before_interest: open,
+        }
+    })
+}
+
+/// A client session at `stage`, rebuilt cheaply: a new `AstronClient` making the same
+/// calls as [`World::at`] and fed the bytes the fake sent it there (recorded once per
+/// process; the session's state depends only on its calls and those bytes).
+pub fn client_at(stage: Stage) -> AstronClient {
+    let t = transcript();
+    let mut client = AstronClient::new(&SCHEMA, ClientConfig::new(&SCHEMA, "v1"), Time::ZERO)
+        .expect("hello encodes");
+    client
+        .add_uberdog(LOGIN, testing::CHAT)
+        .expect("chat is a dclass");
+    if stage != Stage::Hello {
+        client
+            .receive(&t.before_interest)
+            .expect("recorded bytes are valid");
+        client
+            .send_update(
+                Time::ZERO,
+                LOGIN,
+                &Say {
+                    text: "login".into(),
+                },
+            )
+            .expect("open");
+    }
+    if matches!(stage, Stage::InterestPending | Stage::Objects) {
+        client.add_interest(Time::ZERO, ZONE).expect("open");
+    }
+    if stage == Stage::Objects {
+        client
+            .receive(&t.after_interest)
+            .expect("recorded bytes are valid");
+        let owned = client
+            .object(AVATARS[0])
+            .is_some_and(|o| o.owner && o.visible);
+        assert!(
+            owned && client.objects().len() == 2,
+            "replay reached the objects"
+        );
+    }
+    while client.next_event().is_some() {}
+    let _ = client.take_output();
+    client
 }
 
 /// Splits fuzz input into messages: each is a `u16` little-endian length (capped
