@@ -408,8 +408,9 @@ impl AstronClient {
             }
             (State::Open, msg) => self.handle_open(msg)?,
             (_, msg) => {
-                return Err(AstronError::UnknownMessage {
+                return Err(AstronError::Unexpected {
                     msgtype: msg.msgtype(),
+                    state: "before the hello answer",
                 })
             }
         }
@@ -464,8 +465,9 @@ impl AstronClient {
                 });
             }
             other => {
-                return Err(AstronError::UnknownMessage {
+                return Err(AstronError::Unexpected {
                     msgtype: other.msgtype(),
+                    state: "on an open session",
                 })
             }
         }
@@ -473,6 +475,13 @@ impl AstronClient {
     }
 
     fn enter(&mut self, e: EnterObject) -> AstronResult<()> {
+        if let Some(known) = self.objects.get(&e.do_id).filter(|o| o.class != e.class) {
+            return Err(AstronError::ClassChanged {
+                do_id: e.do_id.0,
+                known: known.class,
+                found: e.class,
+            });
+        }
         let view = self.objects.entry(e.do_id).or_insert_with(|| ObjectView {
             class: e.class,
             location: e.location,
@@ -480,7 +489,6 @@ impl AstronClient {
             visible: false,
             owner: false,
         });
-        view.class = e.class;
         view.location = e.location;
         if e.owner {
             view.owner = true;

@@ -23,6 +23,25 @@ pub enum AstronError {
         /// The message type found.
         msgtype: u16,
     },
+    /// A known message type that this side does not accept now (a client-bound
+    /// message before the hello answer, a second hello answer, or a message only a
+    /// client sends).
+    Unexpected {
+        /// The message type found.
+        msgtype: u16,
+        /// The state it arrived in.
+        state: &'static str,
+    },
+    /// An object that is already known entered again with another dclass (a doId's
+    /// class is fixed while any view of it exists).
+    ClassChanged {
+        /// The object.
+        do_id: u32,
+        /// The dclass it has.
+        known: u16,
+        /// The dclass the message claims.
+        found: u16,
+    },
     /// A dclass id that is not in the schema (or is a struct).
     UnknownClass {
         /// The id found.
@@ -76,6 +95,17 @@ impl fmt::Display for AstronError {
                 write!(f, "message of {len} bytes exceeds the 65535-byte limit")
             }
             AstronError::UnknownMessage { msgtype } => write!(f, "unknown message type {msgtype}"),
+            AstronError::Unexpected { msgtype, state } => {
+                write!(f, "message type {msgtype} not expected {state}")
+            }
+            AstronError::ClassChanged {
+                do_id,
+                known,
+                found,
+            } => write!(
+                f,
+                "object {do_id} of dclass {known} entered again as dclass {found}"
+            ),
             AstronError::UnknownClass { class } => write!(f, "no dclass with id {class}"),
             AstronError::UnknownField { field, class } => match class {
                 Some(c) => write!(f, "dclass {c} has no field number {field}"),

@@ -109,16 +109,17 @@ pub fn read_value(
     if class.is_some_and(|c| !c.has_field(number)) {
         return Err(unknown);
     }
-    let start = r.rest();
-    (field.skip)(r).map_err(|e| AstronError::Wire {
+    // Find the value's end on a copy of the reader, then take exactly those bytes
+    // (a checked read: no slicing by a computed length).
+    let wire_error = |error| AstronError::Wire {
         context: field.name,
-        error: e,
-    })?;
-    let len = start.len() - r.remaining();
-    Ok(FieldValue {
-        number,
-        bytes: start[..len].to_vec(),
-    })
+        error,
+    };
+    let mut probe = r.clone();
+    (field.skip)(&mut probe).map_err(wire_error)?;
+    let len = probe.position().saturating_sub(r.position());
+    let bytes = r.take(len).map_err(wire_error)?.to_vec();
+    Ok(FieldValue { number, bytes })
 }
 
 /// Reads `uint16 field, value`.

@@ -1,6 +1,7 @@
-//! Tests of the Astron layer: byte-exact codecs from the documented layouts, and an
-//! end-to-end run against an in-repo fake cluster.
+//! Tests of the Astron layer: byte-exact codecs from the documented layouts, an
+//! end-to-end run against an in-repo fake cluster, and regressions from fuzzing.
 
 mod codec;
 mod end_to_end;
+mod robustness;
 mod tcp;
