@@ -57,28 +57,14 @@ impl HashGenerator {
         }
     }
 
-    /// Adds a string: its length, then each byte as a signed char.
+    /// Adds a string: its length, then each char as a signed byte (Latin-1).
     pub fn add_string(&mut self, s: &str) {
-        // Names are ASCII; other chars are Latin-1 bytes (one per char).
-        if s.is_ascii() {
-            self.add_int(s.len() as i32);
-            for b in s.bytes() {
-                self.add_int(i32::from(b as i8));
-            }
-        } else {
-            self.add_int(s.chars().count() as i32);
-            for c in s.chars() {
-                self.add_int(i32::from(c as u32 as u8 as i8));
-            }
-        }
+        let _ = Feed::string(self, s);
     }
 
     /// Adds a blob: its length, then each byte unsigned.
     pub fn add_blob(&mut self, b: &[u8]) {
-        self.add_int(b.len() as i32);
-        for &x in b {
-            self.add_int(i32::from(x));
-        }
+        let _ = Feed::blob(self, b);
     }
 
     /// The hash so far.
@@ -167,6 +153,18 @@ impl Nested {
             Nested::Class(id) => hash_class(model, id, h),
             Nested::Switch(id) => hash_switch(model, id, h),
         }
+    }
+}
+
+/// A bare generator: every integer counts, nested types are walked in place.
+impl Feed for HashGenerator {
+    fn int(&mut self, n: i32) -> Step {
+        self.add_int(n);
+        Ok(())
+    }
+
+    fn nested(&mut self, model: &Model, item: Nested) -> Step {
+        item.walk(model, self)
     }
 }
 
