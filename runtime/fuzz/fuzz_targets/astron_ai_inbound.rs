@@ -6,12 +6,11 @@
 
 mod astron_common;
 
-use astron_common::{AI, AVATARS, LOGIN, SS};
+use astron_common::{pick_do_id, AI, AVATARS, SS};
 use libfuzzer_sys::fuzz_target;
 use pipes::astron::frame::write_frame;
 use pipes::astron::msgtype::{clientagent as ca, control, dbserver as db, stateserver as ss};
 use pipes::testing::SetPos;
-use pipes::DoId;
 
 /// Every message type the internal codec knows.
 const TYPES: [u16; 57] = [
@@ -73,15 +72,6 @@ const TYPES: [u16; 57] = [
     db::OBJECT_GET_ALL_RESP,
     db::OBJECT_SET_FIELDS,
 ];
-
-fn pick_do_id(b: u8) -> DoId {
-    match b % 4 {
-        0 => AVATARS[0],
-        1 => AVATARS[1],
-        2 => LOGIN,
-        _ => DoId(u32::from(b)),
-    }
-}
 
 /// A routing header to the AI from the state server, then the message type.
 fn header(msgtype: u16) -> Vec<u8> {

@@ -7,13 +7,13 @@
 
 mod astron_common;
 
-use astron_common::{Stage, AVATARS, LOGIN, ZONE};
+use astron_common::{pick_do_id, Stage, AVATARS, ZONE};
 use libfuzzer_sys::fuzz_target;
 use pipes::astron::events::PipesEvents;
 use pipes::astron::frame::write_frame;
 use pipes::astron::msgtype::client as id;
 use pipes::testing::{SetName, SetPos};
-use pipes::{DoId, Time};
+use pipes::Time;
 use std::time::Duration;
 
 /// Every message type a client agent sends.
@@ -33,15 +33,6 @@ const SERVER_TYPES: [u16; 14] = [
     id::REMOVE_INTEREST,
     id::DONE_INTEREST_RESP,
 ];
-
-fn pick_do_id(b: u8) -> DoId {
-    match b % 4 {
-        0 => AVATARS[0],
-        1 => AVATARS[1],
-        2 => LOGIN,
-        _ => DoId(u32::from(b)),
-    }
-}
 
 fn framed(body: &[u8]) -> Vec<u8> {
     let mut out = Vec::new();

@@ -19,6 +19,16 @@ pub const AI: u64 = 5000;
 pub const LOGIN: DoId = DoId(4665);
 /// The avatars the AI creates in [`ZONE`] (the first is given to the client).
 pub const AVATARS: [DoId; 2] = [DoId(10_001), DoId(10_002)];
+
+/// An object id from one fuzz byte: mostly ids the session knows, sometimes any.
+pub fn pick_do_id(b: u8) -> DoId {
+    match b % 4 {
+        0 => AVATARS[0],
+        1 => AVATARS[1],
+        2 => LOGIN,
+        _ => DoId(u32::from(b)),
+    }
+}
 /// Where the avatars are.
 pub const ZONE: Location = Location {
     parent: DoId(10_000),
