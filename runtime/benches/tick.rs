@@ -1,6 +1,6 @@
 //! Server tick cost and snapshot size, next to a naive full-state encoder.
 //!
-//! `cargo bench -p pipes --features testing --bench tick`
+//! `cargo bench -p pipes-runtime --features testing --bench tick`
 //!
 //! * `busy`: 10,000 avatars in 100 zones, 64 clients each watching 10 zones (1,000
 //!   objects), every client due every tick, 10 % of the objects changing per tick.
