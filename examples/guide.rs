@@ -77,7 +77,7 @@ struct Tickets;
 
 impl Hooks for Tickets {
     fn admit(&mut self, hello: &HelloInfo) -> Result<(), String> {
-        log::info!("hello from connection {}", hello.connection.0);
+        tracing::info!("hello from connection {}", hello.connection.0);
         Ok(())
     }
 
@@ -363,7 +363,7 @@ impl Bot {
             }
             ClientEvent::Message { .. } => {
                 if let Some(Ok(said)) = event.decode::<arena::Said>() {
-                    log::info!("{} hears player {}: {}", self.name, said.player, said.text);
+                    tracing::info!("{} hears player {}: {}", self.name, said.player, said.text);
                     self.heard += 1;
                 } else if let Some(Ok(_notice)) = event.decode::<player::Notice>() {
                     self.notices += 1;

@@ -17,13 +17,14 @@ use crate::time::{Tick, TickRate, Time};
 impl Client {
     /// Handles one message from the server received at `now`.
     pub fn handle_datagram(&mut self, now: Time, bytes: &[u8]) {
+        let _client = tracing::info_span!("client", id = ?self.id().map(|c| c.0)).entered();
         if self.is_closed() {
             return;
         }
         let msg = match ServerMessage::decode(bytes) {
             Ok(m) => m,
             Err(e) => {
-                log::warn!("dropped a bad message from the server: {e}");
+                tracing::warn!("dropped a bad message from the server: {e}");
                 return;
             }
         };
@@ -105,7 +106,7 @@ impl Client {
             (ServerMessage::Disconnect { reason, detail }, _) => {
                 self.close(ClientDisconnect::Ejected { reason, detail })
             }
-            (m, stage) => log::debug!("ignored {} during {stage:?}", m.name()),
+            (m, stage) => tracing::debug!("ignored {} during {stage:?}", m.name()),
         }
     }
 
@@ -120,12 +121,12 @@ impl Client {
         let records = match decode_records(body, count, self.schema) {
             Ok(r) => r,
             Err(e) => {
-                log::warn!("dropped snapshot part {id:?}: {e}");
+                tracing::warn!("dropped snapshot part {id:?}: {e}");
                 return;
             }
         };
         if let Some(why) = records.iter().find_map(|r| self.check_record(r)) {
-            log::warn!("dropped snapshot part {id:?}: {why}");
+            tracing::warn!("dropped snapshot part {id:?}: {why}");
             return;
         }
         for r in &records {
@@ -328,11 +329,11 @@ impl Client {
 
     fn on_message(&mut self, tick: Tick, object: DoId, field: u16, args: &[u8]) {
         let Some(o) = self.objects.get(&object) else {
-            log::debug!("message {field} for absent object {} dropped", object.0);
+            tracing::debug!("message {field} for absent object {} dropped", object.0);
             return;
         };
         if tick <= o.generated_at {
-            log::debug!("stale message {field} for object {} dropped", object.0);
+            tracing::debug!("stale message {field} for object {} dropped", object.0);
             return;
         }
         let valid = o.class.has_field(field)
@@ -341,7 +342,7 @@ impl Client {
                 .field(field)
                 .is_some_and(|f| f.validate(args).is_ok());
         if !valid {
-            log::warn!(
+            tracing::warn!(
                 "bad message {field} for object {} from the server dropped",
                 object.0
             );

@@ -396,7 +396,7 @@ impl Client {
         let limit = self.config.max_outbound_packets;
         if self.transmits.len() >= limit {
             if msg.reliability() == crate::protocol::Reliability::Reliable {
-                log::warn!(
+                tracing::warn!(
                     "{} packets wait to be sent; leaving the session ({} not sent)",
                     self.transmits.len(),
                     msg.name()
@@ -425,7 +425,7 @@ impl Client {
         if self.events.len() <= limit || self.is_closed() {
             return;
         }
-        log::warn!(
+        tracing::warn!(
             "{} events wait for the game (limit {limit}); leaving the session",
             self.events.len()
         );

@@ -20,8 +20,9 @@ impl Server {
     /// Malformed, oversized, out-of-state or forbidden messages eject that connection
     /// (with a reason code sent to it and a log line); nothing else is affected.
     pub fn handle_datagram(&mut self, now: Time, connection: ConnectionId, bytes: &[u8]) {
+        let _client = self.client_span(connection).entered();
         let Some(peer) = self.peers.get(&connection) else {
-            log::debug!("message from unknown connection {} dropped", connection.0);
+            tracing::debug!("message from unknown connection {} dropped", connection.0);
             return;
         };
         if bytes.len() > self.config.max_message_size {
@@ -112,7 +113,7 @@ impl Server {
                 if self.spend_command(now, conn) {
                     self.on_object_message(conn, object, field, args)?;
                 } else {
-                    log::debug!(
+                    tracing::debug!(
                         "connection {}: over its command rate, message dropped",
                         conn.0
                     );
@@ -276,7 +277,7 @@ impl Server {
     }
 
     fn reject(&mut self, conn: ConnectionId, reason: RejectReason) {
-        log::info!("connection {} refused: {reason}", conn.0);
+        tracing::info!("connection {} refused: {reason}", conn.0);
         self.transmits.push_back(super::Transmit {
             connection: conn,
             payload: ServerMessage::Reject(reason.clone()).to_bytes(),
@@ -315,7 +316,7 @@ impl Server {
         };
         let Some(view) = p.views.get(&object) else {
             if p.leaving.contains_key(&object) || p.recent_left.contains_key(&object) {
-                log::debug!(
+                tracing::debug!(
                     "client {}: {} for object {} that just left its view, dropped",
                     who.0,
                     f.name,

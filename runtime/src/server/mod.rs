@@ -175,14 +175,15 @@ impl Server {
                 let behind = self
                     .rate
                     .secs_to_ticks(now.since(self.tick_start(self.tick)).as_secs_f64());
-                log::warn!("server is {behind:.0} ticks behind; skipping ahead");
+                tracing::warn!("server is {behind:.0} ticks behind; skipping ahead");
                 // Jump so that the tick containing `now` is current.
                 let start = self.start.unwrap_or(now);
                 let elapsed = now.since(start).as_secs_f64();
                 self.tick = Tick(self.rate.secs_to_ticks(elapsed).floor() as u32);
                 break;
             }
-            self.end_tick(now);
+            let tick_span = tracing::info_span!("tick", tick = self.tick.0);
+            tick_span.in_scope(|| self.end_tick(now));
             self.tick = self.tick.next();
             ran += 1;
         }
@@ -198,6 +199,7 @@ impl Server {
             .map(|p| p.conn)
             .collect();
         for conn in conns {
+            let _client = self.client_span(conn).entered();
             self.send_snapshot(now, conn);
             if let Some(p) = self.peers.get_mut(&conn) {
                 let step = f64::from(self.rate.hz()) / f64::from(p.rates.update_rate.max(1));
@@ -253,6 +255,7 @@ impl Server {
 
     /// The transport lost a connection.
     pub fn handle_disconnect(&mut self, _now: Time, connection: ConnectionId) {
+        let _client = self.client_span(connection).entered();
         self.drop_peer(connection, DisconnectReason::TransportLost);
     }
 
@@ -280,6 +283,7 @@ impl Server {
             .clients
             .get(&client)
             .ok_or(ServerError::UnknownClient(client))?;
+        let _client = self.client_span(conn).entered();
         self.eject(conn, EjectReason::Kicked, detail.to_owned());
         Ok(())
     }
@@ -303,6 +307,17 @@ impl Server {
         });
     }
 
+    /// The `client` span for log lines about one connection: its connection number and,
+    /// once verified, its client id. Free when no `tracing` subscriber is installed.
+    fn client_span(&self, conn: ConnectionId) -> tracing::Span {
+        let client = self
+            .peers
+            .get(&conn)
+            .filter(|p| p.is_active())
+            .map(|p| p.id.0);
+        tracing::info_span!("client", conn = conn.0, id = ?client)
+    }
+
     /// Ends a connection: tells the client why, logs, cleans up.
     fn eject(&mut self, conn: ConnectionId, reason: EjectReason, detail: String) {
         let who = match self.peers.get(&conn) {
@@ -310,7 +325,7 @@ impl Server {
             Some(_) => "unverified connection".to_owned(),
             None => return,
         };
-        log::warn!("ejecting {who} (connection {}): {reason}: {detail}", conn.0);
+        tracing::warn!("ejecting {who} (connection {}): {reason}: {detail}", conn.0);
         let msg = ServerMessage::Disconnect { reason, detail };
         self.transmits.push_back(Transmit {
             connection: conn,
