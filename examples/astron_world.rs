@@ -20,14 +20,14 @@ use crate::astron_schema::{
     astron_account as account, astron_player as player, distributed_avatar as avatar,
     distributed_chat as chat, SCHEMA,
 };
-use pipes::astron::ai::{AiConfig, AiEvent, AstronAi, ClientState, Context};
-use pipes::astron::channel::Channel;
-use pipes::astron::client::{AstronClient, ClientConfig};
-use pipes::astron::events::PipesEvents;
-use pipes::astron::tcp::{AiLink, ClientLink};
-use pipes::astron::{AstronError, FieldValue};
 use pipes::client::{ClientDisconnect, ClientEvent};
 use pipes::{DoId, Location, Time};
+use pipes_astron::ai::{AiConfig, AiEvent, AstronAi, ClientState, Context};
+use pipes_astron::channel::Channel;
+use pipes_astron::client::{AstronClient, ClientConfig};
+use pipes_astron::events::PipesEvents;
+use pipes_astron::tcp::{AiLink, ClientLink};
+use pipes_astron::{AstronError, FieldValue};
 use std::collections::BTreeMap;
 use std::io;
 use std::net::SocketAddr;

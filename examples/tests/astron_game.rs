@@ -2,10 +2,10 @@
 //! against the in-repo fake cluster. A protocol-level check only: the real `astrond`
 //! run is described in the README.
 
-use pipes::astron::fake::tcp::FakeServer;
-use pipes::astron::fake::FakeConfig;
 use pipes::client::ClientDisconnect;
 use pipes::protocol::EjectReason;
+use pipes_astron::fake::tcp::FakeServer;
+use pipes_astron::fake::FakeConfig;
 use pipes_examples::astron_schema::{distributed_chat as chat, SCHEMA};
 use pipes_examples::astron_world::{run_all, Outcome, DATABASE, LOGIN, STATE_SERVER, VERSION};
 use std::time::Duration;

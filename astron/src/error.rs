@@ -1,6 +1,6 @@
 //! Errors of the Astron layer, and the eject codes a client agent sends.
 
-use crate::wire::WireError;
+use pipes::wire::WireError;
 use std::fmt;
 
 /// Why an Astron message could not be encoded, decoded or handled.

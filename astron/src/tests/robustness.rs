@@ -3,16 +3,16 @@
 //! outside bytes give a typed error naming what was wrong, never a panic or a
 //! silently inconsistent session.
 
-use crate::astron::client::{AstronClient, ClientConfig, ClientEvent};
-use crate::astron::client_msg::{ClientMessage, EnterObject};
-use crate::astron::fields::{self, FieldValue};
-use crate::astron::frame::write_frame;
-use crate::astron::msgtype::client as id;
-use crate::astron::AstronError;
-use crate::ids::{DoId, Location};
-use crate::testing::{self, SetH, SetName, SCHEMA};
-use crate::time::Time;
-use crate::wire::{Reader, WireErrorKind};
+use crate::client::{AstronClient, ClientConfig, ClientEvent};
+use crate::client_msg::{ClientMessage, EnterObject};
+use crate::fields::{self, FieldValue};
+use crate::frame::write_frame;
+use crate::msgtype::client as id;
+use crate::AstronError;
+use pipes::ids::{DoId, Location};
+use pipes::testing::{self, SetH, SetName, SCHEMA};
+use pipes::time::Time;
+use pipes::wire::{Reader, WireErrorKind};
 
 const OBJ: DoId = DoId(10_001);
 const ZONE: Location = Location {

@@ -1,14 +1,14 @@
 //! The blocking TCP drivers against the fake cluster served on loopback TCP.
 
-use crate::astron::ai::{AiConfig, AiEvent, AstronAi, ClientState};
-use crate::astron::client::{AstronClient, ClientConfig, ClientEvent};
-use crate::astron::fake::tcp::FakeServer;
-use crate::astron::fake::FakeConfig;
-use crate::astron::tcp::{AiLink, ClientLink};
-use crate::astron::EjectCode;
-use crate::ids::{DoId, Location};
-use crate::testing::{self, Say, SetName, SCHEMA};
-use crate::time::Time;
+use crate::ai::{AiConfig, AiEvent, AstronAi, ClientState};
+use crate::client::{AstronClient, ClientConfig, ClientEvent};
+use crate::fake::tcp::FakeServer;
+use crate::fake::FakeConfig;
+use crate::tcp::{AiLink, ClientLink};
+use crate::EjectCode;
+use pipes::ids::{DoId, Location};
+use pipes::testing::{self, Say, SetName, SCHEMA};
+use pipes::time::Time;
 use std::io::ErrorKind;
 use std::time::{Duration, Instant};
 
@@ -56,7 +56,7 @@ fn ai_and_client_drivers_talk_over_loopback_tcp() {
         parent: DoId(20_000),
         zone: 3,
     };
-    let name = crate::astron::FieldValue::new(&SetName { name: "Zed".into() }).expect("packs");
+    let name = crate::FieldValue::new(&SetName { name: "Zed".into() }).expect("packs");
     ai.ai
         .create_object(AVATAR, zone, testing::AVATAR, &[name], &[])
         .expect("valid");

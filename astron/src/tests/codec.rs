@@ -1,14 +1,14 @@
 //! Codec tests: bytes written out by hand from Astron's documented layouts
 //! (`astron.md` §3–4), checked in both directions.
 
-use crate::astron::client_msg::{ClientMessage, EnterObject};
-use crate::astron::fields::{self, FieldValue, Visibility};
-use crate::astron::frame::{write_frame, FrameDecoder};
-use crate::astron::internal::{Body, InternalMessage, ObjectEntry};
-use crate::astron::{AstronError, EjectCode};
-use crate::ids::{DoId, Location};
-use crate::testing::{self, SCHEMA};
-use crate::wire::WireErrorKind;
+use crate::client_msg::{ClientMessage, EnterObject};
+use crate::fields::{self, FieldValue, Visibility};
+use crate::frame::{write_frame, FrameDecoder};
+use crate::internal::{Body, InternalMessage, ObjectEntry};
+use crate::{AstronError, EjectCode};
+use pipes::ids::{DoId, Location};
+use pipes::testing::{self, SCHEMA};
+use pipes::wire::WireErrorKind;
 
 fn hex(s: &str) -> Vec<u8> {
     let s: String = s.chars().filter(|c| !c.is_whitespace()).collect();
@@ -395,7 +395,7 @@ fn malformed_bytes_are_errors_not_panics() {
     assert!(matches!(
         err,
         AstronError::Wire {
-            error: crate::wire::WireError {
+            error: pipes::wire::WireError {
                 kind: WireErrorKind::TrailingBytes { count: 1 },
                 ..
             },

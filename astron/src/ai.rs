@@ -17,8 +17,8 @@ use super::fields::{self, FieldValue};
 use super::frame::{write_frame, FrameDecoder};
 use super::internal::{Body, InternalMessage, ObjectEntry};
 use super::{AstronError, AstronResult};
-use crate::ids::{DoId, Location};
-use crate::schema::{FieldMessage, SchemaInfo};
+use pipes::ids::{DoId, Location};
+use pipes::schema::{FieldMessage, SchemaInfo};
 use std::collections::{BTreeMap, VecDeque};
 
 /// Identifies a request whose reply comes later.

@@ -1,4 +1,4 @@
-//! The Astron client's events in the shape of [`crate::client::ClientEvent`], so game
+//! The Astron client's events in the shape of [`pipes::client::ClientEvent`], so game
 //! code written against the pipes client's object lifecycle runs unchanged on Astron.
 //!
 //! [`PipesEvents`] turns each [`ClientEvent`] of an [`AstronClient`] into zero or more
@@ -20,10 +20,10 @@
 
 use super::client::{AstronClient, ClientEvent};
 use super::EjectCode;
-use crate::client::{ClientDisconnect, ClientEvent as PipesEvent};
-use crate::ids::{ClientId, DoId};
-use crate::protocol::{EjectReason, RejectReason};
-use crate::time::Tick;
+use pipes::client::{ClientDisconnect, ClientEvent as PipesEvent};
+use pipes::ids::{ClientId, DoId};
+use pipes::protocol::{EjectReason, RejectReason};
+use pipes::time::Tick;
 use std::collections::{BTreeSet, VecDeque};
 
 /// Translates an [`AstronClient`]'s events into pipes client events.

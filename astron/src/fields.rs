@@ -12,8 +12,8 @@
 //! * OTHER: `uint16 count`, then `(uint16 field, value)` pairs.
 
 use super::{AstronError, AstronResult};
-use crate::schema::{ClassInfo, FieldFlags, FieldInfo, FieldKind, FieldMessage, SchemaInfo};
-use crate::wire::{self, Reader};
+use pipes::schema::{ClassInfo, FieldFlags, FieldInfo, FieldKind, FieldMessage, SchemaInfo};
+use pipes::wire::{self, Reader};
 
 /// One field value: the field number and the packed value bytes.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -13,9 +13,9 @@ use super::client_msg::{
 use super::fields::{self, FieldValue, Visibility};
 use super::msgtype::{clientagent as ca, control, dbserver as db, stateserver as ss};
 use super::{AstronError, AstronResult};
-use crate::ids::{DoId, Location};
-use crate::schema::SchemaInfo;
-use crate::wire::{self, Reader};
+use pipes::ids::{DoId, Location};
+use pipes::schema::SchemaInfo;
+use pipes::wire::{self, Reader};
 
 /// An object snapshot as the state server sends it (ENTER_* messages, create).
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -16,9 +16,9 @@ use super::client_msg::{ClientMessage, EnterObject};
 use super::fields::{self, FieldValue};
 use super::frame::{write_frame, FrameDecoder};
 use super::{AstronError, AstronResult, EjectCode};
-use crate::ids::{DoId, InterestHandle, Location};
-use crate::schema::{FieldMessage, SchemaInfo};
-use crate::time::Time;
+use pipes::ids::{DoId, InterestHandle, Location};
+use pipes::schema::{FieldMessage, SchemaInfo};
+use pipes::time::Time;
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::time::Duration;
 

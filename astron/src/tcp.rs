@@ -6,7 +6,7 @@
 
 use super::ai::AstronAi;
 use super::client::AstronClient;
-use crate::time::Time;
+use pipes::time::Time;
 use std::io::{self, Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};
 use std::time::Duration;

@@ -1,9 +1,9 @@
-//! Astron support: run the same generated types on an Astron cluster.
+//! `pipes_astron`: run the same generated types on an Astron cluster.
 //!
 //! [Astron](https://github.com/Astron/Astron) is an OTP-style cluster (message
 //! director, state servers, client agents, database server) that speaks `.dc`
-//! natively. This module speaks its two TCP protocols with the field encoding of the
-//! generated code ([`crate::schema::FieldMessage`], [`crate::schema::SchemaInfo`]):
+//! natively. This crate speaks its two TCP protocols with the field encoding of the
+//! generated code ([`pipes::schema::FieldMessage`], [`pipes::schema::SchemaInfo`]):
 //!
 //! * [`client_msg`]: the client protocol (client ↔ client agent), ids 1–204.
 //! * [`internal`]: the internal protocol (AI/UberDOG ↔ message director):
@@ -13,15 +13,17 @@
 //! * [`client`]: a sans-IO client session (hello, heartbeats, interests, objects, ejects).
 //! * [`ai`]: a sans-IO AI/UberDOG participant (channels, objects, client-agent control,
 //!   database calls with contexts).
-//! * [`events`]: the client's events as [`crate::client::ClientEvent`]s (same object
+//! * [`events`]: the client's events as [`pipes::client::ClientEvent`]s (same object
 //!   lifecycle as the pipes client).
 //! * [`fake`] (feature `testing`): an in-memory stand-in cluster, also on loopback TCP,
 //!   for protocol-level tests of games.
 //! * [`tcp`]: thin blocking `std::net` drivers for both.
 //!
-//! Like the rest of the runtime the protocol core does no I/O: feed it received bytes,
+//! Like the pipes runtime it builds on, the protocol core does no I/O: feed it received bytes,
 //! take bytes to send. Layouts follow Astron's documented protocol (see the module docs
 //! of [`client_msg`] and [`internal`]); all integers are little-endian.
+
+#![warn(missing_docs, unreachable_pub)]
 
 pub mod ai;
 pub mod channel;

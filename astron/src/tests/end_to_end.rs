@@ -2,14 +2,14 @@
 //! updates both ways → relocation → a forbidden field getting a client ejected, with
 //! the real client and AI state machines against the in-repo fake cluster.
 
-use crate::astron::ai::{AiConfig, AiEvent, AstronAi, ClientState};
-use crate::astron::client::{AstronClient, ClientConfig, ClientEvent};
-use crate::astron::fake::{FakeCluster, FakeConfig};
-use crate::astron::internal::{Body, InternalMessage};
-use crate::astron::{AstronError, EjectCode, FieldValue};
-use crate::ids::{DoId, InterestHandle, Location};
-use crate::testing::{self, Said, Say, SetH, SetName, SetPos, SCHEMA};
-use crate::time::Time;
+use crate::ai::{AiConfig, AiEvent, AstronAi, ClientState};
+use crate::client::{AstronClient, ClientConfig, ClientEvent};
+use crate::fake::{FakeCluster, FakeConfig};
+use crate::internal::{Body, InternalMessage};
+use crate::{AstronError, EjectCode, FieldValue};
+use pipes::ids::{DoId, InterestHandle, Location};
+use pipes::testing::{self, Said, Say, SetH, SetName, SetPos, SCHEMA};
+use pipes::time::Time;
 
 const SS: u64 = 402_000;
 const AI: u64 = 5000;
@@ -388,10 +388,10 @@ fn anonymous_clients_cannot_reach_game_objects() {
 
 #[test]
 fn pipes_events_follow_the_pipes_client_lifecycle() {
-    use crate::astron::events::PipesEvents;
-    use crate::client::{ClientDisconnect, ClientEvent as P};
-    use crate::protocol::EjectReason;
-    use crate::time::Tick;
+    use crate::events::PipesEvents;
+    use pipes::client::{ClientDisconnect, ClientEvent as P};
+    use pipes::protocol::EjectReason;
+    use pipes::time::Tick;
 
     let mut w = new_world();
     w.ai.subscribe(LOGIN.0.into()).expect("encodes");
@@ -412,7 +412,7 @@ fn pipes_events_follow_the_pipes_client_lifecycle() {
         events[..3],
         [
             P::Connected {
-                client: crate::ids::ClientId(0)
+                client: pipes::ids::ClientId(0)
             },
             P::Message {
                 object: LOGIN,

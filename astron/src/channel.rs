@@ -1,6 +1,6 @@
 //! Astron channel numbers (`Astron:src/core/types.h`): 64-bit pub/sub addresses.
 
-use crate::ids::DoId;
+use pipes::ids::DoId;
 
 /// A message director channel.
 pub type Channel = u64;

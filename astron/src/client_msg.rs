@@ -9,9 +9,9 @@
 use super::fields::{self, FieldValue, Visibility};
 use super::msgtype::client as id;
 use super::{AstronError, AstronResult};
-use crate::ids::{DoId, Location};
-use crate::schema::SchemaInfo;
-use crate::wire::{self, Reader};
+use pipes::ids::{DoId, Location};
+use pipes::schema::SchemaInfo;
+use pipes::wire::{self, Reader};
 
 /// An object entering a client's view (142/143/172/173).
 #[derive(Clone, Debug, PartialEq, Eq)]

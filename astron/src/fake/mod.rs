@@ -17,14 +17,14 @@
 
 pub mod tcp;
 
-use crate::astron::channel::{self, Channel};
-use crate::astron::client_msg::{ClientMessage, EnterObject};
-use crate::astron::fields::{self, FieldValue, Visibility};
-use crate::astron::frame::{write_frame, FrameDecoder};
-use crate::astron::internal::{Body, InternalMessage, ObjectEntry};
-use crate::astron::AstronResult;
-use crate::ids::{DoId, Location};
-use crate::schema::{FieldFlags, SchemaInfo};
+use crate::channel::{self, Channel};
+use crate::client_msg::{ClientMessage, EnterObject};
+use crate::fields::{self, FieldValue, Visibility};
+use crate::frame::{write_frame, FrameDecoder};
+use crate::internal::{Body, InternalMessage, ObjectEntry};
+use crate::AstronResult;
+use pipes::ids::{DoId, Location};
+use pipes::schema::{FieldFlags, SchemaInfo};
 use std::collections::{BTreeMap, BTreeSet};
 
 struct Obj {

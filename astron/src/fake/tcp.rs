@@ -3,7 +3,7 @@
 //! example config. For tests of code that uses the real TCP drivers.
 
 use super::{FakeCluster, FakeConfig};
-use crate::schema::SchemaInfo;
+use pipes::schema::SchemaInfo;
 use std::io::{self, ErrorKind, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, Ordering};
