@@ -59,6 +59,21 @@ fn bad_data(e: AstronError) -> io::Error {
     io::Error::new(io::ErrorKind::InvalidData, e)
 }
 
+/// Turns a refused connection into an error that says what to start: a bare
+/// `ConnectionRefused` does not tell a newcomer that `astrond` must run first.
+pub fn explain_refused(e: io::Error, what: &str, addr: SocketAddr) -> io::Error {
+    if e.kind() != io::ErrorKind::ConnectionRefused {
+        return e;
+    }
+    io::Error::new(
+        io::ErrorKind::ConnectionRefused,
+        format!(
+            "no Astron {what} at {addr} (connection refused): start one first, e.g. \
+             `astrond --loglevel info examples/astron/astrond.yml` (README, \"Running on Astron\")"
+        ),
+    )
+}
+
 struct Player {
     name: String,
     avatar: DoId,
@@ -83,7 +98,8 @@ impl GameAi {
             name: "pipes astron_game AI".into(),
         };
         let ai = AstronAi::new(&SCHEMA, config).map_err(bad_data)?;
-        let mut link = AiLink::connect(md, ai, READ_TIMEOUT)?;
+        let mut link = AiLink::connect(md, ai, READ_TIMEOUT)
+            .map_err(|e| explain_refused(e, "message director", md))?;
         let ai = &mut link.ai;
         let top = Location {
             parent: DoId(0),
@@ -271,7 +287,8 @@ impl GameClient {
         let mut client = AstronClient::new(&SCHEMA, config, Time::ZERO).map_err(bad_data)?;
         client.add_uberdog(LOGIN, chat::ID).map_err(bad_data)?;
         Ok(GameClient {
-            link: ClientLink::connect(ca, client, READ_TIMEOUT)?,
+            link: ClientLink::connect(ca, client, READ_TIMEOUT)
+                .map_err(|e| explain_refused(e, "client agent", ca))?,
             events: PipesEvents::new(),
             name: name.into(),
             me: None,

@@ -95,3 +95,20 @@ fn two_players_walk_chat_and_a_cheater_is_ejected() {
         );
     }
 }
+
+/// Issue 16: without `astrond` the example must say what to start, not a bare
+/// `ConnectionRefused`.
+#[test]
+fn a_missing_astrond_is_explained() {
+    // Bind then drop a listener: nothing listens on that port afterwards.
+    let addr = match std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()) {
+        Ok(a) => a,
+        Err(e) => panic!("cannot bind loopback: {e}"),
+    };
+    let Err(e) = pipes_examples::astron_world::GameAi::connect(addr) else {
+        panic!("connected to {addr} where nothing listens");
+    };
+    let text = e.to_string();
+    assert!(text.contains("message director"), "{text}");
+    assert!(text.contains("astrond"), "{text}");
+}
