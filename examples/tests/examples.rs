@@ -163,3 +163,33 @@ fn guide_game_runs_kicks_the_cheater_and_converges() {
         assert!(out.contains(": score "), "{args:?}: {out}");
     }
 }
+
+/// Issue 16: `interp_plot` writes under `target/` by default and only where `--out` says
+/// otherwise, never into `docs/` unasked.
+#[test]
+fn interp_plot_writes_to_target_unless_told() {
+    let dir = std::env::temp_dir().join(format!("pipes-interp-plot-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let status = Command::new(example("interp_plot"))
+        .current_dir(&dir)
+        .stdout(Stdio::null())
+        .status()
+        .expect("interp_plot starts");
+    assert!(status.success());
+    let svg = std::fs::read_to_string(dir.join("target/interpolation.svg")).expect("svg");
+    assert!(
+        svg.starts_with("<svg") || svg.contains("<svg"),
+        "not an svg"
+    );
+    assert!(!dir.join("docs").exists(), "wrote into docs/ unasked");
+    let status = Command::new(example("interp_plot"))
+        .current_dir(&dir)
+        .args(["--out", "elsewhere/plot.svg"])
+        .stdout(Stdio::null())
+        .status()
+        .expect("interp_plot starts");
+    assert!(status.success());
+    assert!(dir.join("elsewhere/plot.svg").exists());
+    let _ = std::fs::remove_dir_all(&dir);
+}
