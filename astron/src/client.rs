@@ -29,7 +29,8 @@ pub struct ClientConfig {
     pub version: String,
     /// The hash sent in HELLO: the schema's DC hash unless the cluster uses `manual_dc_hash`.
     pub dc_hash: u32,
-    /// A heartbeat is sent after this long without sending anything.
+    /// A heartbeat is sent this often whatever else is sent: Astron resets its
+    /// heartbeat timeout only on `CLIENT_HEARTBEAT`, not on other traffic.
     pub heartbeat_interval: Duration,
 }
 
@@ -145,7 +146,7 @@ pub struct AstronClient {
     state: State,
     decoder: FrameDecoder,
     out: Vec<u8>,
-    last_send: Time,
+    last_heartbeat: Time,
     events: VecDeque<ClientEvent>,
     objects: BTreeMap<DoId, ObjectView>,
     uberdogs: HashMap<DoId, u16>,
@@ -162,7 +163,7 @@ impl AstronClient {
             state: State::Hello,
             decoder: FrameDecoder::new(),
             out: Vec::new(),
-            last_send: now,
+            last_heartbeat: now,
             events: VecDeque::new(),
             objects: BTreeMap::new(),
             uberdogs: HashMap::new(),
@@ -230,11 +231,13 @@ impl AstronClient {
         &self.objects
     }
 
-    /// Queues a heartbeat when nothing was sent for the configured interval.
+    /// Queues a heartbeat when the configured interval has passed since the last one,
+    /// on its own clock: other messages do not count (Astron ejects with 345 otherwise).
     pub fn poll(&mut self, now: Time) -> AstronResult<()> {
         self.check_open("poll")?;
-        if now.since(self.last_send) >= self.config.heartbeat_interval {
+        if now.since(self.last_heartbeat) >= self.config.heartbeat_interval {
             self.queue(&ClientMessage::Heartbeat, now)?;
+            self.last_heartbeat = now;
         }
         Ok(())
     }
@@ -388,10 +391,9 @@ impl AstronClient {
         }
     }
 
-    fn queue(&mut self, msg: &ClientMessage, now: Time) -> AstronResult<()> {
+    fn queue(&mut self, msg: &ClientMessage, _now: Time) -> AstronResult<()> {
         let body = msg.encode(self.schema)?;
         write_frame(&body, &mut self.out)?;
-        self.last_send = now;
         Ok(())
     }
 
@@ -532,5 +534,43 @@ impl AstronClient {
                 self.objects.remove(&do_id);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod heartbeat_tests {
+    use super::*;
+    use pipes::testing::SCHEMA;
+
+    /// Issue 16: a client that sends something every frame must still heartbeat,
+    /// since Astron's timer is reset only by `CLIENT_HEARTBEAT`.
+    #[test]
+    fn a_busy_client_still_heartbeats_on_its_own_clock() {
+        let config = ClientConfig::new(&SCHEMA, "v");
+        let interval = config.heartbeat_interval;
+        let Ok(mut c) = AstronClient::new(&SCHEMA, config, Time::ZERO) else {
+            panic!("client");
+        };
+        c.state = State::Open; // as after HELLO_RESP
+        let mut heartbeats = 0;
+        let mut decoder = FrameDecoder::new();
+        for step in 0..120u64 {
+            let now = Time::ZERO + Duration::from_millis(step * 100);
+            // Other traffic every 100 ms (what a walking, chatting client sends).
+            assert!(c.queue(&ClientMessage::Disconnect, now).is_ok());
+            assert!(c.poll(now).is_ok());
+            decoder.push(&c.take_output());
+            while let Some(frame) = decoder.next_frame() {
+                if matches!(
+                    ClientMessage::decode(&SCHEMA, &frame),
+                    Ok(ClientMessage::Heartbeat)
+                ) {
+                    heartbeats += 1;
+                }
+            }
+        }
+        // 12 s of traffic with a 5 s interval: heartbeats at 5 s and 10 s.
+        assert_eq!(interval, Duration::from_secs(5));
+        assert_eq!(heartbeats, 2);
     }
 }
