@@ -16,7 +16,7 @@ use crate::schema::{DistributedAvatar, DistributedChat, SCHEMA};
 use glam::DVec3;
 use pipes::client::IntoInterpolated;
 use pipes::client::{Client, ClientEvent};
-use pipes::server::{Server, ServerEvent, Target};
+use pipes::server::{OwnerUpdate, Server, ServerEvent, Target};
 use pipes::transport::driver::{ClientDriver, Clock, ServerDriver};
 use pipes::transport::memory::{MemoryLink, MemoryNetwork};
 use pipes::transport::udp::{ClientAuth, Security, UdpClient, UdpConfig, UdpServer};
@@ -498,9 +498,10 @@ fn server_game(
                 args,
             } => {
                 if *field == avatar::SetPos::NUMBER && playing {
-                    // The owner moved its avatar: accept the new state.
-                    if world.avatars.get(client) == Some(object) {
-                        server.set_field(*object, *field, args)?;
+                    // The owner moved its avatar: accept the new state, or say why not.
+                    let outcome = server.apply_owner_update(*client, *object, *field, args);
+                    if let OwnerUpdate::Refused(why) = outcome {
+                        log::info!("client {}: update refused: {why}", client.0);
                     }
                 } else if let Some(Ok(say)) = e.decode::<chat::Say>() {
                     let said = chat::Said {

@@ -189,3 +189,35 @@ fn a_command_rate_of_zero_allowed_by_the_server_divides_nothing() {
         "pongs still come back"
     );
 }
+
+#[test]
+fn a_forbidden_message_over_the_budget_still_ejects() {
+    let mut sim = with_cmd_rate(&[10], 505);
+    let flooder = id_of(&sim, 0);
+    sim.clients[0].client.set_interest(&[Location::zone(1)]);
+    let chat = sim
+        .server
+        .generate(CHAT, Location::zone(1), None, &[])
+        .unwrap();
+    sim.run_for(secs(1.0)).unwrap();
+    take_server_events(&mut sim);
+    // Spend the whole budget at once, then send what the client may never send
+    // (`said` is broadcast only): the rules come before the budget.
+    for _ in 0..40 {
+        let say = Say { text: "x".into() };
+        let bytes = crate::schema::FieldMessage::to_bytes(&say).unwrap();
+        sim.clients[0]
+            .client
+            .send_unchecked(chat, crate::testing::Say::NUMBER, &bytes);
+    }
+    let said = crate::testing::Said {
+        sender: 0,
+        text: "forged".into(),
+    };
+    let bytes = crate::schema::FieldMessage::to_bytes(&said).unwrap();
+    sim.clients[0]
+        .client
+        .send_unchecked(chat, crate::testing::Said::NUMBER, &bytes);
+    sim.run_for(secs(0.5)).unwrap();
+    assert_eq!(ejections(&mut sim), [(flooder, EjectReason::NotSendable)]);
+}
