@@ -74,6 +74,10 @@ pub struct Config {
     pub max_client_events: usize,
     /// `pipes-handshake-timeout`: seconds a connection may take to finish the handshake (10).
     pub handshake_timeout: f64,
+    /// `pipes-server-timeout`: client side, seconds without a message from the server
+    /// before the client ends the session with `ServerSilent` (2; the server answers
+    /// the client's pings every `pipes-ping-interval`, so a live server is never this quiet).
+    pub server_timeout: f64,
     /// `pipes-delete-owned-on-disconnect`: delete a client's objects when it leaves (true).
     pub delete_owned_on_disconnect: bool,
 }
@@ -109,6 +113,7 @@ impl Default for Config {
             max_outbound_packets: 4096,
             max_client_events: 1 << 18,
             handshake_timeout: 10.0,
+            server_timeout: 2.0,
             delete_owned_on_disconnect: true,
         }
     }
@@ -161,6 +166,7 @@ pub const NAMES: &[&str] = &[
     "pipes-max-outbound-packets",
     "pipes-max-client-events",
     "pipes-handshake-timeout",
+    "pipes-server-timeout",
     "pipes-delete-owned-on-disconnect",
 ];
 
@@ -217,6 +223,7 @@ impl Config {
             "pipes-max-outbound-packets" => self.max_outbound_packets = parse_num(v, 1, 1 << 24)?,
             "pipes-max-client-events" => self.max_client_events = parse_num(v, 16, 1 << 28)?,
             "pipes-handshake-timeout" => self.handshake_timeout = parse_float(v, 0.0, 3600.0)?,
+            "pipes-server-timeout" => self.server_timeout = parse_float(v, 0.1, 3600.0)?,
             "pipes-delete-owned-on-disconnect" => self.delete_owned_on_disconnect = parse_bool(v)?,
             _ => return Err(format!("unknown setting `{name}`")),
         }

@@ -32,6 +32,9 @@ pub enum ClientDisconnect {
     Left,
     /// The driver reported the transport lost.
     TransportLost,
+    /// Nothing came from the server for `pipes-server-timeout` seconds (it stopped, or
+    /// the network between is down); noticed long before the transport's own timeout.
+    ServerSilent,
     /// One of the client's own queues overflowed: the game did not poll its events, or
     /// the driver did not send its packets (`queue` names which; `limit` is its bound).
     QueueOverflow {

@@ -75,6 +75,8 @@ pub struct Client {
     received: VecDeque<PartId>,
     clock: ClockSync,
     hello_at: Time,
+    /// When the last message from the server arrived (silence ends the session).
+    last_heard: Time,
     next_ping: Time,
     ping_id: u32,
     pings: VecDeque<(u32, Time)>,
@@ -109,6 +111,7 @@ impl Client {
             newest: None,
             received: VecDeque::new(),
             hello_at: Time::ZERO,
+            last_heard: Time::ZERO,
             next_ping: Time::ZERO,
             ping_id: 0,
             pings: VecDeque::new(),
@@ -135,6 +138,7 @@ impl Client {
         };
         self.transmits.push_back(packet);
         self.hello_at = now;
+        self.last_heard = now;
         self.stage = Stage::Connecting;
     }
 
@@ -353,9 +357,19 @@ impl Client {
         });
     }
 
-    /// Runs timers: pings and clock correction.
+    /// Runs timers: pings, clock correction, and the server-silence timeout.
     pub fn update(&mut self, now: Time) {
         self.clock.advance(now);
+        let limit = Duration::from_secs_f64(self.config.server_timeout.max(0.1));
+        if self.stage == Stage::Connected && now.since(self.last_heard) > limit {
+            log::warn!(
+                "nothing from the server for {:.1} s; leaving the session",
+                now.since(self.last_heard).as_secs_f64()
+            );
+            self.send_msg(&ClientMessage::Disconnect);
+            self.close(ClientDisconnect::ServerSilent);
+            return;
+        }
         if self.stage == Stage::Connected && now >= self.next_ping {
             self.ping_id = self.ping_id.wrapping_add(1);
             if self.pings.len() == MAX_PINGS {

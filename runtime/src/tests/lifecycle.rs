@@ -2,7 +2,7 @@
 //! many clients, and stale snapshots delivered out of order.
 
 use super::util::*;
-use crate::client::{ClientEvent, Lifecycle};
+use crate::client::{ClientDisconnect, ClientEvent, Lifecycle};
 use crate::config::Config;
 use crate::ids::{ConnectionId, DoId, Location};
 use crate::protocol::ClientMessage;
@@ -307,4 +307,32 @@ fn resent_values_raise_one_state_change() {
         ClientEvent::StateChanged { object, fields, .. } if *object == id && fields == &[SET_POS]))
     );
     assert_converged(&sim);
+}
+
+#[test]
+fn a_silent_server_ends_the_session_in_seconds_not_at_the_transport_timeout() {
+    use crate::client::Stage;
+    use crate::protocol::{Accept, Rates, ServerMessage};
+    let mut c = client_with(Config::default());
+    let t0 = Time::from_secs_f64(1.0);
+    c.connect(t0);
+    let accept = Accept {
+        client_id: crate::ids::ClientId(7),
+        tick_rate: 66,
+        rates: Rates {
+            update_rate: 20,
+            cmd_rate: 100,
+            interp: 0.1,
+        },
+        server_time: 0,
+    };
+    c.handle_datagram(t0, &ServerMessage::Accept(accept).to_bytes());
+    assert!(c.is_connected());
+    // Pings go out, nothing comes back.
+    c.update(t0 + secs(1.0));
+    c.handle_datagram(t0 + secs(1.5), &[0xff]); // even a bad message shows it is alive
+    c.update(t0 + secs(3.0));
+    assert!(c.is_connected(), "heard 1.5 s ago");
+    c.update(t0 + secs(3.6));
+    assert_eq!(c.stage(), &Stage::Closed(ClientDisconnect::ServerSilent));
 }
