@@ -30,7 +30,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             match &event {
                 ClientEvent::Connected { client: id } => {
                     println!("client: connected as {}", id.0);
-                    client.client.set_interest(&[Location::zone(1)]);
+                    client.client.set_interest(&[Location::zone(1)])?;
                 }
                 ClientEvent::ObjectGenerated {
                     object,

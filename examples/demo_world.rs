@@ -429,7 +429,7 @@ pub fn run(o: &DemoOptions, progress: bool) -> Result<DemoSummary, Box<dyn Error
             };
             let per_client = (sent - last_bytes) as f64 / o.clients as f64 / 1024.0;
             println!(
-                "[{elapsed:4.1}s] clients={up}/{} objects={} down={:.1} KiB/s per client \
+                "[{elapsed:4.1}s] clients={up}/{} objects={} (NPCs, avatars, chat) down={:.1} KiB/s per client \
 rtt={rtt:.1} ms{}",
                 o.clients,
                 server.server.object_count(),
@@ -533,7 +533,7 @@ fn bot_game(
             ClientEvent::Connected { .. } => {
                 bot.driver
                     .client
-                    .set_interest(&[Location::zone(0), Location::zone(i as u32 % ZONES)]);
+                    .set_interest(&[Location::zone(0), Location::zone(i as u32 % ZONES)])?;
             }
             ClientEvent::ObjectGenerated {
                 object,
@@ -606,7 +606,7 @@ fn bot_game(
     if elapsed >= bot.next_zone {
         bot.next_zone = elapsed + 1.0 + 2.0 * rng.next_f64();
         let z = rng.below(u64::from(ZONES)) as u32;
-        client.set_interest(&[Location::zone(0), Location::zone(z)]);
+        client.set_interest(&[Location::zone(0), Location::zone(z)])?;
     }
     Ok(worst)
 }

@@ -847,7 +847,7 @@ fn bot_frame(
     while let Some(e) = bot.driver.poll_event() {
         match e {
             ClientEvent::Connected { client } => {
-                bot.driver.client.set_interest(&interest_of(client, o));
+                bot.driver.client.set_interest(&interest_of(client, o))?;
             }
             ClientEvent::ObjectGenerated {
                 object,

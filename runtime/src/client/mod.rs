@@ -254,22 +254,38 @@ impl Client {
     }
 
     /// Replaces our interest with `locations`; the handle comes back in
-    /// [`ClientEvent::InterestComplete`].
-    pub fn set_interest(&mut self, locations: &[Location]) -> InterestHandle {
+    /// [`ClientEvent::InterestComplete`]. More than
+    /// [`crate::protocol::MAX_INTEREST_LOCATIONS`] locations are refused here
+    /// ([`ClientError::TooManyLocations`]) rather than cut short on the wire.
+    pub fn set_interest(&mut self, locations: &[Location]) -> Result<InterestHandle, ClientError> {
         self.interest(InterestOp::Set, locations)
     }
 
-    /// Adds locations to our interest.
-    pub fn add_interest(&mut self, locations: &[Location]) -> InterestHandle {
+    /// Adds locations to our interest (at most `MAX_INTEREST_LOCATIONS` at once).
+    pub fn add_interest(&mut self, locations: &[Location]) -> Result<InterestHandle, ClientError> {
         self.interest(InterestOp::Add, locations)
     }
 
-    /// Removes locations from our interest.
-    pub fn remove_interest(&mut self, locations: &[Location]) -> InterestHandle {
+    /// Removes locations from our interest (at most `MAX_INTEREST_LOCATIONS` at once).
+    pub fn remove_interest(
+        &mut self,
+        locations: &[Location],
+    ) -> Result<InterestHandle, ClientError> {
         self.interest(InterestOp::Remove, locations)
     }
 
-    fn interest(&mut self, op: InterestOp, locations: &[Location]) -> InterestHandle {
+    fn interest(
+        &mut self,
+        op: InterestOp,
+        locations: &[Location],
+    ) -> Result<InterestHandle, ClientError> {
+        let max = crate::protocol::MAX_INTEREST_LOCATIONS;
+        if locations.len() > max {
+            return Err(ClientError::TooManyLocations {
+                given: locations.len(),
+                max,
+            });
+        }
         let handle = InterestHandle(self.next_handle);
         self.next_handle = self.next_handle.wrapping_add(1);
         let msg = ClientMessage::Interest {
@@ -278,7 +294,7 @@ impl Client {
             locations: locations.to_vec(),
         };
         self.send_msg(&msg);
-        handle
+        Ok(handle)
     }
 
     /// Asks for other snapshot/command rates (the server clamps them).

@@ -29,7 +29,10 @@ fn owner_updates_are_applied_or_refused_with_a_reason() {
     let mut sim = connected(2, LinkConfig::perfect(), 901);
     let (me, other) = (id_of(&sim, 0), id_of(&sim, 1));
     let mine = avatar(&mut sim, 1, Some(me));
-    sim.clients[0].client.set_interest(&[Location::zone(1)]);
+    sim.clients[0]
+        .client
+        .set_interest(&[Location::zone(1)])
+        .unwrap();
     sim.run_for(secs(0.5)).unwrap();
     let pos = SetPos {
         x: 1.5,
