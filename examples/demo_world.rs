@@ -16,7 +16,7 @@ use crate::schema::{DistributedAvatar, DistributedChat, SCHEMA};
 use glam::DVec3;
 use pipes::client::IntoInterpolated;
 use pipes::client::{Client, ClientEvent};
-use pipes::server::{Server, ServerEvent, Target};
+use pipes::server::{OwnerUpdate, Server, ServerEvent, Target};
 use pipes::transport::driver::{ClientDriver, Clock, ServerDriver};
 use pipes::transport::memory::{MemoryLink, MemoryNetwork};
 use pipes::transport::udp::{ClientAuth, Security, UdpClient, UdpConfig, UdpServer};
@@ -429,7 +429,7 @@ pub fn run(o: &DemoOptions, progress: bool) -> Result<DemoSummary, Box<dyn Error
             };
             let per_client = (sent - last_bytes) as f64 / o.clients as f64 / 1024.0;
             println!(
-                "[{elapsed:4.1}s] clients={up}/{} objects={} down={:.1} KiB/s per client \
+                "[{elapsed:4.1}s] clients={up}/{} objects={} (NPCs, avatars, chat) down={:.1} KiB/s per client \
 rtt={rtt:.1} ms{}",
                 o.clients,
                 server.server.object_count(),
@@ -498,9 +498,10 @@ fn server_game(
                 args,
             } => {
                 if *field == avatar::SetPos::NUMBER && playing {
-                    // The owner moved its avatar: accept the new state.
-                    if world.avatars.get(client) == Some(object) {
-                        server.set_field(*object, *field, args)?;
+                    // The owner moved its avatar: accept the new state, or say why not.
+                    let outcome = server.apply_owner_update(*client, *object, *field, args);
+                    if let OwnerUpdate::Refused(why) = outcome {
+                        log::info!("client {}: update refused: {why}", client.0);
                     }
                 } else if let Some(Ok(say)) = e.decode::<chat::Say>() {
                     let said = chat::Said {
@@ -532,7 +533,7 @@ fn bot_game(
             ClientEvent::Connected { .. } => {
                 bot.driver
                     .client
-                    .set_interest(&[Location::zone(0), Location::zone(i as u32 % ZONES)]);
+                    .set_interest(&[Location::zone(0), Location::zone(i as u32 % ZONES)])?;
             }
             ClientEvent::ObjectGenerated {
                 object,
@@ -605,7 +606,7 @@ fn bot_game(
     if elapsed >= bot.next_zone {
         bot.next_zone = elapsed + 1.0 + 2.0 * rng.next_f64();
         let z = rng.below(u64::from(ZONES)) as u32;
-        client.set_interest(&[Location::zone(0), Location::zone(z)]);
+        client.set_interest(&[Location::zone(0), Location::zone(z)])?;
     }
     Ok(worst)
 }

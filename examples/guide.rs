@@ -326,7 +326,7 @@ impl Bot {
             }
             ClientEvent::Connected { .. } => {
                 // Everything in both zones; the handle comes back once it all arrived.
-                self.interest = Some(client.set_interest(&[CHAT_ZONE, FIELD_ZONE]));
+                self.interest = Some(client.set_interest(&[CHAT_ZONE, FIELD_ZONE])?);
             }
             ClientEvent::ObjectGenerated {
                 object,

@@ -97,7 +97,7 @@ fn simulate() -> Result<Run, Box<dyn Error>> {
         )
         .into());
     }
-    sim.clients[0].client.set_interest(&[Location::zone(0)]);
+    sim.clients[0].client.set_interest(&[Location::zone(0)])?;
     let id: DoId = sim.server.generate(AVATAR, Location::zone(0), None, &[])?;
     let rate = sim.server.tick_rate();
     // Motion starts at the next tick; times below are relative to it.

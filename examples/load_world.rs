@@ -21,7 +21,7 @@
 use crate::schema::distributed_avatar as avatar;
 use crate::schema::{DistributedAvatar, SCHEMA};
 use pipes::client::{Client, ClientEvent};
-use pipes::server::{Server, ServerEvent};
+use pipes::server::{OwnerUpdate, Server, ServerEvent};
 use pipes::transport::driver::{ClientDriver, Clock, ServerDriver};
 use pipes::transport::memory::{MemoryLink, MemoryNetwork};
 use pipes::transport::udp::{ClientAuth, Security, UdpClient, UdpConfig, UdpServer};
@@ -786,8 +786,11 @@ fn server_game(
                 field,
                 args,
             } => {
-                if *field == avatar::SetPos::NUMBER && avatars.get(client) == Some(object) {
-                    server.set_field(*object, *field, args)?;
+                if *field == avatar::SetPos::NUMBER {
+                    let outcome = server.apply_owner_update(*client, *object, *field, args);
+                    if let OwnerUpdate::Refused(why) = outcome {
+                        log::info!("client {}: update refused: {why}", client.0);
+                    }
                 }
             }
             ServerEvent::ClientRejected { .. } => {}
@@ -844,7 +847,7 @@ fn bot_frame(
     while let Some(e) = bot.driver.poll_event() {
         match e {
             ClientEvent::Connected { client } => {
-                bot.driver.client.set_interest(&interest_of(client, o));
+                bot.driver.client.set_interest(&interest_of(client, o))?;
             }
             ClientEvent::ObjectGenerated {
                 object,

@@ -21,6 +21,7 @@ impl Client {
         if self.is_closed() {
             return;
         }
+        self.last_heard = now;
         let msg = match ServerMessage::decode(bytes) {
             Ok(m) => m,
             Err(e) => {

@@ -75,6 +75,8 @@ pub struct Client {
     received: VecDeque<PartId>,
     clock: ClockSync,
     hello_at: Time,
+    /// When the last message from the server arrived (silence ends the session).
+    last_heard: Time,
     next_ping: Time,
     ping_id: u32,
     pings: VecDeque<(u32, Time)>,
@@ -109,6 +111,7 @@ impl Client {
             newest: None,
             received: VecDeque::new(),
             hello_at: Time::ZERO,
+            last_heard: Time::ZERO,
             next_ping: Time::ZERO,
             ping_id: 0,
             pings: VecDeque::new(),
@@ -135,6 +138,7 @@ impl Client {
         };
         self.transmits.push_back(packet);
         self.hello_at = now;
+        self.last_heard = now;
         self.stage = Stage::Connecting;
     }
 
@@ -250,22 +254,38 @@ impl Client {
     }
 
     /// Replaces our interest with `locations`; the handle comes back in
-    /// [`ClientEvent::InterestComplete`].
-    pub fn set_interest(&mut self, locations: &[Location]) -> InterestHandle {
+    /// [`ClientEvent::InterestComplete`]. More than
+    /// [`crate::protocol::MAX_INTEREST_LOCATIONS`] locations are refused here
+    /// ([`ClientError::TooManyLocations`]) rather than cut short on the wire.
+    pub fn set_interest(&mut self, locations: &[Location]) -> Result<InterestHandle, ClientError> {
         self.interest(InterestOp::Set, locations)
     }
 
-    /// Adds locations to our interest.
-    pub fn add_interest(&mut self, locations: &[Location]) -> InterestHandle {
+    /// Adds locations to our interest (at most `MAX_INTEREST_LOCATIONS` at once).
+    pub fn add_interest(&mut self, locations: &[Location]) -> Result<InterestHandle, ClientError> {
         self.interest(InterestOp::Add, locations)
     }
 
-    /// Removes locations from our interest.
-    pub fn remove_interest(&mut self, locations: &[Location]) -> InterestHandle {
+    /// Removes locations from our interest (at most `MAX_INTEREST_LOCATIONS` at once).
+    pub fn remove_interest(
+        &mut self,
+        locations: &[Location],
+    ) -> Result<InterestHandle, ClientError> {
         self.interest(InterestOp::Remove, locations)
     }
 
-    fn interest(&mut self, op: InterestOp, locations: &[Location]) -> InterestHandle {
+    fn interest(
+        &mut self,
+        op: InterestOp,
+        locations: &[Location],
+    ) -> Result<InterestHandle, ClientError> {
+        let max = crate::protocol::MAX_INTEREST_LOCATIONS;
+        if locations.len() > max {
+            return Err(ClientError::TooManyLocations {
+                given: locations.len(),
+                max,
+            });
+        }
         let handle = InterestHandle(self.next_handle);
         self.next_handle = self.next_handle.wrapping_add(1);
         let msg = ClientMessage::Interest {
@@ -274,7 +294,7 @@ impl Client {
             locations: locations.to_vec(),
         };
         self.send_msg(&msg);
-        handle
+        Ok(handle)
     }
 
     /// Asks for other snapshot/command rates (the server clamps them).
@@ -353,9 +373,19 @@ impl Client {
         });
     }
 
-    /// Runs timers: pings and clock correction.
+    /// Runs timers: pings, clock correction, and the server-silence timeout.
     pub fn update(&mut self, now: Time) {
         self.clock.advance(now);
+        let limit = Duration::from_secs_f64(self.config.server_timeout.max(0.1));
+        if self.stage == Stage::Connected && now.since(self.last_heard) > limit {
+            log::warn!(
+                "nothing from the server for {:.1} s; leaving the session",
+                now.since(self.last_heard).as_secs_f64()
+            );
+            self.send_msg(&ClientMessage::Disconnect);
+            self.close(ClientDisconnect::ServerSilent);
+            return;
+        }
         if self.stage == Stage::Connected && now >= self.next_ping {
             self.ping_id = self.ping_id.wrapping_add(1);
             if self.pings.len() == MAX_PINGS {

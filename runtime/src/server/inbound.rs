@@ -110,13 +110,17 @@ impl Server {
                 field,
                 args,
             } => {
+                // The rules first: a forbidden message ejects even over the budget.
+                let Some(client) = self.check_object_message(conn, object, field, args)? else {
+                    return Ok(());
+                };
                 if self.spend_command(now, conn) {
-                    self.on_object_message(conn, object, field, args)?;
-                } else {
-                    tracing::debug!(
-                        "connection {}: over its command rate, message dropped",
-                        conn.0
-                    );
+                    self.events.push_back(ServerEvent::Message {
+                        client,
+                        object,
+                        field,
+                        args: args.to_vec(),
+                    });
                 }
             }
             ClientMessage::Disconnect => {
@@ -136,10 +140,18 @@ impl Server {
         refill(p, now);
         if p.cmd_tokens >= 1.0 {
             p.cmd_tokens -= 1.0;
-            true
-        } else {
-            false
+            return true;
         }
+        p.commands_dropped += 1;
+        if p.commands_dropped.is_power_of_two() {
+            log::warn!(
+                "client {}: over its command rate {}/s, {} commands dropped so far",
+                p.id.0,
+                p.rates.cmd_rate,
+                p.commands_dropped
+            );
+        }
+        false
     }
 
     /// Charges one command for a message that cannot be dropped without putting the
@@ -294,15 +306,17 @@ impl Server {
     /// The security checks of a client's field message, in order: the field exists,
     /// the object is visible to the client, the class has the field, the client may
     /// send it (`clsend`, or `ownsend` and owner), the arguments unpack exactly.
-    fn on_object_message(
-        &mut self,
+    /// `Ok(Some(sender))` when it passes, `Ok(None)` when it is a harmless race (the
+    /// object just left the client's view) and is dropped.
+    fn check_object_message(
+        &self,
         conn: ConnectionId,
         object: DoId,
         field: u16,
         args: &[u8],
-    ) -> Result<(), Violation> {
+    ) -> Result<Option<ClientId>, Violation> {
         let Some(p) = self.peers.get(&conn) else {
-            return Ok(());
+            return Ok(None);
         };
         let who = p.id;
         let Some(f) = self.schema.field(field) else {
@@ -322,7 +336,7 @@ impl Server {
                     f.name,
                     object.0
                 );
-                return Ok(());
+                return Ok(None);
             }
             return Err((
                 EjectReason::NotVisible,
@@ -334,7 +348,7 @@ impl Server {
         };
         let owned = view.owned;
         let Some(obj) = self.objects.get(object) else {
-            return Ok(());
+            return Ok(None);
         };
         if !obj.class.has_field(field) {
             return Err((
@@ -368,13 +382,7 @@ impl Server {
                 ),
             ));
         }
-        self.events.push_back(ServerEvent::Message {
-            client: who,
-            object,
-            field,
-            args: args.to_vec(),
-        });
-        Ok(())
+        Ok(Some(who))
     }
 }
 

@@ -32,6 +32,7 @@ mod error;
 mod events;
 mod inbound;
 mod objects;
+mod owner;
 mod peer;
 mod replicated;
 mod snapshot;
@@ -40,6 +41,7 @@ mod zones;
 
 pub use error::ServerError;
 pub use events::{DisconnectReason, HelloInfo, Hooks, OpenDoor, ServerEvent, Target, Transmit};
+pub use owner::{OwnerUpdate, Refusal};
 
 use crate::config::Config;
 use crate::ids::{ClientId, ConnectionId, DetMap};
@@ -70,6 +72,9 @@ pub struct ClientInfo {
     pub interp: f64,
     /// Round-trip time measured from snapshot acks (average of the last 5).
     pub rtt: Option<Duration>,
+    /// Field messages and pings dropped because the client sent faster than its
+    /// command rate (a pipes client paces itself, so this stays 0 for one).
+    pub commands_dropped: u64,
 }
 
 /// The server core. See the module documentation for the call order.
@@ -269,6 +274,7 @@ impl Server {
             cmd_rate: p.rates.cmd_rate,
             interp: f64::from(p.rates.interp),
             rtt: p.rtt.average(),
+            commands_dropped: p.commands_dropped,
         })
     }
 

@@ -114,6 +114,8 @@ pub(crate) struct Peer {
     pub(crate) rtt: RttWindow,
     pub(crate) cmd_tokens: f64,
     pub(crate) cmd_time: Time,
+    /// Field messages and pings dropped over the command budget.
+    pub(crate) commands_dropped: u64,
     pub(crate) owned: DetSet<DoId>,
     /// Reliable object messages sent this session (wrapping).
     pub(crate) events_sent: u32,
@@ -153,6 +155,7 @@ impl Peer {
             rtt: RttWindow::default(),
             cmd_tokens: 0.0,
             cmd_time: now,
+            commands_dropped: 0,
             owned: DetSet::default(),
             events_sent: 0,
             unconfirmed: VecDeque::new(),

@@ -63,7 +63,10 @@ fn valid_client_messages() -> Vec<Vec<u8>> {
 fn busy() -> SimNet {
     let mut sim = connected(2, LinkConfig::new(5, 2, 0.0, 0.0), 70);
     for i in 0..2 {
-        sim.clients[i].client.set_interest(&[Location::zone(1)]);
+        sim.clients[i]
+            .client
+            .set_interest(&[Location::zone(1)])
+            .unwrap();
     }
     for _ in 0..5 {
         avatar(&mut sim, 1, None);

@@ -12,6 +12,7 @@ mod interp;
 mod lifecycle;
 mod malformed;
 mod messages;
+mod owner;
 mod threads;
 mod udp;
 mod visibility;
