@@ -7,10 +7,10 @@
 
 use super::events::{ClientDisconnect, ClientEvent};
 use super::objects::{ClientObject, Lifecycle};
-use super::{Client, Stage, ACK_REDUNDANCY};
+use super::{Client, Stage};
 use crate::ids::{DoId, Location};
 use crate::protocol::snapshot::{decode_records, Record, RecordKind};
-use crate::protocol::{ClientMessage, PartId, ServerMessage};
+use crate::protocol::{AckWindow, ClientMessage, PartId, ServerMessage};
 use crate::schema::FieldKind;
 use crate::time::{Tick, TickRate, Time};
 
@@ -67,6 +67,7 @@ impl Client {
             }
             (
                 ServerMessage::Snapshot {
+                    seq,
                     tick,
                     part,
                     last,
@@ -74,7 +75,7 @@ impl Client {
                     body,
                 },
                 Stage::Connected,
-            ) => self.on_snapshot(PartId { tick, part }, last, count, body),
+            ) => self.on_snapshot(seq, PartId { tick, part }, last, count, body),
             (ServerMessage::InterestComplete(h), Stage::Connected) => {
                 self.events.push_back(ClientEvent::InterestComplete(h));
             }
@@ -109,7 +110,7 @@ impl Client {
         }
     }
 
-    fn on_snapshot(&mut self, id: PartId, last: bool, count: u16, body: &[u8]) {
+    fn on_snapshot(&mut self, seq: u16, id: PartId, last: bool, count: u16, body: &[u8]) {
         let history = self.config.snapshot_history;
         if self
             .newest
@@ -128,6 +129,15 @@ impl Client {
             log::warn!("dropped snapshot part {id:?}: {why}");
             return;
         }
+        // A record older than its object's state is dropped; the packet is then not
+        // acked, so the server (which sends each change once) sends it again.
+        let stale = records.iter().any(|r| {
+            r.kind != RecordKind::Leave
+                && self
+                    .objects
+                    .get(&r.object)
+                    .is_some_and(|o| id.tick <= o.applied)
+        });
         for r in &records {
             self.apply(id.tick, r);
         }
@@ -144,14 +154,18 @@ impl Client {
             );
         }
         self.newest = Some(self.newest.map_or(id.tick, |n| n.max(id.tick)));
-        if !self.received.contains(&id) {
-            if self.received.len() == ACK_REDUNDANCY {
-                self.received.pop_back();
+        let window = match self.acks.as_mut() {
+            Some(w) => {
+                if !stale {
+                    w.record(seq);
+                }
+                *w
             }
-            self.received.push_front(id);
-        }
+            None if stale => return,
+            None => *self.acks.insert(AckWindow::new(seq)),
+        };
         let ack = ClientMessage::Ack {
-            parts: self.received.iter().copied().collect(),
+            window,
             received: self.reliable_received,
         };
         self.send_msg(&ack);

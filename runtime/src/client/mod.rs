@@ -33,14 +33,12 @@ pub use objects::{ClientObject, FieldValue, Lifecycle};
 
 use crate::config::{effective_interp, Config};
 use crate::ids::{ClientId, DetMap, DoId, InterestHandle, Location};
-use crate::protocol::{ClientMessage, Hello, InterestOp, PartId, Rates, PROTOCOL_VERSION};
+use crate::protocol::{AckWindow, ClientMessage, Hello, InterestOp, Rates, PROTOCOL_VERSION};
 use crate::schema::{FieldMessage, SchemaInfo};
 use crate::time::{Tick, TickRate, Time};
 use std::collections::VecDeque;
 use std::time::Duration;
 
-/// Acks repeated in each ack message (so a lost ack costs nothing).
-const ACK_REDUNDANCY: usize = 8;
 /// Pings remembered while waiting for their pong.
 const MAX_PINGS: usize = 8;
 
@@ -72,7 +70,8 @@ pub struct Client {
     tombstones: DetMap<DoId, Tick>,
     tomb_order: VecDeque<(Tick, DoId)>,
     newest: Option<Tick>,
-    received: VecDeque<PartId>,
+    /// The snapshot packets received (acked with each one).
+    acks: Option<AckWindow>,
     clock: ClockSync,
     hello_at: Time,
     next_ping: Time,
@@ -94,6 +93,7 @@ impl Client {
             update_rate: config.update_rate,
             cmd_rate: config.cmd_rate,
             interp: config.interp_delay() as f32,
+            rate: config.rate,
         };
         Client {
             schema,
@@ -107,7 +107,7 @@ impl Client {
             tombstones: DetMap::default(),
             tomb_order: VecDeque::new(),
             newest: None,
-            received: VecDeque::new(),
+            acks: None,
             hello_at: Time::ZERO,
             next_ping: Time::ZERO,
             ping_id: 0,

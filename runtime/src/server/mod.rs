@@ -28,6 +28,7 @@
 
 mod api;
 mod backlog;
+mod budget;
 mod error;
 mod events;
 mod inbound;
@@ -38,6 +39,7 @@ mod snapshot;
 mod visibility;
 mod zones;
 
+pub use budget::NetStats;
 pub use error::ServerError;
 pub use events::{DisconnectReason, HelloInfo, Hooks, OpenDoor, ServerEvent, Target, Transmit};
 
@@ -70,6 +72,8 @@ pub struct ClientInfo {
     pub interp: f64,
     /// Round-trip time measured from snapshot acks (average of the last 5).
     pub rtt: Option<Duration>,
+    /// Snapshot bandwidth: sent and delivered bytes/s, budget, loss, RTT, choke.
+    pub net: NetStats,
 }
 
 /// The server core. See the module documentation for the call order.
@@ -85,6 +89,7 @@ pub struct Server {
     clients: DetMap<ClientId, ConnectionId>,
     next_client: u32,
     hooks: Box<dyn Hooks>,
+    priorities: snapshot::Priorities,
     transmits: VecDeque<Transmit>,
     events: VecDeque<ServerEvent>,
 }
@@ -114,6 +119,10 @@ impl Server {
             clients: DetMap::default(),
             next_client: 0,
             hooks: Box::new(OpenDoor),
+            priorities: snapshot::Priorities {
+                class: DetMap::default(),
+                relevance: None,
+            },
             transmits: VecDeque::new(),
             events: VecDeque::new(),
         }
@@ -266,6 +275,7 @@ impl Server {
             cmd_rate: p.rates.cmd_rate,
             interp: f64::from(p.rates.interp),
             rtt: p.rtt.average(),
+            net: p.budget.stats(),
         })
     }
 
