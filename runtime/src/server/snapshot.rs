@@ -98,6 +98,9 @@ impl Server {
             }
             // Highest first; ties by id, so the order is deterministic.
             order.sort_unstable_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+        } else {
+            // By id: runs of consecutive ids cost no id bytes on the wire.
+            order.sort_unstable_by_key(|e| e.1);
         }
         let mut written_records = 0usize;
         let start = w.bytes();
