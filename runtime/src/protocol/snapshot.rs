@@ -439,7 +439,14 @@ impl PartWriter {
     fn share_mask(&mut self) {
         let at = self.mask_at..self.mask_at + self.mask_len;
         let same_class = self.buf[self.record_start] & SAME_CLASS != 0;
-        if same_class && self.chain.has_mask && self.buf[at.clone()] == self.prev_mask[..] {
+        // (A byte loop: masks are a byte or two, a memcmp call costs more.)
+        let same = same_class
+            && self.chain.has_mask
+            && self.buf[at.clone()]
+                .iter()
+                .zip(&self.prev_mask)
+                .all(|(a, b)| a == b);
+        if same {
             self.buf.drain(at);
             self.buf[self.record_start] |= SAME_MASK;
         } else {

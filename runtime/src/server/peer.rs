@@ -134,8 +134,9 @@ pub(crate) struct Peer {
     pub(crate) next_seq: u16,
     /// Bandwidth budget and congestion state.
     pub(crate) budget: Budget,
-    /// Reused buffer of the snapshot being written: `(priority, object)` candidates.
-    pub(crate) order: Vec<(f32, DoId)>,
+    /// Reused buffer of the snapshot being written: sort keys of the candidates
+    /// (inverted priority under pressure, object id, entry flag).
+    pub(crate) order: Vec<u64>,
     /// Reused buffer of the snapshot being written: `(packet seq, object, record)`.
     pub(crate) written: Vec<(u16, DoId, Sent)>,
     pub(crate) last_sent: Option<Tick>,

@@ -82,35 +82,47 @@ impl Server {
         if pressure {
             let client = peer.id;
             let prio = &mut self.priorities;
-            for (p, id) in order.iter_mut() {
-                let Some(v) = peer.views.get_mut(id) else {
+            for key in order.iter_mut() {
+                let (id, enter) = unkey(*key);
+                let Some(v) = peer.views.get_mut(&id) else {
                     continue;
                 };
-                let class = self.objects.get(*id).map_or(1.0, |o| {
+                let class = self.objects.get(id).map_or(1.0, |o| {
                     o.priority * prio.class.get(&o.class.number).copied().unwrap_or(1.0)
                 });
                 let relevance = prio
                     .relevance
                     .as_mut()
-                    .map_or(1.0, |f| sanitize(f(client, *id)));
-                v.priority += class * relevance;
-                *p = v.priority;
+                    .map_or(1.0, |f| sanitize(f(client, id)));
+                v.priority = sanitize(v.priority + class * relevance);
+                // Highest priority first (inverted bits of a non-negative f32 sort
+                // like the value, reversed), then by id: deterministic.
+                let inverted = u64::from(!(v.priority.to_bits() >> 1) & 0x7FFF_FFFF);
+                *key = inverted << 33 | u64::from(id.0) << 1 | u64::from(enter);
             }
-            // Highest first; ties by id, so the order is deterministic.
-            order.sort_unstable_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
-        } else {
-            // By id: runs of consecutive ids cost no id bytes on the wire.
-            order.sort_unstable_by_key(|e| e.1);
         }
+        // By priority, else by id: runs of consecutive ids cost no id bytes on the wire.
+        order.sort_unstable();
         let mut written_records = 0usize;
         let start = w.bytes();
-        for (k, &(_, id)) in order.iter().enumerate() {
+        let mut visited = order.len();
+        for (k, &key) in order.iter().enumerate() {
+            let (id, enter) = unkey(key);
             if w.bytes() >= allowed {
                 held += order.len() - k;
+                visited = k;
                 break;
             }
-            if write_record(&self.objects, peer, &mut w, &mut written, id, tick) {
+            if write_record(&self.objects, peer, &mut w, &mut written, id, enter, tick) {
                 written_records += 1;
+            }
+        }
+        // Every visited object is now sent or clean.
+        if visited == order.len() {
+            peer.dirty.clear();
+        } else {
+            for &key in &order[..visited] {
+                peer.dirty.remove(&unkey(key).0);
             }
         }
         let cut = held > 0;
@@ -306,7 +318,7 @@ impl Server {
             v.acked = Some(acked);
             let sent = v.sent.map_or(acked, |s| s.max(acked));
             v.sent = Some(sent);
-            if peer.pending_enter.remove(&obj) {
+            if kind == Sent::Enter && peer.pending_enter.remove(&obj) {
                 done.extend(peer.settle(obj));
                 flush.push(obj);
                 let changed = self.objects.get(obj).map_or(Tick(0), |o| o.changed_tick);
@@ -421,34 +433,39 @@ fn write_leaves(
 
 /// The entries and updates due: entries never sent (or whose state changed since the
 /// one in flight), then objects with changes not in flight.
-fn collect(objects: &super::objects::ObjectStore, peer: &Peer, order: &mut Vec<(f32, DoId)>) {
+fn collect(objects: &super::objects::ObjectStore, peer: &Peer, order: &mut Vec<u64>) {
     for &id in &peer.pending_enter {
         let (Some(o), Some(v)) = (objects.get(id), peer.views.get(&id)) else {
             continue;
         };
         if v.sent.is_none_or(|s| o.changed_tick > s) {
-            order.push((0.0, id));
+            order.push(u64::from(id.0) << 1 | 1);
         }
     }
-    order.extend(peer.dirty.iter().map(|&id| (0.0, id)));
+    order.extend(peer.dirty.iter().map(|&id| u64::from(id.0) << 1));
 }
 
-/// Writes the record due for one object; false when nothing was due (the object is
-/// then clean).
+/// The object and whether its entry is due, from a sort key (bits 1-32, bit 0).
+fn unkey(key: u64) -> (DoId, bool) {
+    (DoId((key >> 1) as u32), key & 1 != 0)
+}
+
+/// Writes the record due for one object (its entry with `enter`); false when nothing
+/// was due (the object is then clean). The caller takes it out of the dirty set.
 fn write_record(
     objects: &super::objects::ObjectStore,
     peer: &mut Peer,
     w: &mut PartWriter,
     written: &mut Vec<(u16, DoId, Sent)>,
     id: DoId,
+    enter: bool,
     tick: Tick,
 ) -> bool {
     let (Some(obj), Some(view)) = (objects.get(id), peer.views.get_mut(&id)) else {
-        peer.dirty.remove(&id);
         return false;
     };
     let n = obj.slots.len();
-    if peer.pending_enter.contains(&id) {
+    if enter {
         w.enter(id, obj.class.number, n, obj.location, view.owned);
         for (i, s) in obj.slots.iter().enumerate() {
             if s.visible_to(view.owned) {
@@ -462,11 +479,9 @@ fn write_record(
         return true;
     }
     let Some(base) = view.sent.or(view.acked) else {
-        peer.dirty.remove(&id);
         return false;
     };
     if obj.changed_tick <= base {
-        peer.dirty.remove(&id);
         return false;
     }
     let moved = (obj.location_tick > base).then_some(obj.location);
@@ -478,13 +493,11 @@ fn write_record(
     }
     if w.fields_written() == 0 && moved.is_none() {
         w.cancel();
-        peer.dirty.remove(&id);
         return false;
     }
     let seq = w.end();
     written.push((seq, id, Sent::Update { base }));
     view.sent = Some(tick);
     view.priority = 0.0;
-    peer.dirty.remove(&id);
     true
 }
