@@ -20,6 +20,7 @@ impl Client {
         if self.is_closed() {
             return;
         }
+        self.net.on_receive(now, bytes.len());
         let msg = match ServerMessage::decode(bytes) {
             Ok(m) => m,
             Err(e) => {
@@ -154,6 +155,9 @@ impl Client {
             );
         }
         self.newest = Some(self.newest.map_or(id.tick, |n| n.max(id.tick)));
+        if !self.acks.is_some_and(|w| w.contains(seq)) {
+            self.net.on_snapshot(seq);
+        }
         let window = match self.acks.as_mut() {
             Some(w) => {
                 if !stale {

@@ -23,12 +23,14 @@ mod clock;
 mod events;
 mod inbound;
 mod interp;
+mod net;
 mod objects;
 mod replicated;
 
 pub use clock::ClockSync;
 pub use events::{ClientDisconnect, ClientError, ClientEvent, Packet};
 pub use interp::{BindError, DecodeFn, FromFloats, IntoInterpolated};
+pub use net::ClientNetStats;
 pub use objects::{ClientObject, FieldValue, Lifecycle};
 
 use crate::config::{effective_interp, Config};
@@ -72,6 +74,7 @@ pub struct Client {
     newest: Option<Tick>,
     /// The snapshot packets received (acked with each one).
     acks: Option<AckWindow>,
+    net: net::NetMeter,
     clock: ClockSync,
     hello_at: Time,
     next_ping: Time,
@@ -108,6 +111,7 @@ impl Client {
             tomb_order: VecDeque::new(),
             newest: None,
             acks: None,
+            net: net::NetMeter::default(),
             hello_at: Time::ZERO,
             next_ping: Time::ZERO,
             ping_id: 0,
@@ -380,7 +384,15 @@ impl Client {
     /// The next packet to send, if any.
     #[must_use]
     pub fn poll_transmit(&mut self) -> Option<Packet> {
-        self.transmits.pop_front()
+        let p = self.transmits.pop_front()?;
+        self.net.on_send(p.payload.len());
+        Some(p)
+    }
+
+    /// Bytes per second received and sent, snapshot loss and RTT, as this client
+    /// sees them (the server's view of the same link: `ClientInfo::net`).
+    pub fn net_stats(&self) -> ClientNetStats {
+        self.net.stats(self.rtt())
     }
 
     /// The next event for the game, if any.
