@@ -3,10 +3,13 @@
 //! Per visible object the server keeps the baseline the client is known to hold
 //! (`View::acked`) and the newest record sent and not known lost (`View::sent`).
 //! A snapshot carries, within the client's byte budget, leaves first, then entries
-//! and updates: an update holds the changes after `sent`, so a record in flight is
-//! never sent again while nothing changed. When a packet is presumed lost (a newer
-//! one was acked, or no ack came in time), its objects go back to their baseline and
-//! are sent again from it. Under budget pressure, candidates go in order of an
+//! and updates. While the budget has room, an update repeats every change after the
+//! baseline (a lost packet then costs nothing: the next snapshot carries it too, and
+//! interpolation keeps its samples). Once the budget limits the snapshots, an update
+//! holds only the changes after `sent`: a record in flight is never sent again while
+//! nothing changed, so the bytes go to what the client has not been sent. When a
+//! packet is presumed lost (a newer one was acked, or no ack came in time), its
+//! objects go back to their baseline and are sent again from it. Under budget pressure, candidates go in order of an
 //! accumulated priority (per-class × per-object × the relevance hook, added each
 //! snapshot an object waits), so nothing starves.
 
@@ -21,7 +24,7 @@ use std::time::Duration;
 /// Longest time without any snapshot packet to a client (an empty one is sent then).
 const KEEPALIVE: Duration = Duration::from_millis(500);
 /// A packet this many sequence numbers older than an acked one, itself unacked, is lost.
-const REORDER: i32 = 3;
+const REORDER: i32 = 2;
 /// Most sent packets remembered per client (older ones count as lost).
 const MAX_SENT: usize = 4096;
 
@@ -113,16 +116,31 @@ impl Server {
                 visited = k;
                 break;
             }
-            if write_record(&self.objects, peer, &mut w, &mut written, id, enter, tick) {
+            let redundant = !pressure;
+            if write_record(
+                &self.objects,
+                peer,
+                &mut w,
+                &mut written,
+                id,
+                enter,
+                tick,
+                redundant,
+            ) {
                 written_records += 1;
+            } else if redundant {
+                peer.dirty.remove(&id);
             }
         }
-        // Every visited object is now sent or clean.
-        if visited == order.len() {
-            peer.dirty.clear();
-        } else {
-            for &key in &order[..visited] {
-                peer.dirty.remove(&unkey(key).0);
+        // Under pressure, every visited object is now in flight or clean (with room,
+        // objects stay dirty until acked: each snapshot repeats their changes).
+        if pressure {
+            if visited == order.len() {
+                peer.dirty.clear();
+            } else {
+                for &key in &order[..visited] {
+                    peer.dirty.remove(&unkey(key).0);
+                }
             }
         }
         let cut = held > 0;
@@ -318,13 +336,15 @@ impl Server {
             v.acked = Some(acked);
             let sent = v.sent.map_or(acked, |s| s.max(acked));
             v.sent = Some(sent);
+            let changed = self.objects.get(obj).map_or(Tick(0), |o| o.changed_tick);
             if kind == Sent::Enter && peer.pending_enter.remove(&obj) {
                 done.extend(peer.settle(obj));
                 flush.push(obj);
-                let changed = self.objects.get(obj).map_or(Tick(0), |o| o.changed_tick);
-                if changed > sent {
+                if changed > acked {
                     peer.dirty.insert(obj);
                 }
+            } else if changed <= acked {
+                peer.dirty.remove(&obj);
             }
         }
     }
@@ -452,6 +472,8 @@ fn unkey(key: u64) -> (DoId, bool) {
 
 /// Writes the record due for one object (its entry with `enter`); false when nothing
 /// was due (the object is then clean). The caller takes it out of the dirty set.
+/// `redundant`: repeat the changes after the client's baseline even if in flight.
+#[allow(clippy::too_many_arguments)]
 fn write_record(
     objects: &super::objects::ObjectStore,
     peer: &mut Peer,
@@ -460,6 +482,7 @@ fn write_record(
     id: DoId,
     enter: bool,
     tick: Tick,
+    redundant: bool,
 ) -> bool {
     let (Some(obj), Some(view)) = (objects.get(id), peer.views.get_mut(&id)) else {
         return false;
@@ -478,7 +501,12 @@ fn write_record(
         view.priority = 0.0;
         return true;
     }
-    let Some(base) = view.sent.or(view.acked) else {
+    let base = if redundant {
+        view.acked.or(view.sent)
+    } else {
+        view.sent.or(view.acked)
+    };
+    let Some(base) = base else {
         return false;
     };
     if obj.changed_tick <= base {
