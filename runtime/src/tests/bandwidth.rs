@@ -108,3 +108,49 @@ fn the_server_settles_at_a_narrow_links_capacity_and_starves_no_one() {
 fn packets(sim: &SimNet) -> u64 {
     sim.stats.server_packets
 }
+
+#[test]
+fn priority_orders_what_fits_and_nothing_starves() {
+    // The client takes 4 kB/s; 200 objects changing every tick offer far more.
+    let client = Config {
+        rate: 4096,
+        ..Config::default()
+    };
+    let (mut sim, ids) = world(200, LinkConfig::new(5, 0, 0.0, 0.0), client, 3);
+    // Half the objects matter 8× more; the relevance hook doubles the first ten.
+    for &id in &ids[..100] {
+        sim.server.set_priority(id, 8.0).expect("object");
+    }
+    let first_ten: Vec<DoId> = ids[..10].to_vec();
+    sim.server
+        .set_relevance(move |_, id| if first_ten.contains(&id) { 2.0 } else { 1.0 });
+    let mut round = 0;
+    churn(&mut sim, &ids, 2.0, &mut round);
+    sim.clients[0].events.clear();
+    churn(&mut sim, &ids, 4.0, &mut round);
+    let mut count = std::collections::HashMap::<DoId, u32>::new();
+    for e in &sim.clients[0].events {
+        if let crate::client::ClientEvent::StateChanged { object, .. } = e {
+            *count.entry(*object).or_default() += 1;
+        }
+    }
+    let avg = |s: &[DoId]| {
+        s.iter()
+            .map(|id| count.get(id).copied().unwrap_or(0))
+            .sum::<u32>() as f64
+            / s.len() as f64
+    };
+    let (top, high, low) = (avg(&ids[..10]), avg(&ids[10..100]), avg(&ids[100..]));
+    assert!(top > high * 1.5, "relevance: {top} vs {high}");
+    assert!(high > low * 4.0, "priority: {high} vs {low}");
+    assert!(
+        ids[100..]
+            .iter()
+            .all(|id| count.get(id).is_some_and(|&n| n > 0)),
+        "low-priority objects starved"
+    );
+    let net = sim.server.client_info(id_of(&sim, 0)).expect("client").net;
+    assert!(net.sent_bytes_per_s <= 4096.0 * 1.1, "{net:?}");
+    sim.run_for(secs(2.0)).unwrap();
+    assert_converged(&sim);
+}
