@@ -212,7 +212,7 @@ impl Client {
                 location,
                 owned,
             } => self.apply_enter(tick, r, class, location, owned),
-            RecordKind::Update { moved } => {
+            RecordKind::Update { moved, .. } => {
                 let Some(o) = self.objects.get_mut(&r.object) else {
                     return;
                 };
