@@ -23,8 +23,11 @@
 //! object the server remembers the latest tick the client acknowledged; a snapshot
 //! carries, per object, either an *enter* record with full state (entry not yet
 //! acknowledged), an *update* with the fields changed since that tick, or a *leave*.
-//! Snapshot parts travel unreliably; the client acks each part. Only objects with
-//! unacknowledged changes are visited, so an idle tick costs O(clients).
+//! Snapshot packets travel unreliably with a sequence number; the client acks with the
+//! newest one and a bitfield of the 32 before it. Each client has a byte budget
+//! (`pipes-rate`, lowered by a congestion response) and what does not fit waits, by
+//! accumulated priority (see `snapshot.rs` and `budget.rs`). Only objects with
+//! unsent or unacknowledged changes are visited, so an idle tick costs O(clients).
 
 mod api;
 mod backlog;
