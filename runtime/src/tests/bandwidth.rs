@@ -103,6 +103,12 @@ fn the_server_settles_at_a_narrow_links_capacity_and_starves_no_one() {
     // When the changes stop, every object's latest value arrives (nothing starved).
     sim.run_for(secs(3.0)).unwrap();
     assert_converged(&sim);
+    // The bottleneck goes away: the rate climbs back to what the client asked for.
+    sim.clients[0].link = LinkConfig::new(20, 0, 0.0, 0.0);
+    churn(&mut sim, &ids, 4.0, &mut round);
+    let net = sim.server.client_info(me).expect("client").net;
+    assert_eq!(net.budget_bytes_per_s, net.asked_bytes_per_s, "{net:?}");
+    assert_eq!(net.choke_bytes_per_s, 0.0, "{net:?}");
 }
 
 fn packets(sim: &SimNet) -> u64 {
