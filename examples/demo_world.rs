@@ -295,6 +295,26 @@ fn percentile(sorted: &[u64], p: f64) -> u64 {
     sorted[i.min(sorted.len() - 1)]
 }
 
+/// The server's net stats averaged over its clients (snapshot bytes/s sent and
+/// delivered, budget, loss, choke), for progress lines.
+pub fn net_line(server: &Server) -> String {
+    let nets: Vec<pipes::server::NetStats> = server
+        .clients()
+        .filter_map(|c| server.client_info(c))
+        .map(|i| i.net)
+        .collect();
+    let n = nets.len().max(1) as f64;
+    let avg = |f: fn(&pipes::server::NetStats) -> f64| nets.iter().map(f).sum::<f64>() / n;
+    format!(
+        "net: sent={:.1} delivered={:.1} budget={:.0} KiB/s loss={:.1}% choke={:.1} KiB/s",
+        avg(|s| s.sent_bytes_per_s) / 1024.0,
+        avg(|s| s.delivered_bytes_per_s) / 1024.0,
+        avg(|s| s.budget_bytes_per_s) / 1024.0,
+        avg(|s| s.loss) * 100.0,
+        avg(|s| s.choke_bytes_per_s) / 1024.0,
+    )
+}
+
 /// Runs the demo; `progress` prints a line per second to stdout.
 pub fn run(o: &DemoOptions, progress: bool) -> Result<DemoSummary, Box<dyn Error>> {
     let clock = Clock::new();
@@ -428,9 +448,10 @@ pub fn run(o: &DemoOptions, progress: bool) -> Result<DemoSummary, Box<dyn Error
                 rtts.iter().sum::<f64>() / rtts.len() as f64
             };
             let per_client = (sent - last_bytes) as f64 / o.clients as f64 / 1024.0;
+            let net = net_line(&server.server);
             println!(
                 "[{elapsed:4.1}s] clients={up}/{} objects={} (NPCs, avatars, chat) down={:.1} KiB/s per client \
-rtt={rtt:.1} ms{}",
+rtt={rtt:.1} ms {net}{}",
                 o.clients,
                 server.server.object_count(),
                 per_client,
@@ -501,7 +522,7 @@ fn server_game(
                     // The owner moved its avatar: accept the new state, or say why not.
                     let outcome = server.apply_owner_update(*client, *object, *field, args);
                     if let OwnerUpdate::Refused(why) = outcome {
-                        log::info!("client {}: update refused: {why}", client.0);
+                        tracing::info!("client {}: update refused: {why}", client.0);
                     }
                 } else if let Some(Ok(say)) = e.decode::<chat::Say>() {
                     let said = chat::Said {

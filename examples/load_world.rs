@@ -789,7 +789,7 @@ fn server_game(
                 if *field == avatar::SetPos::NUMBER {
                     let outcome = server.apply_owner_update(*client, *object, *field, args);
                     if let OwnerUpdate::Refused(why) = outcome {
-                        log::info!("client {}: update refused: {why}", client.0);
+                        tracing::info!("client {}: update refused: {why}", client.0);
                     }
                 }
             }

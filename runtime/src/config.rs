@@ -50,6 +50,14 @@ pub struct Config {
     pub max_packet_size: usize,
     /// `pipes-max-snapshot-bytes`: bytes of snapshot per client per update; the rest waits (262144).
     pub max_snapshot_bytes: usize,
+    /// `pipes-rate`: client side, snapshot bytes per second the client can take
+    /// (196608, Source's default `rate`: 192 KiB/s carries ~1000 changing small
+    /// objects at 20 snapshots/s and stays below what home links deliver). The server
+    /// never sends more and lowers it further when acks report congestion.
+    pub rate: u32,
+    /// `pipes-max-rate`: server side, the highest `pipes-rate` a client may ask for
+    /// (1048576: 1 MiB/s).
+    pub max_rate: u32,
     /// `pipes-max-message-size`: largest message accepted from a peer (65536).
     pub max_message_size: usize,
     /// `pipes-max-pending-events`: per-client events waiting for their object to arrive (1024).
@@ -104,6 +112,8 @@ impl Default for Config {
             clock_correction_max_offset: 90.0,
             max_packet_size: 1200,
             max_snapshot_bytes: 256 * 1024,
+            rate: 196_608,
+            max_rate: 1 << 20,
             max_message_size: 64 * 1024,
             max_pending_events: 1024,
             max_interest_zones: 4096,
@@ -210,6 +220,8 @@ impl Config {
             }
             "pipes-max-packet-size" => self.max_packet_size = parse_num(v, 64, 1 << 20)?,
             "pipes-max-snapshot-bytes" => self.max_snapshot_bytes = parse_num(v, 64, 1 << 30)?,
+            "pipes-rate" => self.rate = parse_num(v, 1024, 1 << 30)?,
+            "pipes-max-rate" => self.max_rate = parse_num(v, 1024, 1 << 30)?,
             "pipes-max-message-size" => self.max_message_size = parse_num(v, 64, 1 << 30)?,
             "pipes-max-pending-events" => self.max_pending_events = parse_num(v, 0, 1 << 24)?,
             "pipes-max-interest-zones" => self.max_interest_zones = parse_num(v, 1, 1 << 24)?,

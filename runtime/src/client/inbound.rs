@@ -7,10 +7,10 @@
 
 use super::events::{ClientDisconnect, ClientEvent};
 use super::objects::{ClientObject, Lifecycle};
-use super::{Client, Stage, ACK_REDUNDANCY};
+use super::{Client, Stage};
 use crate::ids::{DoId, Location};
 use crate::protocol::snapshot::{decode_records, Record, RecordKind};
-use crate::protocol::{ClientMessage, PartId, ServerMessage};
+use crate::protocol::{AckWindow, ClientMessage, PartId, ServerMessage};
 use crate::schema::FieldKind;
 use crate::time::{Tick, TickRate, Time};
 
@@ -22,6 +22,7 @@ impl Client {
             return;
         }
         self.last_heard = now;
+        self.net.on_receive(now, bytes.len());
         let msg = match ServerMessage::decode(bytes) {
             Ok(m) => m,
             Err(e) => {
@@ -69,6 +70,7 @@ impl Client {
             }
             (
                 ServerMessage::Snapshot {
+                    seq,
                     tick,
                     part,
                     last,
@@ -76,7 +78,7 @@ impl Client {
                     body,
                 },
                 Stage::Connected,
-            ) => self.on_snapshot(PartId { tick, part }, last, count, body),
+            ) => self.on_snapshot(seq, PartId { tick, part }, last, count, body),
             (ServerMessage::InterestComplete(h), Stage::Connected) => {
                 self.events.push_back(ClientEvent::InterestComplete(h));
             }
@@ -111,7 +113,7 @@ impl Client {
         }
     }
 
-    fn on_snapshot(&mut self, id: PartId, last: bool, count: u16, body: &[u8]) {
+    fn on_snapshot(&mut self, seq: u16, id: PartId, last: bool, count: u16, body: &[u8]) {
         let history = self.config.snapshot_history;
         if self
             .newest
@@ -130,6 +132,15 @@ impl Client {
             tracing::warn!("dropped snapshot part {id:?}: {why}");
             return;
         }
+        // A record older than its object's state is dropped; the packet is then not
+        // acked, so the server (which sends each change once) sends it again.
+        let stale = records.iter().any(|r| {
+            r.kind != RecordKind::Leave
+                && self
+                    .objects
+                    .get(&r.object)
+                    .is_some_and(|o| id.tick <= o.applied)
+        });
         for r in &records {
             self.apply(id.tick, r);
         }
@@ -146,14 +157,21 @@ impl Client {
             );
         }
         self.newest = Some(self.newest.map_or(id.tick, |n| n.max(id.tick)));
-        if !self.received.contains(&id) {
-            if self.received.len() == ACK_REDUNDANCY {
-                self.received.pop_back();
-            }
-            self.received.push_front(id);
+        if !self.acks.is_some_and(|w| w.contains(seq)) {
+            self.net.on_snapshot(seq);
         }
+        let window = match self.acks.as_mut() {
+            Some(w) => {
+                if !stale {
+                    w.record(seq);
+                }
+                *w
+            }
+            None if stale => return,
+            None => *self.acks.insert(AckWindow::new(seq)),
+        };
         let ack = ClientMessage::Ack {
-            parts: self.received.iter().copied().collect(),
+            window,
             received: self.reliable_received,
         };
         self.send_msg(&ack);
@@ -196,7 +214,7 @@ impl Client {
                 location,
                 owned,
             } => self.apply_enter(tick, r, class, location, owned),
-            RecordKind::Update { moved } => {
+            RecordKind::Update { moved, .. } => {
                 let Some(o) = self.objects.get_mut(&r.object) else {
                     return;
                 };

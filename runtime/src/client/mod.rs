@@ -23,24 +23,24 @@ mod clock;
 mod events;
 mod inbound;
 mod interp;
+mod net;
 mod objects;
 mod replicated;
 
 pub use clock::ClockSync;
 pub use events::{ClientDisconnect, ClientError, ClientEvent, Packet};
 pub use interp::{BindError, DecodeFn, FromFloats, IntoInterpolated};
+pub use net::ClientNetStats;
 pub use objects::{ClientObject, FieldValue, Lifecycle};
 
 use crate::config::{effective_interp, Config};
 use crate::ids::{ClientId, DetMap, DoId, InterestHandle, Location};
-use crate::protocol::{ClientMessage, Hello, InterestOp, PartId, Rates, PROTOCOL_VERSION};
+use crate::protocol::{AckWindow, ClientMessage, Hello, InterestOp, Rates, PROTOCOL_VERSION};
 use crate::schema::{FieldMessage, SchemaInfo};
 use crate::time::{Tick, TickRate, Time};
 use std::collections::VecDeque;
 use std::time::Duration;
 
-/// Acks repeated in each ack message (so a lost ack costs nothing).
-const ACK_REDUNDANCY: usize = 8;
 /// Pings remembered while waiting for their pong.
 const MAX_PINGS: usize = 8;
 
@@ -72,7 +72,9 @@ pub struct Client {
     tombstones: DetMap<DoId, Tick>,
     tomb_order: VecDeque<(Tick, DoId)>,
     newest: Option<Tick>,
-    received: VecDeque<PartId>,
+    /// The snapshot packets received (acked with each one).
+    acks: Option<AckWindow>,
+    net: net::NetMeter,
     clock: ClockSync,
     hello_at: Time,
     /// When the last message from the server arrived (silence ends the session).
@@ -96,6 +98,7 @@ impl Client {
             update_rate: config.update_rate,
             cmd_rate: config.cmd_rate,
             interp: config.interp_delay() as f32,
+            rate: config.rate,
         };
         Client {
             schema,
@@ -109,7 +112,8 @@ impl Client {
             tombstones: DetMap::default(),
             tomb_order: VecDeque::new(),
             newest: None,
-            received: VecDeque::new(),
+            acks: None,
+            net: net::NetMeter::default(),
             hello_at: Time::ZERO,
             last_heard: Time::ZERO,
             next_ping: Time::ZERO,
@@ -378,7 +382,7 @@ impl Client {
         self.clock.advance(now);
         let limit = Duration::from_secs_f64(self.config.server_timeout.max(0.1));
         if self.stage == Stage::Connected && now.since(self.last_heard) > limit {
-            log::warn!(
+            tracing::warn!(
                 "nothing from the server for {:.1} s; leaving the session",
                 now.since(self.last_heard).as_secs_f64()
             );
@@ -410,7 +414,15 @@ impl Client {
     /// The next packet to send, if any.
     #[must_use]
     pub fn poll_transmit(&mut self) -> Option<Packet> {
-        self.transmits.pop_front()
+        let p = self.transmits.pop_front()?;
+        self.net.on_send(p.payload.len());
+        Some(p)
+    }
+
+    /// Bytes per second received and sent, snapshot loss and RTT, as this client
+    /// sees them (the server's view of the same link: `ClientInfo::net`).
+    pub fn net_stats(&self) -> ClientNetStats {
+        self.net.stats(self.rtt())
     }
 
     /// The next event for the game, if any.

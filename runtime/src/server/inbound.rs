@@ -74,6 +74,7 @@ impl Server {
                 let r = self.clamp_rates(r);
                 if let Some(p) = self.peers.get_mut(&conn) {
                     p.rates = r;
+                    p.budget.set_asked(r.rate);
                     // A lower rate also lowers the burst the budget may hold.
                     p.cmd_tokens = p.cmd_tokens.min(f64::from(r.cmd_rate.max(1)));
                 }
@@ -86,13 +87,11 @@ impl Server {
                 self.charge_command(now, conn)?;
                 self.apply_interest(conn, op, &locations, Some(handle));
             }
-            ClientMessage::Ack { parts, received } => {
+            ClientMessage::Ack { window, received } => {
                 if let Some(p) = self.peers.get_mut(&conn) {
                     p.confirm(received);
                 }
-                for part in parts {
-                    self.ack_part(now, conn, part);
-                }
+                self.on_ack(now, conn, window);
             }
             ClientMessage::Ping { id, client_time } => {
                 if self.spend_command(now, conn) {
@@ -144,7 +143,7 @@ impl Server {
         }
         p.commands_dropped += 1;
         if p.commands_dropped.is_power_of_two() {
-            log::warn!(
+            tracing::warn!(
                 "client {}: over its command rate {}/s, {} commands dropped so far",
                 p.id.0,
                 p.rates.cmd_rate,
@@ -188,6 +187,10 @@ impl Server {
                 .clamp(min_update, c.max_update_rate.max(min_update)),
             cmd_rate: r.cmd_rate.clamp(min_cmd, c.max_cmd_rate.max(min_cmd)),
             interp: r.interp.clamp(0.0, 5.0),
+            rate: r.rate.clamp(
+                super::budget::MIN_RATE,
+                c.max_rate.max(super::budget::MIN_RATE),
+            ),
         }
     }
 
@@ -218,8 +221,10 @@ impl Server {
             return;
         }
         let rates = self.clamp_rates(h.rates);
+        let packet = self.config.max_packet_size;
         if let Some(p) = self.peers.get_mut(&conn) {
             p.rates = rates;
+            p.budget = super::budget::Budget::new(rates.rate, packet, now);
         }
         match self.hooks.challenge(conn) {
             Some(challenge) => {

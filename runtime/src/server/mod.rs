@@ -23,11 +23,15 @@
 //! object the server remembers the latest tick the client acknowledged; a snapshot
 //! carries, per object, either an *enter* record with full state (entry not yet
 //! acknowledged), an *update* with the fields changed since that tick, or a *leave*.
-//! Snapshot parts travel unreliably; the client acks each part. Only objects with
-//! unacknowledged changes are visited, so an idle tick costs O(clients).
+//! Snapshot packets travel unreliably with a sequence number; the client acks with the
+//! newest one and a bitfield of the 32 before it. Each client has a byte budget
+//! (`pipes-rate`, lowered by a congestion response) and what does not fit waits, by
+//! accumulated priority (see `snapshot.rs` and `budget.rs`). Only objects with
+//! unsent or unacknowledged changes are visited, so an idle tick costs O(clients).
 
 mod api;
 mod backlog;
+mod budget;
 mod error;
 mod events;
 mod inbound;
@@ -39,6 +43,7 @@ mod snapshot;
 mod visibility;
 mod zones;
 
+pub use budget::NetStats;
 pub use error::ServerError;
 pub use events::{DisconnectReason, HelloInfo, Hooks, OpenDoor, ServerEvent, Target, Transmit};
 pub use owner::{OwnerUpdate, Refusal};
@@ -75,6 +80,8 @@ pub struct ClientInfo {
     /// Field messages and pings dropped because the client sent faster than its
     /// command rate (a pipes client paces itself, so this stays 0 for one).
     pub commands_dropped: u64,
+    /// Snapshot bandwidth: sent and delivered bytes/s, budget, loss, RTT, choke.
+    pub net: NetStats,
 }
 
 /// The server core. See the module documentation for the call order.
@@ -90,6 +97,7 @@ pub struct Server {
     clients: DetMap<ClientId, ConnectionId>,
     next_client: u32,
     hooks: Box<dyn Hooks>,
+    priorities: snapshot::Priorities,
     transmits: VecDeque<Transmit>,
     events: VecDeque<ServerEvent>,
 }
@@ -119,6 +127,10 @@ impl Server {
             clients: DetMap::default(),
             next_client: 0,
             hooks: Box::new(OpenDoor),
+            priorities: snapshot::Priorities {
+                class: DetMap::default(),
+                relevance: None,
+            },
             transmits: VecDeque::new(),
             events: VecDeque::new(),
         }
@@ -275,6 +287,7 @@ impl Server {
             interp: f64::from(p.rates.interp),
             rtt: p.rtt.average(),
             commands_dropped: p.commands_dropped,
+            net: p.budget.stats(),
         })
     }
 

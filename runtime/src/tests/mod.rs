@@ -3,6 +3,7 @@
 mod util;
 
 mod backpressure;
+mod bandwidth;
 mod budget;
 mod clock;
 mod convergence;
