@@ -51,7 +51,8 @@ pub enum TransportKind {
 }
 
 impl TransportKind {
-    fn name(self) -> &'static str {
+    /// `memory` or `udp`.
+    pub fn name(self) -> &'static str {
         match self {
             TransportKind::Memory => "memory",
             TransportKind::Udp => "udp",
@@ -269,10 +270,10 @@ pub struct LoadSummary {
 }
 
 impl LoadSummary {
-    /// The last line the harness prints: `load: key=value ...`.
+    /// The last line the harness prints: `load: scenario=zoned key=value ...`.
     pub fn line(&self) -> String {
         format!(
-            "load: transport={} clients={} connected={} objects={} zones={} moving={} update_rate={} \
+            "load: scenario=zoned transport={} clients={} connected={} objects={} zones={} moving={} update_rate={} \
 cmd_rate={} seconds={} ticks={} visible_per_client={} down_bytes_per_client_per_s={} \
 up_bytes_per_client_per_s={} naive_down_bytes_per_client_per_s={} cmds_per_client_per_s={} \
 server_tick_us_p50={} server_tick_us_p99={} server_tick_us_max={} server_cpu_us_per_tick={} \
@@ -358,12 +359,26 @@ fn path(k: usize, t: f64) -> avatar::SetPos {
     }
 }
 
-type ServerTransport = Box<dyn Transport>;
-type ClientTransport = Box<dyn Transport + Send>;
+pub(crate) type ServerTransport = Box<dyn Transport>;
+pub(crate) type ClientTransport = Box<dyn Transport + Send>;
 
 fn make_transports(
     o: &LoadOptions,
 ) -> Result<(ServerTransport, Vec<ClientTransport>), Box<dyn Error>> {
+    transports(o.transport, o.clients)
+}
+
+/// A server transport and `clients` client transports over `kind` (UDP: unsecure, on
+/// 127.0.0.1, an ephemeral port).
+pub(crate) fn transports(
+    kind: TransportKind,
+    clients: usize,
+) -> Result<(ServerTransport, Vec<ClientTransport>), Box<dyn Error>> {
+    let o = LoadOptions {
+        transport: kind,
+        clients,
+        ..LoadOptions::default()
+    };
     match o.transport {
         TransportKind::Udp => {
             let cfg = |seed: u64| UdpConfig {
@@ -403,7 +418,7 @@ fn make_transports(
 }
 
 /// `p` (0..=1) percentile of sorted values.
-fn percentile(sorted: &[u64], p: f64) -> u64 {
+pub(crate) fn percentile(sorted: &[u64], p: f64) -> u64 {
     if sorted.is_empty() {
         return 0;
     }

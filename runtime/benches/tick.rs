@@ -11,6 +11,9 @@
 //! * `busy_1000_uint32`: 1,000 objects of a one-`uint32` class in one zone, all
 //!   changing every tick, 16 clients seeing all of them (naia's comparison shape).
 //! * `idle`: 10,000 avatars, 16 clients, nothing changing: one `update`.
+//! * `busy_100_changes_1k` / `_80k`: 1,000 or 80,000 avatars in 100 zones, 16 clients
+//!   each watching 10 zones, 100 objects changing per tick: the cost must follow the
+//!   changes, not the world.
 //!
 //! Bytes per client per tick are printed before the timings.
 
@@ -192,6 +195,11 @@ fn tick(w: &mut World) -> usize {
 /// Changes `fraction` of the objects (a rotating slice).
 fn churn(w: &mut World, fraction: f64) {
     let n = (w.ids.len() as f64 * fraction) as usize;
+    churn_n(w, n);
+}
+
+/// Changes `n` objects (a rotating slice).
+fn churn_n(w: &mut World, n: usize) {
     w.round += 1;
     for k in 0..n {
         let id = w.ids[(w.round * n + k) % w.ids.len()];
@@ -299,6 +307,20 @@ fn benches(c: &mut Criterion) {
     g.bench_function("idle_10k_objects_16_clients", |b| {
         b.iter(|| tick(&mut idle))
     });
+    // Issue 16 item 6: the same 100 changes per tick must cost the same in a world
+    // 80 times larger (16 clients, each watching 10 of the 100 zones).
+    for (name, objects) in [
+        ("busy_100_changes_1k", 1_000),
+        ("busy_100_changes_80k", 80_000),
+    ] {
+        let mut w = world(objects, 16, 10);
+        g.bench_function(name, |b| {
+            b.iter(|| {
+                churn_n(&mut w, 100);
+                tick(&mut w)
+            })
+        });
+    }
     g.finish();
 }
 

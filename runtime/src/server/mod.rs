@@ -228,6 +228,7 @@ impl Server {
             .saturating_sub(self.config.snapshot_history.saturating_mul(2));
         for p in self.peers.values_mut() {
             p.prune_recent(oldest);
+            p.trim_working_sets();
         }
     }
 

@@ -230,6 +230,15 @@ impl Peer {
         done
     }
 
+    /// Gives back the room of the per-tick working sets once a burst has drained:
+    /// a hash set keeps its capacity, and iterating it (every snapshot walks
+    /// `pending_enter` and `dirty`) costs O(capacity), so without this one burst of
+    /// entries would make every later tick cost O(the burst) instead of O(changes).
+    pub(crate) fn trim_working_sets(&mut self) {
+        shrink_sparse(&mut self.pending_enter);
+        shrink_sparse(&mut self.dirty);
+    }
+
     /// Forgets recently-left entries older than `oldest`.
     pub(crate) fn prune_recent(&mut self, oldest: Tick) {
         while let Some(&(t, id)) = self.recent_order.front() {
@@ -241,5 +250,45 @@ impl Peer {
                 self.recent_left.remove(&id);
             }
         }
+    }
+}
+
+/// Capacity at or below which a set is left alone (shrinking it would save little).
+const SHRINK_FLOOR: usize = 64;
+
+/// Shrinks `set` to twice its length when it uses under an eighth of its capacity.
+/// Shrinking costs O(capacity) but only follows a drop to an eighth, so it is paid at
+/// most once per burst (amortized O(1) per element inserted).
+pub(crate) fn shrink_sparse<T: std::hash::Hash + Eq, S: std::hash::BuildHasher>(
+    set: &mut std::collections::HashSet<T, S>,
+) {
+    if set.capacity() > SHRINK_FLOOR && set.len() * 8 < set.capacity() {
+        set.shrink_to((set.len() * 2).max(SHRINK_FLOOR));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_drained_burst_gives_its_room_back() {
+        let mut set: DetSet<DoId> = DetSet::default();
+        for k in 0..10_000 {
+            set.insert(DoId(k));
+        }
+        let big = set.capacity();
+        for k in 10..10_000 {
+            set.remove(&DoId(k));
+        }
+        assert_eq!(set.capacity(), big, "a hash set keeps its room by itself");
+        shrink_sparse(&mut set);
+        assert!(set.capacity() <= 4 * SHRINK_FLOOR, "{}", set.capacity());
+        assert_eq!(set.len(), 10);
+        // A set in use keeps its room: no shrink-grow churn every tick.
+        let mut busy: DetSet<DoId> = (0..1000).map(DoId).collect();
+        let cap = busy.capacity();
+        shrink_sparse(&mut busy);
+        assert_eq!(busy.capacity(), cap);
     }
 }
