@@ -9,6 +9,9 @@ use crate::source::{FileId, Span};
 use pest::iterators::Pair;
 use pest::Parser as _;
 
+mod syntax;
+pub use syntax::MAX_SYNTAX_ERRORS;
+
 #[allow(missing_docs)]
 mod grammar {
     /// The pest parser generated from `grammar.pest`.
@@ -28,10 +31,13 @@ use grammar::{DcParser, Rule};
 /// (`tests/robustness.rs::nesting_at_the_limit_parses`).
 pub const MAX_NESTING: usize = 64;
 
-/// Parses one file. Returns the tree, or the diagnostics that stopped parsing.
+/// Parses one file. Returns the tree, or the diagnostics that stopped parsing: on a
+/// syntax error, up to [`MAX_SYNTAX_ERRORS`] of them, each saying what construct was
+/// being read and what was expected there.
 pub fn parse_file(file: FileId, text: &str) -> Result<File, Vec<Diagnostic>> {
     check_nesting(file, text)?;
-    let mut pairs = DcParser::parse(Rule::file, text).map_err(|e| vec![pest_error(file, e)])?;
+    let mut pairs =
+        DcParser::parse(Rule::file, text).map_err(|e| syntax::diagnose(file, text, e))?;
     let mut lower = Lower {
         file,
         errors: Vec::new(),
@@ -117,41 +123,6 @@ fn check_nesting(file: FileId, text: &str) -> Result<(), Vec<Diagnostic>> {
     Ok(())
 }
 
-fn rule_name(rule: &Rule) -> String {
-    let name = match rule {
-        Rule::semi => "`;`",
-        Rule::comma => "`,`",
-        Rule::colon => "`:`",
-        Rule::equals => "`=`",
-        Rule::lbrace => "`{`",
-        Rule::rbrace => "`}`",
-        Rule::lparen => "`(`",
-        Rule::rparen => "`)`",
-        Rule::lbracket => "`[`",
-        Rule::rbracket => "`]`",
-        Rule::ident | Rule::type_ref => "a name",
-        Rule::dclass => "`dclass`",
-        Rule::struct_decl => "`struct`",
-        Rule::class_field => "a field",
-        Rule::keyword_list => "a keyword",
-        Rule::parameter_with_default | Rule::parameter => "a parameter",
-        Rule::type_definition | Rule::type_name | Rule::simple_type => "a type",
-        Rule::value | Rule::list => "a value",
-        Rule::declaration => "a declaration",
-        Rule::EOI => "end of file",
-        Rule::uint | Rule::dec_uint | Rule::hex_uint => "an unsigned integer",
-        Rule::number => "a number",
-        Rule::string => "a string",
-        Rule::array_suffix => "`[`",
-        Rule::name_part => "a parameter name",
-        Rule::divisor => "`/`",
-        Rule::modulus => "`%`",
-        Rule::parents => "`:`",
-        other => return format!("{other:?}").replace('_', " "),
-    };
-    name.to_string()
-}
-
 fn pest_error(file: FileId, e: pest::error::Error<Rule>) -> Diagnostic {
     let pos = match e.location {
         pest::error::InputLocation::Pos(p) => p,
@@ -159,7 +130,7 @@ fn pest_error(file: FileId, e: pest::error::Error<Rule>) -> Diagnostic {
     };
     let message = match &e.variant {
         pest::error::ErrorVariant::ParsingError { positives, .. } => {
-            let mut names: Vec<String> = positives.iter().map(rule_name).collect();
+            let mut names: Vec<&str> = positives.iter().map(syntax::rule_words).collect();
             names.sort();
             names.dedup();
             match names.len() {
@@ -167,6 +138,7 @@ fn pest_error(file: FileId, e: pest::error::Error<Rule>) -> Diagnostic {
                 1 => format!("syntax error: expected {}", names[0]),
                 _ => {
                     let last = names.pop().unwrap_or_default();
+                    let names: Vec<String> = names.iter().map(|n| n.to_string()).collect();
                     format!("syntax error: expected {} or {}", names.join(", "), last)
                 }
             }
