@@ -492,3 +492,183 @@ impl Relay {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DC: &str = "keyword p2p;\nkeyword reflect;\n\
+        dclass Thing { setXY(int16 x, int16 y) required broadcast; poke(uint8 n) p2p clsend; };";
+
+    fn relay() -> Relay {
+        let model =
+            dcc::load_sources(&[("t.dc", DC.as_bytes())], dcc::Options::default()).expect("schema");
+        Relay::new(Schema::new(model), Config::default())
+    }
+
+    /// The datagrams queued to a client, emptied.
+    fn drain(r: &mut Relay, slot: usize) -> Vec<Vec<u8>> {
+        let c = r.client_mut(slot).expect("client");
+        let out = std::mem::take(&mut c.out);
+        let mut v = Vec::new();
+        let mut at = 0;
+        while let Some((dg, n)) = codec::next_frame(&out[at..]) {
+            v.push(dg.to_vec());
+            at += n;
+        }
+        v
+    }
+
+    fn msg(parts: &[&[u8]]) -> Vec<u8> {
+        parts.concat()
+    }
+
+    #[test]
+    fn ranges_interest_relay_zone_change_and_leave() {
+        let mut r = relay();
+        let a = r.connect().expect("a");
+        let b = r.connect().expect("b");
+        assert_eq!(
+            drain(&mut r, b),
+            [msg(&[
+                &9001u16.to_le_bytes(),
+                &1_000_001u32.to_le_bytes(),
+                &1_000_000u32.to_le_bytes()
+            ])]
+        );
+        drain(&mut r, a);
+        assert_eq!(
+            r.handle(b, &msg(&[&9009u16.to_le_bytes(), &7u32.to_le_bytes()])),
+            None
+        );
+        let gen = msg(&[
+            &9002u16.to_le_bytes(),
+            &7u32.to_le_bytes(),
+            &0u16.to_le_bytes(),
+            &5u32.to_le_bytes(),
+            &[1, 0, 2, 0, 0, 0],
+        ]);
+        assert_eq!(r.handle(a, &gen), None);
+        // A's new zone 7 asks B (already there) for its generates, as ServerRepository
+        // does; then B gets the generate with A's base as sender.
+        let got = drain(&mut r, b);
+        assert_eq!(got.len(), 2);
+        assert_eq!(got[0], msg(&[&9007u16.to_le_bytes(), &7u32.to_le_bytes()]));
+        assert_eq!(&got[1][..6], &[0x2b, 0x23, 1, 0, 0, 0]);
+        // An update from A is relayed to B only (broadcast).
+        let up = msg(&[
+            &120u16.to_le_bytes(),
+            &5u32.to_le_bytes(),
+            &0u16.to_le_bytes(),
+            &[3, 0, 4, 0],
+        ]);
+        assert_eq!(r.handle(a, &up), None);
+        assert_eq!(drain(&mut r, b).len(), 1);
+        assert!(drain(&mut r, a).is_empty());
+        // Non-owner update of a non-clsend field: ignored with a warning, not relayed.
+        assert!(r.handle(b, &up).is_some());
+        assert!(drain(&mut r, a).is_empty());
+        // p2p from B goes to the owner.
+        let poke = msg(&[
+            &120u16.to_le_bytes(),
+            &5u32.to_le_bytes(),
+            &1u16.to_le_bytes(),
+            &[9],
+        ]);
+        assert_eq!(r.handle(b, &poke), None);
+        assert_eq!(drain(&mut r, a).len(), 1);
+        // Targeted to an unknown client: a warning, nobody ejected.
+        let t = msg(&[&9011u16.to_le_bytes(), &77u32.to_le_bytes(), &poke[2..]]);
+        assert!(r.handle(b, &t).is_some());
+        assert!(r.client(b).is_some_and(|c| c.eject.is_none()));
+        // Zone change: B (zone 7 only) gets a disable.
+        let z = msg(&[
+            &9010u16.to_le_bytes(),
+            &5u32.to_le_bytes(),
+            &8u32.to_le_bytes(),
+        ]);
+        assert_eq!(r.handle(a, &z), None);
+        assert_eq!(
+            drain(&mut r, b),
+            [msg(&[&9005u16.to_le_bytes(), &5u32.to_le_bytes()])]
+        );
+        // Back to 7, then A leaves: B gets the delete.
+        let z = msg(&[
+            &9010u16.to_le_bytes(),
+            &5u32.to_le_bytes(),
+            &7u32.to_le_bytes(),
+        ]);
+        assert_eq!(r.handle(a, &z), None);
+        assert_eq!(
+            drain(&mut r, b),
+            [msg(&[&9007u16.to_le_bytes(), &7u32.to_le_bytes()])]
+        );
+        r.disconnect(a);
+        assert_eq!(
+            drain(&mut r, b),
+            [msg(&[&9006u16.to_le_bytes(), &5u32.to_le_bytes()])]
+        );
+        // A's slot is reused with the same base.
+        assert_eq!(r.connect(), Some(a));
+    }
+
+    #[test]
+    fn out_of_range_generate_is_ignored_and_bad_payloads_eject() {
+        let mut r = relay();
+        let a = r.connect().expect("a");
+        let gen = |do_id: u32, body: &[u8]| {
+            msg(&[
+                &9002u16.to_le_bytes(),
+                &1u32.to_le_bytes(),
+                &0u16.to_le_bytes(),
+                &do_id.to_le_bytes(),
+                body,
+            ])
+        };
+        assert!(r.handle(a, &gen(2_000_005, &[1, 0, 2, 0, 0, 0])).is_some());
+        assert!(r.client(a).is_some_and(|c| c.eject.is_none()));
+        r.handle(a, &gen(5, &[1, 0, 2, 0]));
+        let reason = r.client(a).and_then(|c| c.eject.clone()).expect("ejected");
+        assert!(reason.contains("optional-field count"), "{reason}");
+    }
+
+    #[test]
+    fn slow_client_is_ejected_not_silently_dropped() {
+        let model =
+            dcc::load_sources(&[("t.dc", DC.as_bytes())], dcc::Options::default()).expect("schema");
+        let mut r = Relay::new(
+            Schema::new(model),
+            Config {
+                do_id_range: 1000,
+                max_queue: 64,
+            },
+        );
+        let a = r.connect().expect("a");
+        let b = r.connect().expect("b");
+        r.handle(b, &msg(&[&9009u16.to_le_bytes(), &1u32.to_le_bytes()]));
+        r.handle(
+            a,
+            &msg(&[
+                &9002u16.to_le_bytes(),
+                &1u32.to_le_bytes(),
+                &0u16.to_le_bytes(),
+                &5u32.to_le_bytes(),
+                &[1, 0, 2, 0, 0, 0],
+            ]),
+        );
+        let up = msg(&[
+            &120u16.to_le_bytes(),
+            &5u32.to_le_bytes(),
+            &0u16.to_le_bytes(),
+            &[3, 0, 4, 0],
+        ]);
+        for _ in 0..10 {
+            r.handle(a, &up);
+        }
+        let reason = r
+            .client(b)
+            .and_then(|c| c.eject.clone())
+            .expect("b ejected");
+        assert!(reason.contains("too slow"), "{reason}");
+    }
+}
