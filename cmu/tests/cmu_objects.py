@@ -31,3 +31,6 @@ class DistributedThing(DistributedObject):
 
     def echo(self, n):
         EVENTS.append((id(self.cr), "echo", self.doId, n))
+
+    def stamp(self, micros):
+        EVENTS.append((id(self.cr), "stamp", self.doId, micros))
