@@ -10,13 +10,16 @@ cargo build --release -q -p pipes-cmu
 BIN=target/release
 echo "uptime: $(uptime)"
 run_case() { # label c o r
-  local c=$2 o=$3 r=$4 port=16700 pid
+  local c=$2 o=$3 r=$4 port=$((16700 + RANDOM % 200)) pid
   if [ "$1" = pipes-cmu ]; then
     nice -n 0 $BIN/pipes-cmu --host 127.0.0.1 --port $port $DC >/dev/null 2>&1 & pid=$!
   else
     python3 cmu/bench/stock_server.py $port $DC >/dev/null 2>&1 & pid=$!
   fi
-  sleep 2
+  for _ in $(seq 150); do # wait up to 30 s for the port (Panda's start-up is slow)
+    (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null && break
+    sleep 0.2
+  done
   timeout $((SECS + 60)) $BIN/pipes-cmu-load --addr 127.0.0.1:$port -c "$c" -o "$o" -r "$r" \
     -d "$SECS" --pid $pid --label "$1" || echo "$1: load client failed"
   kill $pid 2>/dev/null || true
