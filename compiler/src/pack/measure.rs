@@ -21,8 +21,9 @@ pub fn field_fixed_size(model: &Model, field: FieldId) -> Option<usize> {
 /// Validates the packed value of `field` at the start of `bytes` and returns its length.
 ///
 /// Bytes after the value are not looked at. Fixed-size fields are checked by length
-/// alone and allocate nothing; variable-size ones are walked (ranges, lengths, switch
-/// cases) with a scratch string.
+/// alone and allocate nothing; variable-size ones are walked (length prefixes, array
+/// element sizes, switch cases) with a scratch string. Declared value ranges such as
+/// `string(0-4)` or `uint8(0-15)` are not checked.
 pub fn measure_field(model: &Model, field: FieldId, bytes: &[u8]) -> Result<usize> {
     if let Some(n) = field_fixed_size(model, field) {
         if bytes.len() < n {
@@ -39,4 +40,37 @@ pub fn measure_field(model: &Model, field: FieldId, bytes: &[u8]) -> Result<usiz
         return Ok(n);
     }
     format_prefix(model, field, bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn model() -> Model {
+        let dc = "dclass T { a(int16, uint32); b(string(0-4)); c : a, b; d(uint8 [] ); };";
+        crate::load_sources(&[("t.dc", dc.as_bytes())], crate::Options::default()).expect("schema")
+    }
+
+    fn field(m: &Model, name: &str) -> FieldId {
+        FieldId(m.fields.iter().position(|f| f.name == name).expect("field") as u32)
+    }
+
+    #[test]
+    fn measures_fixed_and_variable_fields() {
+        let m = model();
+        let a = field(&m, "a");
+        assert_eq!(field_fixed_size(&m, a), Some(6));
+        assert_eq!(measure_field(&m, a, &[0; 9]), Ok(6));
+        assert!(measure_field(&m, a, &[0; 5]).is_err());
+        let b = field(&m, "b");
+        assert_eq!(field_fixed_size(&m, b), None);
+        assert_eq!(measure_field(&m, b, b"\x02\x00hi+extra"), Ok(4));
+        assert!(measure_field(&m, b, b"\x02\x00h").is_err());
+        // Structure only: the declared length range (0-4) is not checked here.
+        assert_eq!(measure_field(&m, b, b"\x05\x00hello"), Ok(7));
+        let c = field(&m, "c");
+        assert_eq!(measure_field(&m, c, &[0, 0, 0, 0, 0, 0, 1, 0, b'x']), Ok(9));
+        let d = field(&m, "d");
+        assert_eq!(measure_field(&m, d, &[2, 0, 7, 8, 9]), Ok(4));
+    }
 }
