@@ -26,6 +26,10 @@ struct Args {
     /// Bytes queued to one client before it is disconnected as too slow.
     #[arg(long, default_value_t = 16 << 20)]
     max_queue: usize,
+    /// Enforce clsend/ownsend as the pipes runtime does (stock games rely on
+    /// ServerRepository's permissiveness, so this is off by default).
+    #[arg(long)]
+    strict: bool,
     /// .dc files in load order (as the clients' `dc-file` list).
     files: Vec<PathBuf>,
 }
@@ -51,6 +55,7 @@ fn main() -> ExitCode {
     let cfg = Config {
         do_id_range: args.doid_range,
         max_queue: args.max_queue,
+        strict: args.strict,
     };
     let addr = match format!("{}:{}", args.host, args.port).parse() {
         Ok(a) => a,

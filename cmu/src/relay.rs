@@ -13,6 +13,10 @@ pub struct Config {
     pub do_id_range: u32,
     /// Bytes a client's write buffer may hold before the client is ejected as too slow.
     pub max_queue: usize,
+    /// Enforce `clsend`/`ownsend` as the pipes runtime does: a client may send a field
+    /// only if it is `clsend`, or `ownsend` on an object it owns; anything else ejects
+    /// it. Off by default: stock games send plain `broadcast` fields of their objects.
+    pub strict: bool,
 }
 
 impl Default for Config {
@@ -20,6 +24,7 @@ impl Default for Config {
         Config {
             do_id_range: 1_000_000,
             max_queue: 16 << 20,
+            strict: false,
         }
     }
 }
@@ -337,6 +342,15 @@ impl Relay {
             self.eject(slot, msg);
             return None;
         }
+        if self.cfg.strict && !(info.clsend || (owner == slot && info.ownsend)) {
+            let name = &self.schema.model.field(info.id).name;
+            let msg = format!(
+                "strict mode: {}.{name} is neither clsend nor ownsend on an object it owns",
+                class.name
+            );
+            self.eject(slot, msg);
+            return None;
+        }
         if owner != slot && !info.clsend && !info.p2p {
             return Some(format!(
                 "ignoring update of field {field} on object {do_id}: not owner"
@@ -641,6 +655,7 @@ mod tests {
             Config {
                 do_id_range: 1000,
                 max_queue: 64,
+                strict: false,
             },
         );
         let a = r.connect().expect("a");
@@ -670,5 +685,44 @@ mod tests {
             .and_then(|c| c.eject.clone())
             .expect("b ejected");
         assert!(reason.contains("too slow"), "{reason}");
+    }
+
+    #[test]
+    fn strict_mode_ejects_what_the_runtime_would_refuse() {
+        let model =
+            dcc::load_sources(&[("t.dc", DC.as_bytes())], dcc::Options::default()).expect("schema");
+        let cfg = Config {
+            strict: true,
+            ..Config::default()
+        };
+        let mut r = Relay::new(Schema::new(model), cfg);
+        let a = r.connect().expect("a");
+        let gen = msg(&[
+            &9002u16.to_le_bytes(),
+            &1u32.to_le_bytes(),
+            &0u16.to_le_bytes(),
+            &5u32.to_le_bytes(),
+            &[1, 0, 2, 0, 0, 0],
+        ]);
+        assert_eq!(r.handle(a, &gen), None);
+        // poke is clsend: allowed.
+        let poke = msg(&[
+            &120u16.to_le_bytes(),
+            &5u32.to_le_bytes(),
+            &1u16.to_le_bytes(),
+            &[9],
+        ]);
+        assert_eq!(r.handle(a, &poke), None);
+        assert!(r.client(a).is_some_and(|c| c.eject.is_none()));
+        // setXY is plain broadcast: refused in strict mode.
+        let up = msg(&[
+            &120u16.to_le_bytes(),
+            &5u32.to_le_bytes(),
+            &0u16.to_le_bytes(),
+            &[3, 0, 4, 0],
+        ]);
+        r.handle(a, &up);
+        let reason = r.client(a).and_then(|c| c.eject.clone()).expect("ejected");
+        assert!(reason.contains("strict mode"), "{reason}");
     }
 }

@@ -17,6 +17,8 @@ pub struct FieldInfo {
     pub p2p: bool,
     /// `clsend`: anyone may send it.
     pub clsend: bool,
+    /// `ownsend`: the owner may send it (checked in strict mode).
+    pub ownsend: bool,
 }
 
 /// One distributed class: its fields by number and its required fields in order.
@@ -68,6 +70,7 @@ impl Schema {
                             reflect: k.has("reflect"),
                             p2p: k.has("p2p"),
                             clsend: k.has("clsend"),
+                            ownsend: k.has("ownsend"),
                         },
                     );
                 }
