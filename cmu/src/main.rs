@@ -30,6 +30,10 @@ struct Args {
     /// ServerRepository's permissiveness, so this is off by default).
     #[arg(long)]
     strict: bool,
+    /// Disconnect a client silent (no datagram, not even a heartbeat) for this many
+    /// seconds; 0 = never, as ServerRepository.
+    #[arg(long, default_value_t = 0.0)]
+    idle_timeout: f64,
     /// .dc files in load order (as the clients' `dc-file` list).
     files: Vec<PathBuf>,
 }
@@ -71,6 +75,9 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    if args.idle_timeout > 0.0 && args.idle_timeout.is_finite() {
+        server.set_idle_timeout(Some(std::time::Duration::from_secs_f64(args.idle_timeout)));
+    }
     let stop = server.stop_flag();
     for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
         if let Err(e) = signal_hook::flag::register(sig, stop.clone()) {

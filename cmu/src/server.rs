@@ -9,7 +9,7 @@ use std::io::{self, Read, Write};
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 const LISTENER: Token = Token(usize::MAX);
 /// Bytes of unparsed input a client may leave buffered (one max datagram and a bit).
@@ -20,6 +20,7 @@ struct Conn {
     peer: SocketAddr,
     inbuf: Vec<u8>,
     closed: Option<String>,
+    last_heard: Instant,
 }
 
 /// A bound server, ready to run.
@@ -29,6 +30,7 @@ pub struct Server {
     relay: Relay,
     conns: Vec<Option<Conn>>,
     stop: Arc<AtomicBool>,
+    idle_timeout: Option<Duration>,
 }
 
 impl Server {
@@ -44,7 +46,15 @@ impl Server {
             relay,
             conns: Vec::new(),
             stop: Arc::new(AtomicBool::new(false)),
+            idle_timeout: None,
         })
+    }
+
+    /// Disconnects clients that send nothing (not even a heartbeat) for this long.
+    /// Off by default, as in ServerRepository; `ClientRepository` heartbeats every
+    /// `heartbeat-interval` (10 s) once the game calls `startHeartbeat()`.
+    pub fn set_idle_timeout(&mut self, timeout: Option<Duration>) {
+        self.idle_timeout = timeout;
     }
 
     /// The bound address.
@@ -123,6 +133,7 @@ impl Server {
                 peer,
                 inbuf: Vec::new(),
                 closed: None,
+                last_heard: Instant::now(),
             });
         }
     }
@@ -138,6 +149,7 @@ impl Server {
                     break;
                 }
                 Ok(n) => {
+                    conn.last_heard = Instant::now();
                     conn.inbuf.extend_from_slice(&buf[..n]);
                     let mut used = 0;
                     while let Some((dg, n)) = codec::next_frame(&conn.inbuf[used..]) {
@@ -192,6 +204,14 @@ impl Server {
                 }
             }
             client.out.drain(..written);
+            if let Some(t) = self.idle_timeout {
+                if conn.closed.is_none() && conn.last_heard.elapsed() > t {
+                    conn.closed = Some(format!(
+                        "silent for over {} s (idle timeout)",
+                        t.as_secs_f64()
+                    ));
+                }
+            }
             let reason = client.eject.clone().or_else(|| conn.closed.clone());
             if let Some(r) = reason {
                 self.close(slot, r);

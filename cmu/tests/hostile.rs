@@ -161,3 +161,32 @@ fn hostile_clients_are_ejected_and_others_keep_working() {
     stop.store(true, Ordering::Relaxed);
     th.join().expect("join").expect("server ran");
 }
+
+#[test]
+fn silent_client_is_dropped_after_the_idle_timeout_heartbeats_keep_one_alive() {
+    let dc = concat!(env!("CARGO_MANIFEST_DIR"), "/../schemas/test/cmu.dc");
+    let schema = Schema::load(&[dc.into()]).expect("schema");
+    let relay = Relay::new(schema, Config::default());
+    let mut server = Server::bind("127.0.0.1:0".parse().expect("addr"), relay).expect("bind");
+    server.set_idle_timeout(Some(Duration::from_millis(1000)));
+    let addr = server.local_addr().expect("addr");
+    let stop = server.stop_flag();
+    let th = std::thread::spawn(move || server.run());
+    let mut silent = Raw::connect(addr);
+    let mut alive = Raw::connect(addr);
+    alive
+        .s
+        .set_read_timeout(Some(Duration::from_millis(100)))
+        .expect("timeout");
+    // Bounded: 30 heartbeats about 100 ms apart (3 s); the silent one goes after 1 s.
+    for _ in 0..30 {
+        alive.send(&[&le16(9011)]);
+        let mut b = [0u8; 16];
+        if let Ok(0) = alive.s.read(&mut b) {
+            panic!("heartbeating client was dropped");
+        }
+    }
+    assert!(silent.closed(), "silent client still connected");
+    stop.store(true, Ordering::Relaxed);
+    th.join().expect("join").expect("server ran");
+}
