@@ -78,15 +78,16 @@ class ServerRepository:
             if kind == "connected":
                 self.handle_client_connected(event[1])
             elif kind == "disconnected":
-                for do in [d for d in self.do_id2do.values() if d.owner == event[1]]:
-                    if self.server.zone_of(do.do_id) is None:
-                        self._forget(do)
+                for owned in [d for d in self.do_id2do.values() if d.owner == event[1]]:
+                    if self.server.zone_of(owned.do_id) is None:
+                        self._forget(owned)
                 self.handle_client_disconnected(event[1], event[2])
             elif kind == "message":
                 _, client, do_id, field, args = event
                 do = self.do_id2do.get(do_id)
                 handler = getattr(do, field, None)
-                if handler is not None:
+                # Events come in a batch: skip messages for objects deleted since they arrived.
+                if handler is not None and self.server.zone_of(do_id) is not None:
                     self.client_sender = client
                     try:
                         handler(*args)
