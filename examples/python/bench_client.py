@@ -69,7 +69,6 @@ def run(port: int, mode: str, seconds: float) -> None:
     while not done:
         cr.poll()
         time.sleep(0.005)
-    changed = 0
     cpu0, wall0, upd0 = time.process_time(), time.monotonic(), UPDATES
     reads: Any = None
     while time.monotonic() - wall0 < seconds:
@@ -84,9 +83,9 @@ def run(port: int, mode: str, seconds: float) -> None:
     print(
         f"bench: mode={mode} objects={len(cr.do_id2do)} wall_s={wall:.1f} cpu_s={cpu:.2f} "
         f"cpu_per_s={cpu / wall:.3f} handler_calls={updates} "
+        f"updates_per_cpu_s={updates / max(cpu, 1e-9):.0f} "
         f"bytes_received={stats['bytes_received']} last_read={reads is not None}"
     )
-    del changed
 
 
 def main() -> None:
