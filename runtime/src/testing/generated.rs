@@ -1003,7 +1003,7 @@ pub static SCHEMA: ::pipes::schema::SchemaInfo = ::pipes::schema::SchemaInfo {
             flags: ::pipes::schema::FieldFlags(0),
             keywords: &[],
             fixed_size: Some(1),
-            skip: skip_field_0,
+            skip: &skip_field_0,
             default: &[0],
         },
         ::pipes::schema::FieldInfo {
@@ -1014,7 +1014,7 @@ pub static SCHEMA: ::pipes::schema::SchemaInfo = ::pipes::schema::SchemaInfo {
             flags: ::pipes::schema::FieldFlags(0),
             keywords: &[],
             fixed_size: Some(1),
-            skip: skip_field_1,
+            skip: &skip_field_1,
             default: &[0],
         },
         ::pipes::schema::FieldInfo {
@@ -1025,7 +1025,7 @@ pub static SCHEMA: ::pipes::schema::SchemaInfo = ::pipes::schema::SchemaInfo {
             flags: ::pipes::schema::FieldFlags(0),
             keywords: &[],
             fixed_size: Some(1),
-            skip: skip_field_2,
+            skip: &skip_field_2,
             default: &[0],
         },
         ::pipes::schema::FieldInfo {
@@ -1036,7 +1036,7 @@ pub static SCHEMA: ::pipes::schema::SchemaInfo = ::pipes::schema::SchemaInfo {
             flags: ::pipes::schema::FieldFlags(288),
             keywords: &["airecv", "clsend"],
             fixed_size: None,
-            skip: skip_field_3,
+            skip: &skip_field_3,
             default: &[0, 0],
         },
         ::pipes::schema::FieldInfo {
@@ -1047,7 +1047,7 @@ pub static SCHEMA: ::pipes::schema::SchemaInfo = ::pipes::schema::SchemaInfo {
             flags: ::pipes::schema::FieldFlags(2),
             keywords: &["broadcast"],
             fixed_size: None,
-            skip: skip_field_4,
+            skip: &skip_field_4,
             default: &[0, 0, 0, 0, 0, 0],
         },
         ::pipes::schema::FieldInfo {
@@ -1058,7 +1058,7 @@ pub static SCHEMA: ::pipes::schema::SchemaInfo = ::pipes::schema::SchemaInfo {
             flags: ::pipes::schema::FieldFlags(11),
             keywords: &["broadcast", "ram", "required"],
             fixed_size: None,
-            skip: skip_field_5,
+            skip: &skip_field_5,
             default: &[4, 0, 84, 111, 111, 110],
         },
         ::pipes::schema::FieldInfo {
@@ -1069,7 +1069,7 @@ pub static SCHEMA: ::pipes::schema::SchemaInfo = ::pipes::schema::SchemaInfo {
             flags: ::pipes::schema::FieldFlags(11),
             keywords: &["broadcast", "ram", "required"],
             fixed_size: Some(3),
-            skip: skip_field_6,
+            skip: &skip_field_6,
             default: &[0, 0, 0],
         },
         ::pipes::schema::FieldInfo {
@@ -1080,7 +1080,7 @@ pub static SCHEMA: ::pipes::schema::SchemaInfo = ::pipes::schema::SchemaInfo {
             flags: ::pipes::schema::FieldFlags(139),
             keywords: &["broadcast", "ownsend", "ram", "required"],
             fixed_size: Some(12),
-            skip: skip_field_7,
+            skip: &skip_field_7,
             default: &[0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0],
         },
         ::pipes::schema::FieldInfo {
@@ -1091,7 +1091,7 @@ pub static SCHEMA: ::pipes::schema::SchemaInfo = ::pipes::schema::SchemaInfo {
             flags: ::pipes::schema::FieldFlags(139),
             keywords: &["broadcast", "ownsend", "ram", "required"],
             fixed_size: Some(2),
-            skip: skip_field_8,
+            skip: &skip_field_8,
             default: &[0, 0],
         },
         ::pipes::schema::FieldInfo {
@@ -1102,7 +1102,7 @@ pub static SCHEMA: ::pipes::schema::SchemaInfo = ::pipes::schema::SchemaInfo {
             flags: ::pipes::schema::FieldFlags(139),
             keywords: &["broadcast", "ownsend", "ram", "required"],
             fixed_size: Some(14),
-            skip: skip_field_9,
+            skip: &skip_field_9,
             default: &[0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0],
         },
         ::pipes::schema::FieldInfo {
@@ -1113,7 +1113,7 @@ pub static SCHEMA: ::pipes::schema::SchemaInfo = ::pipes::schema::SchemaInfo {
             flags: ::pipes::schema::FieldFlags(130),
             keywords: &["broadcast", "ownsend"],
             fixed_size: Some(1),
-            skip: skip_field_10,
+            skip: &skip_field_10,
             default: &[0],
         },
     ],

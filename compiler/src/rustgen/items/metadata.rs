@@ -56,7 +56,7 @@ impl Gen<'_> {
                     flags: ::pipes::schema::FieldFlags(#flags),
                     keywords: &[#(#keywords),*],
                     fixed_size: #fixed,
-                    skip: #skip,
+                    skip: &#skip,
                     default: &[#(#default),*],
                 }
             });
