@@ -234,7 +234,7 @@ pub fn run(o: &ArenaOptions) -> Result<ArenaSummary, Box<dyn Error>> {
     if !link.client.is_connected() {
         return Err("the arena client did not connect".into());
     }
-    link.client.set_interest(&[Location::zone(ZONE)]);
+    link.client.set_interest(&[Location::zone(ZONE)])?;
 
     let mut entities = Vec::new();
     for k in 0..PLAYERS + VEHICLES + PROJECTILES {

@@ -243,10 +243,13 @@ latency_ms_p50={:.1} latency_ms_p99={:.1} recovered_after_s={:.2}",
 }
 
 /// The sum of every client's bandwidth budget in bytes per second, as the server
-/// holds it. **0 until the server has a per-client budget** (issue 12 item 1): wire it
-/// to the server's budget accessor then.
-pub fn budget_bytes_per_s(_server: &Server) -> u64 {
-    0
+/// holds it now (after congestion control has adjusted it).
+pub fn budget_bytes_per_s(server: &Server) -> u64 {
+    server
+        .clients()
+        .filter_map(|c| server.client_info(c))
+        .map(|info| info.net.budget_bytes_per_s)
+        .sum::<f64>() as u64
 }
 
 /// Phases, as shared with the client threads.
@@ -579,7 +582,10 @@ fn client_thread(
             while let Some(e) = bot.driver.poll_event() {
                 match e {
                     ClientEvent::Connected { .. } => {
-                        bot.driver.client.set_interest(&[Location::zone(ZONE)]);
+                        bot.driver
+                            .client
+                            .set_interest(&[Location::zone(ZONE)])
+                            .map_err(|e| e.to_string())?;
                     }
                     ClientEvent::ObjectGenerated {
                         object,

@@ -345,6 +345,7 @@ fn a_silent_server_ends_the_session_in_seconds_not_at_the_transport_timeout() {
             update_rate: 20,
             cmd_rate: 100,
             interp: 0.1,
+            rate: 196_608,
         },
         server_time: 0,
     };
