@@ -123,17 +123,32 @@ impl Client {
 
     /// Replaces the interest set; returns the handle echoed by `interest_complete`.
     fn set_interest(&mut self, zones: Vec<u32>) -> PyResult<u16> {
-        Ok(self.driver.client.set_interest(&locations(zones)).map_err(err)?.0)
+        Ok(self
+            .driver
+            .client
+            .set_interest(&locations(zones))
+            .map_err(err)?
+            .0)
     }
 
     /// Adds zones to the interest set.
     fn add_interest(&mut self, zones: Vec<u32>) -> PyResult<u16> {
-        Ok(self.driver.client.add_interest(&locations(zones)).map_err(err)?.0)
+        Ok(self
+            .driver
+            .client
+            .add_interest(&locations(zones))
+            .map_err(err)?
+            .0)
     }
 
     /// Removes zones from the interest set.
     fn remove_interest(&mut self, zones: Vec<u32>) -> PyResult<u16> {
-        Ok(self.driver.client.remove_interest(&locations(zones)).map_err(err)?.0)
+        Ok(self
+            .driver
+            .client
+            .remove_interest(&locations(zones))
+            .map_err(err)?
+            .0)
     }
 
     /// Requests snapshot and command rates (per second).

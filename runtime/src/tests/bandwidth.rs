@@ -17,7 +17,10 @@ fn world(n: usize, link: LinkConfig, client: Config, seed: u64) -> (SimNet, Vec<
     sim.add_client(client_with(client), link);
     sim.run_for(secs(1.0)).unwrap();
     let ids: Vec<DoId> = (0..n).map(|_| avatar(&mut sim, 0, None)).collect();
-    sim.clients[0].client.set_interest(&[Location::zone(0)]).unwrap();
+    sim.clients[0]
+        .client
+        .set_interest(&[Location::zone(0)])
+        .unwrap();
     (sim, ids)
 }
 
