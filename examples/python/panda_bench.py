@@ -5,8 +5,9 @@
     python3 examples/python/panda_bench.py --role client --port 27600 --seconds 10
 
 The `ai` role is a Panda client that creates `--objects` avatars in zone 1 and sends
-setPos for 10 % of them 20 times a second (the relay forwards them); the `client`
-counts handler calls and reports its process CPU, as bench_client.py does.
+setPos for `--moving` % of them (10 by default) 20 times a second (the relay forwards
+them); the `client` counts handler calls and reports its process CPU, as
+bench_client.py does.
 """
 
 import argparse
@@ -41,6 +42,7 @@ def main() -> None:
     args.add_argument("--role", choices=["server", "ai", "client"], required=True)
     args.add_argument("--port", type=int, default=27600)
     args.add_argument("--objects", type=int, default=500)
+    args.add_argument("--moving", type=int, default=10, help="percent of objects moving (ai)")
     args.add_argument("--seconds", type=float, default=10.0)
     opts = args.parse_args()
     from panda3d.core import URLSpec, loadPrcFileData
@@ -70,7 +72,7 @@ def main() -> None:
     cr.setInterestZones([1])
     if opts.role == "ai":
         avatars = [cr.createDistributedObject(className="PandaBenchAvatar", zoneId=1) for _ in range(opts.objects)]
-        moving = avatars[: max(1, opts.objects // 10)]
+        moving = avatars[: max(1, opts.objects * opts.moving // 100)]
         start = time.monotonic()
         next_send = 0.0
         while (t := time.monotonic() - start) < opts.seconds:

@@ -1,6 +1,6 @@
 """Type stubs for the native module (Rust, PyO3)."""
 
-from typing import Any, Optional, Sequence
+from typing import Any, Callable, Optional, Sequence, Union
 
 class PipesError(Exception):
     """An error of the pipes runtime; the message is the Rust error text."""
@@ -28,7 +28,13 @@ class Server:
     """A pipes server driven by `poll()`."""
 
     def __init__(
-        self, schema: Schema, port: int = 27015, host: str = "0.0.0.0", memory: Optional[MemoryNetwork] = None
+        self,
+        schema: Schema,
+        port: int = 27015,
+        host: str = "0.0.0.0",
+        memory: Optional[MemoryNetwork] = None,
+        password: str = "",
+        auth: Optional[Callable[[int, bytes], Union[None, bool, str]]] = None,
     ) -> None: ...
     @property
     def port(self) -> Optional[int]: ...
@@ -60,7 +66,13 @@ class Client:
     """A pipes client driven by `poll()`."""
 
     def __init__(
-        self, schema: Schema, host: str = "127.0.0.1", port: int = 27015, memory: Optional[MemoryNetwork] = None
+        self,
+        schema: Schema,
+        host: str = "127.0.0.1",
+        port: int = 27015,
+        memory: Optional[MemoryNetwork] = None,
+        password: str = "",
+        token: bytes = b"",
     ) -> None: ...
     def poll(self) -> list[tuple[Any, ...]]: ...
     @property
@@ -76,8 +88,11 @@ class Client:
     def add_interest(self, zones: Sequence[int]) -> int: ...
     def remove_interest(self, zones: Sequence[int]) -> int: ...
     def set_rates(self, update_rate: int, cmd_rate: int) -> None: ...
+    @property
+    def rates(self) -> tuple[int, int]: ...
     def interpolate(self, class_name: str, field: str) -> None: ...
     def interpolated(self, do_id: int, field: str) -> Optional[list[float]]: ...
+    def interpolated_all(self, field: str) -> list[tuple[int, tuple[float, ...]]]: ...
     def get_field(self, do_id: int, field: str) -> Optional[list[Any]]: ...
     def disconnect(self) -> None: ...
     def net_stats(self) -> dict[str, int]: ...

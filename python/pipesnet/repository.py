@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import importlib
+from types import FunctionType
 from typing import Any, Callable, Optional, Sequence
 
 from ._native import Client, MemoryNetwork, PipesError, Schema, Server
 from .objects import ALIVE, DELETED, DISABLED, GENERATED, DistributedObject, DistributedObjectAI, DistributedObjectBase
+
+
+_UNSEEN = object()
 
 
 def resolve_classes(schema: Schema, suffix: str) -> dict[str, type]:
@@ -38,6 +42,19 @@ def resolve_classes(schema: Schema, suffix: str) -> dict[str, type]:
         if isinstance(found, type):
             classes[dclass] = found
     return classes
+
+
+def raise_collected(errors: list[Exception]) -> None:
+    """Raises the first of the exceptions hooks and handlers raised during one ``poll``.
+
+    ``poll`` delivers every event of the frame even when a handler raises, then raises
+    the first exception; the others (if any) are named in a note on it.
+    """
+    first = errors[0]
+    if len(errors) > 1 and hasattr(first, "add_note"):
+        more = ", ".join(repr(e) for e in errors[1:6])
+        first.add_note(f"{len(errors) - 1} more handler error(s) in this poll: {more}")
+    raise first
 
 
 def _schema(dc_files: Sequence[str] | Schema) -> Schema:
@@ -72,27 +89,40 @@ class ServerRepository:
         """Override: a client left (objects it owned were deleted)."""
 
     def poll(self) -> None:
-        """One frame: network in, events to objects and hooks, network out."""
+        """One frame: network in, events to objects and hooks, network out.
+
+        If a hook or handler raises, the frame's other events are still delivered;
+        then ``poll`` raises the first exception (see :func:`raise_collected`).
+        """
+        errors: list[Exception] = []
         for event in self.server.poll():
-            kind = event[0]
-            if kind == "connected":
-                self.handle_client_connected(event[1])
-            elif kind == "disconnected":
-                for owned in [d for d in self.do_id2do.values() if d.owner == event[1]]:
-                    if self.server.zone_of(owned.do_id) is None:
-                        self._forget(owned)
-                self.handle_client_disconnected(event[1], event[2])
-            elif kind == "message":
-                _, client, do_id, field, args = event
-                do = self.do_id2do.get(do_id)
-                handler = getattr(do, field, None)
-                # Events come in a batch: skip messages for objects deleted since they arrived.
-                if handler is not None and self.server.zone_of(do_id) is not None:
-                    self.client_sender = client
-                    try:
-                        handler(*args)
-                    finally:
-                        self.client_sender = None
+            try:
+                self._server_event(event)
+            except Exception as e:  # delivered on: raised after the last event
+                errors.append(e)
+        if errors:
+            raise_collected(errors)
+
+    def _server_event(self, event: tuple[Any, ...]) -> None:
+        kind = event[0]
+        if kind == "connected":
+            self.handle_client_connected(event[1])
+        elif kind == "disconnected":
+            for owned in [d for d in self.do_id2do.values() if d.owner == event[1]]:
+                if self.server.zone_of(owned.do_id) is None:
+                    self._forget(owned)
+            self.handle_client_disconnected(event[1], event[2])
+        elif kind == "message":
+            _, client, do_id, field, args = event
+            do = self.do_id2do.get(do_id)
+            handler = getattr(do, field, None)
+            # Events come in a batch: skip messages for objects deleted since they arrived.
+            if handler is not None and self.server.zone_of(do_id) is not None:
+                self.client_sender = client
+                try:
+                    handler(*args)
+                finally:
+                    self.client_sender = None
 
     def _dclass_name(self, do: DistributedObjectAI) -> str:
         if do.dclass_name:
@@ -166,6 +196,19 @@ class ClientRepository:
         self.do_id2do: dict[int, DistributedObject] = {}
         self.disconnect_reason: Optional[str] = None
         self._interest_callbacks: dict[int, Callable[[], None]] = {}
+        self._handler_cache: dict[tuple[type, str], Any] = {}
+        self._errors: list[Exception] = []
+        self._event_handlers: dict[str, Callable[[tuple[Any, ...]], None]] = {
+            "generate": self._on_generate,
+            "alive": self._on_alive,
+            "changed": self._on_changed,
+            "message": self._on_message,
+            "disable": self._on_disable,
+            "delete": self._on_delete,
+            "interest_complete": self._on_interest_complete,
+            "connected": self._on_connected,
+            "disconnected": self._on_disconnected,
+        }
 
     @property
     def connected(self) -> bool:
@@ -193,51 +236,67 @@ class ClientRepository:
         """Override: the session ended (``reason`` says why)."""
 
     def poll(self) -> None:
-        """One frame: snapshots applied, then lifecycle hooks and field handlers in order."""
+        """One frame: snapshots applied, then lifecycle hooks and field handlers in order.
+
+        If a hook or handler raises, the rest of the frame's events and handlers are
+        still delivered; then ``poll`` raises the first exception (see
+        :func:`raise_collected`).
+        """
+        handlers = self._event_handlers
+        errors = self._errors
         for event in self.client.poll():
-            self._dispatch(event)
+            try:
+                handlers[event[0]](event)
+            except Exception as e:  # delivered on: raised after the last event
+                errors.append(e)
+        if errors:
+            self._errors = []
+            raise_collected(errors)
 
-    def _dispatch(self, event: tuple[Any, ...]) -> None:
-        kind = event[0]
-        if kind == "generate":
-            self._generate(*event[1:])
-        elif kind == "alive":
-            do = self.do_id2do.get(event[1])
-            if do is not None:
-                do.do_state = ALIVE
-                do.announce_generate()
-        elif kind == "changed":
-            do = self.do_id2do.get(event[1])
-            if do is not None:
-                if event[3] is not None:
-                    do.zone_id = event[3]
-                self._apply(do, event[2])
-        elif kind == "message":
-            do = self.do_id2do.get(event[1])
-            handler = getattr(do, event[2], None)
-            if handler is not None:
-                handler(*event[3])
-        elif kind == "disable":
-            do = self.do_id2do.get(event[1])
-            if do is not None:
-                do.do_state = DISABLED
-                do.disable()
-        elif kind == "delete":
-            do = self.do_id2do.pop(event[1], None)
-            if do is not None:
-                do.do_state = DELETED
-                do.delete()
-        elif kind == "interest_complete":
-            callback = self._interest_callbacks.pop(event[1], None)
-            if callback is not None:
-                callback()
-        elif kind == "connected":
-            self.handle_connected()
-        elif kind == "disconnected":
-            self.disconnect_reason = event[1]
-            self.handle_disconnected(event[1])
+    def _on_alive(self, event: tuple[Any, ...]) -> None:
+        do = self.do_id2do.get(event[1])
+        if do is not None:
+            do.do_state = ALIVE
+            do.announce_generate()
 
-    def _generate(self, do_id: int, dclass: str, owned: bool, zone: int, fields: list[Any]) -> None:
+    def _on_changed(self, event: tuple[Any, ...]) -> None:
+        do = self.do_id2do.get(event[1])
+        if do is not None:
+            if event[3] is not None:
+                do.zone_id = event[3]
+            self._apply(do, event[2])
+
+    def _on_message(self, event: tuple[Any, ...]) -> None:
+        do = self.do_id2do.get(event[1])
+        if do is not None:
+            self._apply(do, ((event[2], event[3]),))
+
+    def _on_disable(self, event: tuple[Any, ...]) -> None:
+        do = self.do_id2do.get(event[1])
+        if do is not None:
+            do.do_state = DISABLED
+            do.disable()
+
+    def _on_delete(self, event: tuple[Any, ...]) -> None:
+        do = self.do_id2do.pop(event[1], None)
+        if do is not None:
+            do.do_state = DELETED
+            do.delete()
+
+    def _on_interest_complete(self, event: tuple[Any, ...]) -> None:
+        callback = self._interest_callbacks.pop(event[1], None)
+        if callback is not None:
+            callback()
+
+    def _on_connected(self, event: tuple[Any, ...]) -> None:
+        self.handle_connected()
+
+    def _on_disconnected(self, event: tuple[Any, ...]) -> None:
+        self.disconnect_reason = event[1]
+        self.handle_disconnected(event[1])
+
+    def _on_generate(self, event: tuple[Any, ...]) -> None:
+        _, do_id, dclass, owned, zone, fields = event
         cls = self.owner_classes.get(dclass) if owned else None
         if cls is None:
             cls = self.classes.get(dclass)
@@ -246,16 +305,33 @@ class ClientRepository:
         do: DistributedObject = cls(self)
         do.do_id, do.zone_id, do.dclass_name, do.is_owner = do_id, zone, dclass, owned
         self.do_id2do[do_id] = do
-        do.generate()
+        try:
+            do.generate()
+        except Exception as e:  # the object still gets its fields
+            self._errors.append(e)
         do.do_state = GENERATED
         self._apply(do, fields)
 
-    @staticmethod
-    def _apply(do: DistributedObjectBase, fields: list[Any]) -> None:
+    def _apply(self, do: DistributedObjectBase, fields: Sequence[tuple[str, tuple[Any, ...]]]) -> None:
+        # Handlers are looked up once per (class, field): a plain function defined on
+        # the class is called directly; anything else goes through getattr each time.
+        cache = self._handler_cache
+        cls = type(do)
         for name, args in fields:
-            handler = getattr(do, name, None)
-            if handler is not None:
-                handler(*args)
+            key = (cls, name)
+            fn = cache.get(key, _UNSEEN)
+            if fn is _UNSEEN:
+                found = getattr(cls, name, None)
+                fn = cache[key] = found if isinstance(found, FunctionType) else None
+            try:
+                if fn is not None:
+                    fn(do, *args)
+                else:
+                    handler = getattr(do, name, None)
+                    if handler is not None:
+                        handler(*args)
+            except Exception as e:  # the object's other fields still arrive
+                self._errors.append(e)
 
     def send_update(self, do: DistributedObject, field: str, args: Sequence[Any]) -> None:
         """Sends a field message of ``do`` to the server."""
@@ -287,6 +363,11 @@ class ClientRepository:
         value = self.client.interpolated(do.do_id, field)
         return None if value is None else tuple(value)
 
+    def interpolated_all(self, field: str) -> dict[int, tuple[float, ...]]:
+        """Every object's smoothed value of ``field`` this frame, in one native call:
+        ``{do_id: (x, y, z)}`` (objects without samples yet are left out)."""
+        return dict(self.client.interpolated_all(field))
+
     def set_update_rate(self, rate: int, cmd_rate: int = 100) -> None:
         """Requests snapshots per second."""
         self.client.set_rates(rate, cmd_rate)
@@ -296,4 +377,4 @@ class ClientRepository:
         self.client.disconnect()
 
 
-__all__ = ["ClientRepository", "PipesError", "ServerRepository", "resolve_classes"]
+__all__ = ["ClientRepository", "PipesError", "ServerRepository", "raise_collected", "resolve_classes"]

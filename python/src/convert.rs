@@ -82,3 +82,18 @@ pub fn to_py<'py>(py: Python<'py>, v: &Value) -> PyResult<Bound<'py, PyAny>> {
         }
     })
 }
+
+/// Converts a field's arguments to a Python tuple (ready for `handler(*args)`); nested
+/// lists stay lists. A value that is not a list becomes a one-element tuple.
+pub fn to_py_args<'py>(py: Python<'py>, v: &Value) -> PyResult<Bound<'py, PyTuple>> {
+    match v {
+        Value::List(items) => {
+            let mut out = Vec::with_capacity(items.len());
+            for item in items {
+                out.push(to_py(py, item)?);
+            }
+            PyTuple::new(py, out)
+        }
+        other => PyTuple::new(py, [to_py(py, other)?]),
+    }
+}

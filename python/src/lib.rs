@@ -10,11 +10,13 @@
 
 pub mod codec;
 mod convert;
+mod interp;
 mod native_client;
 mod native_server;
 pub mod schema;
 
 use pyo3::prelude::*;
+use pyo3::types::{PyString, PyTuple};
 use std::sync::Arc;
 
 pub use convert::PipesError;
@@ -158,23 +160,47 @@ impl Schema {
             .map_err(|e| convert::err(format!("{}: {e}", self.field_name(n))))
     }
 
-    pub(crate) fn unpack_number<'py>(
-        &self,
-        py: Python<'py>,
-        n: u16,
-        data: &[u8],
-    ) -> PyResult<Bound<'py, PyAny>> {
+    fn decode_number(&self, n: u16, data: &[u8]) -> PyResult<codec::Value> {
         let model = &self.loaded.model;
         let id = *model
             .fields_by_number
             .get(usize::from(n))
             .ok_or_else(|| convert::err(format!("no field number {n}")))?;
         let v = codec::decode_all(model, id, data).map_err(convert::err)?;
-        let v = match (&model.field(id).kind, v) {
+        Ok(match (&model.field(id).kind, v) {
             (dcc::model::FieldKind::Parameter(_), v) => codec::Value::List(vec![v]),
             (_, v) => v,
-        };
-        convert::to_py(py, &v)
+        })
+    }
+
+    pub(crate) fn unpack_number<'py>(
+        &self,
+        py: Python<'py>,
+        n: u16,
+        data: &[u8],
+    ) -> PyResult<Bound<'py, PyAny>> {
+        convert::to_py(py, &self.decode_number(n, data)?)
+    }
+
+    /// Unpacks field `n`'s arguments as a tuple, ready for `handler(*args)`.
+    pub(crate) fn unpack_args<'py>(
+        &self,
+        py: Python<'py>,
+        n: u16,
+        data: &[u8],
+    ) -> PyResult<Bound<'py, PyTuple>> {
+        convert::to_py_args(py, &self.decode_number(n, data)?)
+    }
+
+    /// Interned Python names of every field, by field number (`#n` for gaps).
+    pub(crate) fn field_name_cache(&self, py: Python<'_>) -> Vec<Py<PyString>> {
+        let count = self.loaded.model.fields_by_number.len();
+        (0..count)
+            .map(|n| {
+                let n = u16::try_from(n).unwrap_or(u16::MAX);
+                PyString::intern(py, &self.field_name(n)).unbind()
+            })
+            .collect()
     }
 }
 

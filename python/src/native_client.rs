@@ -3,22 +3,25 @@
 use crate::convert::err;
 use crate::{MemoryNetwork, Schema};
 use pipes::client::{ClientDisconnect, ClientEvent};
-use pipes::glam::{DVec2, DVec3, DVec4};
 use pipes::transport::driver::ClientDriver;
 use pipes::transport::memory::MemoryLink;
 use pipes::transport::udp::{ClientAuth, UdpClient, UdpConfig};
 use pipes::transport::Transport;
 use pipes::{Config, DoId, Location};
 use pyo3::prelude::*;
-use pyo3::types::PyTuple;
+use pyo3::types::{PyString, PyTuple};
 
 /// A client; call `poll()` once per frame.
 #[pyclass(unsendable, module = "pipesnet._native")]
 pub struct Client {
     schema: Py<Schema>,
     driver: ClientDriver<Box<dyn Transport>>,
-    /// Interpolated fields: number → float count.
-    interp: Vec<(u16, usize)>,
+    /// Interpolated fields.
+    interp: Vec<crate::interp::Bound>,
+    /// The token answering the server's authentication challenge.
+    token: Vec<u8>,
+    /// Interned field names by number, so events reuse one Python string per field.
+    names: Vec<Py<PyString>>,
 }
 
 fn locations(zones: Vec<u32>) -> Vec<Location> {
@@ -40,12 +43,17 @@ fn client_id() -> u64 {
 impl Client {
     /// Connects to UDP `host:port`, or to `memory` when given.
     #[new]
-    #[pyo3(signature = (schema, host="127.0.0.1", port=27015, memory=None))]
+    /// `password` goes in the hello (checked against the server's); `token` answers
+    /// the server's authentication hook.
+    #[pyo3(signature = (schema, host="127.0.0.1", port=27015, memory=None, password="", token=b"".to_vec()))]
     fn new(
+        py: Python<'_>,
         schema: Py<Schema>,
         host: &str,
         port: u16,
         memory: Option<&MemoryNetwork>,
+        password: &str,
+        token: Vec<u8>,
     ) -> PyResult<Client> {
         let info = schema.get().loaded.info;
         let transport: Box<dyn Transport> = match memory {
@@ -60,11 +68,18 @@ impl Client {
                 Box::new(UdpClient::connect(addr, auth, UdpConfig::default()).map_err(err)?)
             }
         };
-        let core = pipes::client::Client::new(info, Config::default());
+        let config = Config {
+            password: password.to_owned(),
+            ..Config::default()
+        };
+        let core = pipes::client::Client::new(info, config);
+        let names = schema.get().field_name_cache(py);
         Ok(Client {
             schema,
             driver: ClientDriver::new(core, transport),
             interp: Vec::new(),
+            token,
+            names,
         })
     }
 
@@ -75,10 +90,17 @@ impl Client {
     /// `("delete", do_id)`, `("message", do_id, field, args)`, `("interest_complete", handle)`.
     fn poll<'py>(&mut self, py: Python<'py>) -> PyResult<Vec<Bound<'py, PyTuple>>> {
         self.driver.pump().map_err(err)?;
-        let now = self.driver.clock().now();
-        self.driver.client.update_interpolation(now);
+        if !self.interp.is_empty() {
+            let now = self.driver.clock().now();
+            self.driver.client.update_interpolation(now);
+        }
         let mut out = Vec::new();
         while let Some(e) = self.driver.poll_event() {
+            if let ClientEvent::AuthChallenge(_) = e {
+                self.driver.client.answer_auth(&self.token).map_err(err)?;
+                self.driver.flush().map_err(err)?;
+                continue;
+            }
             if let Some(t) = self.event(py, e)? {
                 out.push(t);
             }
@@ -156,62 +178,51 @@ impl Client {
         self.driver.client.set_rates(update_rate, cmd_rate);
     }
 
-    /// Interpolates a state field made of 1 to 4 `float64` values, for every object
-    /// of `class_name`; read it with `interpolated`.
+    /// The requested `(update_rate, cmd_rate)`, per second.
+    #[getter]
+    fn rates(&self) -> (u8, u8) {
+        let r = self.driver.client.rates();
+        (r.update_rate, r.cmd_rate)
+    }
+
+    /// Interpolates a state field made of 1 to 4 `float64` values, or of 1 to 4
+    /// integers of one type (with divisors: `int16/100`), for every object of
+    /// `class_name`; read it with `interpolated`.
     fn interpolate(&mut self, class_name: &str, field: &str) -> PyResult<()> {
         let n = self.schema.get().field_number(class_name, field)?;
-        let info = self
-            .schema
-            .get()
-            .loaded
-            .info
-            .field(n)
-            .ok_or_else(|| err("no field"))?;
-        let count = info.fixed_size.unwrap_or(0) / 8;
-        let c = &mut self.driver.client;
-        match count {
-            1 => c.interpolate_floats::<f64>(n),
-            2 => c.interpolate_floats::<DVec2>(n),
-            3 => c.interpolate_floats::<DVec3>(n),
-            4 => c.interpolate_floats::<DVec4>(n),
-            _ => {
-                return Err(err(format!(
-                    "{field} is not a run of 1 to 4 float64 values"
-                )))
-            }
+        if self.interp.iter().any(|b| b.number == n) {
+            return Ok(());
         }
-        .map_err(|e| err(format!("{e:?}")))?;
-        self.interp.push((n, count));
+        let model = &self.schema.get().loaded.model;
+        let bound = crate::interp::bind(model, &mut self.driver.client, n, field).map_err(err)?;
+        self.interp.push(bound);
         Ok(())
     }
 
     /// The smoothed value of an interpolated field as a tuple (`None` before samples).
     fn interpolated(&self, do_id: u32, field: &str) -> PyResult<Option<Vec<f64>>> {
-        let n = self.number(do_id, field)?;
-        let count = self
-            .interp
-            .iter()
-            .find(|(f, _)| *f == n)
-            .map(|(_, c)| *c)
-            .ok_or_else(|| {
-                err(format!(
-                    "{field} is not interpolated (call interpolate first)"
-                ))
-            })?;
-        let c = &self.driver.client;
-        let id = DoId(do_id);
-        Ok(match count {
-            1 => c.interpolated::<f64>(id, n).map(|v| vec![v]),
-            2 => c
-                .interpolated::<DVec2>(id, n)
-                .map(|v| v.to_array().to_vec()),
-            3 => c
-                .interpolated::<DVec3>(id, n)
-                .map(|v| v.to_array().to_vec()),
-            _ => c
-                .interpolated::<DVec4>(id, n)
-                .map(|v| v.to_array().to_vec()),
-        })
+        let bound = self.interp_entry(field)?;
+        if self.driver.client.object(DoId(do_id)).is_none() {
+            return Err(err(format!("unknown object {do_id}")));
+        }
+        Ok(bound.read(&self.driver.client, DoId(do_id)))
+    }
+
+    /// Every object's smoothed value of an interpolated field, in one call:
+    /// `[(do_id, (x, y, ...)), ...]` (objects without samples yet are left out).
+    fn interpolated_all<'py>(
+        &self,
+        py: Python<'py>,
+        field: &str,
+    ) -> PyResult<Vec<(u32, Bound<'py, PyTuple>)>> {
+        let bound = self.interp_entry(field)?;
+        let mut out = Vec::new();
+        for obj in self.driver.client.objects() {
+            if let Some(v) = bound.read(&self.driver.client, obj.id()) {
+                out.push((obj.id().0, PyTuple::new(py, v)?));
+            }
+        }
+        Ok(out)
     }
 
     /// A replicated field's latest value, as a list of arguments.
@@ -249,6 +260,21 @@ impl Client {
 }
 
 impl Client {
+    fn interp_entry(&self, field: &str) -> PyResult<&crate::interp::Bound> {
+        self.interp.iter().find(|b| b.name == field).ok_or_else(|| {
+            err(format!(
+                "{field} is not interpolated (call interpolate first)"
+            ))
+        })
+    }
+
+    fn name<'py>(&self, py: Python<'py>, n: u16) -> Bound<'py, PyString> {
+        match self.names.get(usize::from(n)) {
+            Some(s) => s.bind(py).clone(),
+            None => PyString::new(py, &format!("#{n}")),
+        }
+    }
+
     fn number(&self, do_id: u32, field: &str) -> PyResult<u16> {
         let obj = self
             .driver
@@ -258,18 +284,23 @@ impl Client {
         self.schema.get().field_number(obj.class().name, field)
     }
 
+    /// `[(field, args), ...]` for the fields of an object that have a value.
     fn fields<'py>(
         &self,
         py: Python<'py>,
         do_id: DoId,
         numbers: &[u16],
-    ) -> PyResult<Vec<(String, Bound<'py, PyAny>)>> {
+    ) -> PyResult<Vec<Bound<'py, PyTuple>>> {
         let schema = self.schema.get();
-        let mut out = Vec::new();
+        let mut out = Vec::with_capacity(numbers.len());
         if let Some(obj) = self.driver.client.object(do_id) {
             for &n in numbers {
                 if let Some(v) = obj.field(n) {
-                    out.push((schema.field_name(n), schema.unpack_number(py, n, &v.value)?));
+                    let args = schema.unpack_args(py, n, &v.value)?;
+                    out.push(PyTuple::new(
+                        py,
+                        [self.name(py, n).into_any(), args.into_any()],
+                    )?);
                 }
             }
         }
@@ -283,7 +314,10 @@ impl Client {
             ClientEvent::AuthChallenge(_) => return Ok(None),
             ClientEvent::Disconnected(reason) => {
                 let text = match reason {
-                    ClientDisconnect::Ejected { reason, detail } => format!("{reason:?}: {detail}"),
+                    ClientDisconnect::Ejected { reason, detail } => format!("{reason}: {detail}"),
+                    ClientDisconnect::Rejected(r) => format!("rejected: {r}"),
+                    ClientDisconnect::Left => "left".to_owned(),
+                    ClientDisconnect::TransportLost => "transport lost".to_owned(),
                     other => format!("{other:?}"),
                 };
                 ("disconnected", text).into_pyobject(py)?
@@ -325,8 +359,8 @@ impl Client {
                 field,
                 args,
             } => {
-                let value = schema.unpack_number(py, field, &args)?;
-                ("message", object.0, schema.field_name(field), value).into_pyobject(py)?
+                let value = schema.unpack_args(py, field, &args)?;
+                ("message", object.0, self.name(py, field), value).into_pyobject(py)?
             }
             ClientEvent::InterestComplete(h) => ("interest_complete", h.0).into_pyobject(py)?,
         };

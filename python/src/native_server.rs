@@ -2,12 +2,12 @@
 
 use crate::convert::err;
 use crate::{MemoryNetwork, Schema};
-use pipes::server::{ServerEvent, Target};
+use pipes::server::{DisconnectReason, Hooks, ServerEvent, Target};
 use pipes::transport::driver::ServerDriver;
 use pipes::transport::memory::MemoryLink;
 use pipes::transport::udp::{Security, UdpConfig, UdpServer};
 use pipes::transport::Transport;
-use pipes::{ClientId, Config, DoId, Location};
+use pipes::{ClientId, Config, ConnectionId, DoId, Location};
 use pyo3::prelude::*;
 use pyo3::types::PyTuple;
 
@@ -19,6 +19,48 @@ pub struct Server {
     port: Option<u32>,
 }
 
+/// The game's authentication hook, a Python callable: every client that passes the
+/// password check is challenged (an empty challenge) and answers with its token.
+struct AuthHook {
+    hook: Py<PyAny>,
+}
+
+impl Hooks for AuthHook {
+    fn challenge(&mut self, _connection: ConnectionId) -> Option<Vec<u8>> {
+        Some(Vec::new())
+    }
+
+    fn verify(
+        &mut self,
+        connection: ConnectionId,
+        _challenge: &[u8],
+        response: &[u8],
+    ) -> Result<Option<String>, String> {
+        Python::attach(|py| {
+            let token = pyo3::types::PyBytes::new(py, response);
+            let answer = self
+                .hook
+                .call1(py, (connection.0, token))
+                .map_err(|e| format!("auth hook raised: {e}"))?;
+            let answer = answer.bind(py);
+            if answer.is_none() {
+                return Ok(None);
+            }
+            if let Ok(ok) = answer.extract::<bool>() {
+                return if ok {
+                    Ok(None)
+                } else {
+                    Err("refused by the server".to_owned())
+                };
+            }
+            match answer.extract::<String>() {
+                Ok(reason) => Err(reason),
+                Err(_) => Err("auth hook returned neither None, a bool nor a reason".to_owned()),
+            }
+        })
+    }
+}
+
 fn zone(z: u32) -> Location {
     Location::zone(z)
 }
@@ -27,15 +69,25 @@ fn zone(z: u32) -> Location {
 impl Server {
     /// Listens on UDP `port` (0 picks one) of `host`, or on `memory` when given.
     #[new]
-    #[pyo3(signature = (schema, port=27015, host="0.0.0.0", memory=None))]
+    ///
+    /// Clients must send `password` in their hello (empty: none). `auth`, when given,
+    /// is called as `auth(connection, token)` for each client that passed the password
+    /// check, with the client's token (bytes); it returns `None` (or `True`) to accept,
+    /// or a reason string (or `False`) to refuse: the client sees the reason.
+    #[pyo3(signature = (schema, port=27015, host="0.0.0.0", memory=None, password="", auth=None))]
     fn new(
         schema: Py<Schema>,
         port: u16,
         host: &str,
         memory: Option<&MemoryNetwork>,
+        password: &str,
+        auth: Option<Py<PyAny>>,
     ) -> PyResult<Server> {
         let info = schema.get().loaded.info;
-        let config = Config::default();
+        let config = Config {
+            password: password.to_owned(),
+            ..Config::default()
+        };
         let (transport, port): (Box<dyn Transport>, Option<u32>) = match memory {
             Some(m) => (
                 Box::new(m.net.listen(MemoryLink::default()).map_err(err)?),
@@ -56,9 +108,13 @@ impl Server {
                 (Box::new(udp), Some(u32::from(port)))
             }
         };
+        let mut core = pipes::server::Server::new(info, config);
+        if let Some(hook) = auth {
+            core.set_hooks(Box::new(AuthHook { hook }));
+        }
         Ok(Server {
             schema,
-            driver: ServerDriver::new(pipes::server::Server::new(info, config), transport),
+            driver: ServerDriver::new(core, transport),
             port,
         })
     }
@@ -236,10 +292,15 @@ impl Server {
                 ("connected", client.0).into_pyobject(py)
             }
             ServerEvent::ClientDisconnected { client, reason } => {
-                ("disconnected", client.0, format!("{reason:?}")).into_pyobject(py)
+                let text = match reason {
+                    DisconnectReason::Left => "left".to_owned(),
+                    DisconnectReason::TransportLost => "transport lost".to_owned(),
+                    DisconnectReason::Ejected(r) => format!("ejected: {r}"),
+                };
+                ("disconnected", client.0, text).into_pyobject(py)
             }
             ServerEvent::ClientRejected { connection, reason } => {
-                ("rejected", connection.0, format!("{reason:?}")).into_pyobject(py)
+                ("rejected", connection.0, reason.to_string()).into_pyobject(py)
             }
             ServerEvent::Message {
                 client,

@@ -1,0 +1,173 @@
+//! Binding numeric state fields for interpolation: runs of 1 to 4 `float64` values, or
+//! of one integer type with divisors (`int16/100 x, int16/100 y, int16/100 z`).
+//!
+//! Integer runs are interpolated on their raw integers and scaled on read: linear
+//! interpolation and extrapolation commute with scaling, so the result is the same as
+//! interpolating the scaled values.
+
+use dcc::ast::Builtin;
+use dcc::model::{FieldKind, Model, Param, Type};
+use pipes::client::{BindError, Client, DecodeFn, FromFloats};
+use pipes::glam::{DVec2, DVec3, DVec4};
+use pipes::DoId;
+
+/// How a field's values are packed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    /// `float64` values.
+    Float,
+    /// Integers of `width` bytes.
+    Int { width: usize, signed: bool },
+}
+
+/// An interpolated field: its number and how to scale what the runtime returns.
+#[derive(Clone, Debug)]
+pub struct Bound {
+    /// The field's name.
+    pub name: String,
+    /// The field number.
+    pub number: u16,
+    /// One divisor per value (the field's, 1.0 when none).
+    divisors: Vec<f64>,
+}
+
+fn int_kind(b: Builtin) -> Option<Kind> {
+    use Builtin::*;
+    let (width, signed) = match b {
+        Int8 => (1, true),
+        Int16 => (2, true),
+        Int32 => (4, true),
+        Int64 => (8, true),
+        Uint8 => (1, false),
+        Uint16 => (2, false),
+        Uint32 => (4, false),
+        Uint64 => (8, false),
+        _ => return None,
+    };
+    Some(Kind::Int { width, signed })
+}
+
+/// The kind and divisors of a field made of 1 to 4 numbers of one built-in type.
+fn layout(model: &Model, field: dcc::model::FieldId) -> Option<(Kind, Vec<f64>)> {
+    let params: Vec<&Param> = match &model.field(field).kind {
+        FieldKind::Atomic(ps) => ps.iter().collect(),
+        FieldKind::Parameter(p) => vec![p],
+        FieldKind::Molecular(_) => return None,
+    };
+    if params.is_empty() || params.len() > 4 {
+        return None;
+    }
+    let mut kind = None;
+    let mut divisors = Vec::with_capacity(params.len());
+    for p in params {
+        let Type::Simple(s) = &p.ty else { return None };
+        let k = if s.builtin == Builtin::Float64 {
+            Kind::Float
+        } else {
+            int_kind(s.builtin)?
+        };
+        if kind.is_some_and(|seen| seen != k) {
+            return None;
+        }
+        kind = Some(k);
+        // The runtime hands values back as packed; scale them as the codec does.
+        divisors.push(f64::from(s.divisor.max(1)));
+    }
+    Some((kind?, divisors))
+}
+
+fn decode_ints<T: FromFloats, const W: usize, const S: bool>(b: &[u8]) -> Option<T> {
+    if b.len() != T::COUNT * W {
+        return None;
+    }
+    let mut v = [0f64; 4];
+    for (slot, chunk) in v.iter_mut().zip(b.chunks_exact(W)) {
+        let mut buf = [0u8; 8];
+        buf[..W].copy_from_slice(chunk);
+        let raw = u64::from_le_bytes(buf);
+        *slot = if S {
+            let shift = (64 - 8 * W) as u32;
+            (((raw << shift) as i64) >> shift) as f64
+        } else {
+            raw as f64
+        };
+    }
+    Some(T::from_floats(&v[..T::COUNT]))
+}
+
+fn bind_as<T: FromFloats>(c: &mut Client, n: u16, kind: Kind) -> Result<(), BindError> {
+    let decode: DecodeFn<T> = match kind {
+        Kind::Float => return c.interpolate_floats::<T>(n),
+        Kind::Int { width: 1, signed } => {
+            if signed {
+                decode_ints::<T, 1, true>
+            } else {
+                decode_ints::<T, 1, false>
+            }
+        }
+        Kind::Int { width: 2, signed } => {
+            if signed {
+                decode_ints::<T, 2, true>
+            } else {
+                decode_ints::<T, 2, false>
+            }
+        }
+        Kind::Int { width: 4, signed } => {
+            if signed {
+                decode_ints::<T, 4, true>
+            } else {
+                decode_ints::<T, 4, false>
+            }
+        }
+        Kind::Int { signed, .. } => {
+            if signed {
+                decode_ints::<T, 8, true>
+            } else {
+                decode_ints::<T, 8, false>
+            }
+        }
+    };
+    c.interpolate_with::<T>(n, decode)
+}
+
+/// Binds field `n` (named `name`) for interpolation on `client`.
+pub fn bind(model: &Model, client: &mut Client, n: u16, name: &str) -> Result<Bound, String> {
+    let id = *model
+        .fields_by_number
+        .get(usize::from(n))
+        .ok_or_else(|| format!("no field number {n}"))?;
+    let (kind, divisors) = layout(model, id).ok_or_else(|| {
+        format!("{name} is not a run of 1 to 4 float64 values or of one integer type")
+    })?;
+    let r = match divisors.len() {
+        1 => bind_as::<f64>(client, n, kind),
+        2 => bind_as::<DVec2>(client, n, kind),
+        3 => bind_as::<DVec3>(client, n, kind),
+        _ => bind_as::<DVec4>(client, n, kind),
+    };
+    r.map_err(|e| e.to_string())?;
+    Ok(Bound {
+        name: name.to_owned(),
+        number: n,
+        divisors,
+    })
+}
+
+impl Bound {
+    /// The smoothed value for `object`, scaled by the field's divisors.
+    pub fn read(&self, client: &Client, object: DoId) -> Option<Vec<f64>> {
+        let n = self.number;
+        let mut v = match self.divisors.len() {
+            1 => vec![client.interpolated::<f64>(object, n)?],
+            2 => client.interpolated::<DVec2>(object, n)?.to_array().to_vec(),
+            3 => client.interpolated::<DVec3>(object, n)?.to_array().to_vec(),
+            _ => client.interpolated::<DVec4>(object, n)?.to_array().to_vec(),
+        };
+        for (x, d) in v.iter_mut().zip(&self.divisors) {
+            if *d != 1.0 {
+                *x /= d;
+            }
+        }
+        Some(v)
+    }
+}
