@@ -20,18 +20,22 @@
 //! smoothed by the client itself: see [`Client::update_interpolation`].
 
 mod clock;
+mod commands;
 mod events;
 mod inbound;
 mod interp;
 mod net;
 mod objects;
+mod predict;
 mod replicated;
 
 pub use clock::ClockSync;
+pub use commands::{CommandAck, DEFAULT_COMMAND_REDUNDANCY};
 pub use events::{ClientDisconnect, ClientError, ClientEvent, Packet};
 pub use interp::{BindError, DecodeFn, FromFloats, IntoInterpolated};
 pub use net::ClientNetStats;
 pub use objects::{ClientObject, FieldValue, Lifecycle};
+pub use predict::{Metric, PredictConfig, PredictStats, Predictor};
 
 use crate::config::{effective_interp, Config};
 use crate::ids::{ClientId, DetMap, DoId, InterestHandle, Location};
@@ -88,6 +92,9 @@ pub struct Client {
     interp: interp::InterpState,
     /// Reliable object messages received this session (wrapping), reported in acks.
     reliable_received: u32,
+    command_streams: commands::OutStreams,
+    command_redundancy: usize,
+    next_command_at: Time,
 }
 
 impl Client {
@@ -124,6 +131,9 @@ impl Client {
             events: VecDeque::new(),
             interp: interp::InterpState::default(),
             reliable_received: 0,
+            command_streams: Default::default(),
+            command_redundancy: DEFAULT_COMMAND_REDUNDANCY,
+            next_command_at: Time::ZERO,
         }
     }
 
@@ -380,6 +390,7 @@ impl Client {
     /// Runs timers: pings, clock correction, and the server-silence timeout.
     pub fn update(&mut self, now: Time) {
         self.clock.advance(now);
+        self.flush_commands(now);
         let limit = Duration::from_secs_f64(self.config.server_timeout.max(0.1));
         if self.stage == Stage::Connected && now.since(self.last_heard) > limit {
             tracing::warn!(
@@ -408,7 +419,8 @@ impl Client {
     /// When [`Client::update`] must next be called.
     #[must_use]
     pub fn poll_timeout(&self) -> Option<Time> {
-        (self.stage == Stage::Connected).then_some(self.next_ping)
+        let ping = (self.stage == Stage::Connected).then_some(self.next_ping)?;
+        Some(self.command_timeout().map_or(ping, |c| c.min(ping)))
     }
 
     /// The next packet to send, if any.
