@@ -305,7 +305,7 @@ fn lag_compensation_registers_exact_aim_shots() {
         let seen = c.interpolated_of::<SetState, DVec2>(target);
         let mut cmd = input(k);
         // Shoot every 10th tick, once the target has a second of history on screen.
-        if let (Some(aim), true) = (seen, k >= 100 && k % 10 == 0) {
+        if let (Some(aim), true) = (seen, k >= 100 && k.is_multiple_of(10)) {
             cmd.fire = 1;
             cmd.aim_x = aim.x;
             cmd.aim_y = aim.y;
