@@ -176,7 +176,7 @@ impl Bot {
 
     /// Watches the arena and waits for the avatar the server gives this client.
     fn find_avatar(&mut self, client: &mut Client) -> Result<(), Error> {
-        if client.objects().next().is_none() && self.tick == 0 {
+        if self.tick == 0 {
             client.set_interest(&[Location::zone(1)])?;
             client.interpolate::<SetState, DVec2>()?;
             self.tick = 1;
