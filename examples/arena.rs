@@ -120,6 +120,8 @@ struct Bot {
     input: Input,
     tick: u32,
     avatar: Option<(DoId, Predictor<DVec2, Input>)>,
+    /// Where a renderer would draw the avatar: the prediction, corrections smoothed.
+    shown: DVec2,
 }
 
 impl Bot {
@@ -137,6 +139,7 @@ impl Bot {
             input,
             tick: 0,
             avatar: None,
+            shown: DVec2::ZERO,
         }
     }
 
@@ -171,6 +174,7 @@ impl Bot {
         }
         let seq = client.send_command_message(now, *avatar, &input)?;
         pred.apply(seq, input);
+        self.shown = pred.visible(now);
         Ok(())
     }
 
