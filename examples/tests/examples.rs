@@ -96,7 +96,7 @@ fn load_prints_its_summary_last() {
     );
     let last = out.lines().last().unwrap_or_default();
     assert!(
-        last.starts_with("load: transport=memory clients=8 connected=8 "),
+        last.starts_with("load: scenario=zoned transport=memory clients=8 connected=8 "),
         "{out}"
     );
     assert!(
