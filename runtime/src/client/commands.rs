@@ -136,6 +136,9 @@ impl Client {
         if now < self.next_command_at || !self.is_connected() {
             return;
         }
+        let objects = &self.objects;
+        self.command_streams
+            .retain(|id, _| objects.get(id).is_some_and(|o| o.owned));
         let mut out = Vec::new();
         for (&object, s) in self.command_streams.iter_mut() {
             if s.fresh == 0 || s.recent.is_empty() {

@@ -402,3 +402,67 @@ fn a_command_flood_is_dropped_and_counted_not_applied() {
     let seqs: Vec<u32> = world.applied.iter().map(|a| a.1).collect();
     assert!(seqs.windows(2).all(|w| w[0] < w[1]), "{seqs:?}");
 }
+
+#[test]
+fn command_messages_decode_or_fail_cleanly_when_cut_or_mutated() {
+    use crate::protocol::{CommandAckMsg, ServerMessage};
+    use crate::sim::Rng;
+    let body = [1u8, 2, 3, 4, 5, 6];
+    let up = ClientMessage::Commands(CommandBatch {
+        object: DoId(9),
+        field: Input::NUMBER,
+        newest: 7,
+        count: 2,
+        fresh: 1,
+        body: &body,
+    })
+    .to_bytes();
+    let down = ServerMessage::CommandAck(CommandAckMsg {
+        tick: crate::time::Tick(5),
+        object: DoId(9),
+        last: 7,
+        state: vec![(SetState::NUMBER, &body[..])],
+    })
+    .to_bytes();
+    assert!(matches!(ClientMessage::decode(&up), Ok(ClientMessage::Commands(b)) if b.first() == 6));
+    assert!(
+        matches!(ServerMessage::decode(&down), Ok(ServerMessage::CommandAck(a)) if a.last == 7)
+    );
+    let mut rng = Rng::new(1408);
+    // A cut in the header is an error; a cut body decodes (the server splits it with
+    // the field's schema and ejects a partial command).
+    for cut in 0..13 {
+        assert!(ClientMessage::decode(&up[..cut]).is_err(), "{cut}");
+    }
+    for cut in 0..down.len() {
+        assert!(ServerMessage::decode(&down[..cut]).is_err(), "{cut}");
+    }
+    for m in [&up, &down] {
+        for _ in 0..200 {
+            let mut x = m.clone();
+            let i = rng.below(x.len() as u64) as usize;
+            x[i] ^= 1 << rng.below(8);
+            let _ = (ClientMessage::decode(&x), ServerMessage::decode(&x));
+        }
+    }
+    // Counts the protocol refuses: none, more than 32, more fresh than sent, and
+    // numbers that would start before 1.
+    for (newest, count, fresh) in [(5, 0, 0), (50, 33, 1), (5, 2, 3), (1, 2, 1)] {
+        let mut m = up.clone();
+        m[7..11].copy_from_slice(&u32::to_le_bytes(newest));
+        m[11] = count;
+        m[12] = fresh;
+        assert!(
+            ClientMessage::decode(&m).is_err(),
+            "{newest} {count} {fresh}"
+        );
+    }
+}
+
+#[test]
+fn a_cut_command_ejects_with_bad_arguments() {
+    let (mut sim, _, avatar) = setup(1409, LinkConfig::perfect());
+    let body = input(0).to_bytes().unwrap();
+    raw_commands(&mut sim, avatar, Input::NUMBER, &body[..body.len() - 1]);
+    assert_eq!(ejected_with(&sim), Some(EjectReason::BadArguments));
+}
