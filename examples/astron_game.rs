@@ -25,6 +25,7 @@ use pipes_examples::net;
 use std::net::SocketAddr;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
+    pipes_examples::net::log_to_stderr(tracing::Level::INFO);
     run().map_err(|e| {
         // Without a cluster the first error is a bare "connection refused": say what to start.
         if e.to_string().to_ascii_lowercase().contains("refused") {

@@ -14,6 +14,7 @@ use pipes_examples::net;
 use pipes_examples::schema::{distributed_avatar as avatar, distributed_chat as chat, SCHEMA};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
+    pipes_examples::net::log_to_stderr(tracing::Level::INFO);
     let host = net::arg("--host", std::net::Ipv4Addr::LOCALHOST);
     let port = net::arg("--port", 27015u16);
     let seconds = net::arg("--seconds", 10.0);

@@ -687,6 +687,13 @@ fn summarize(game: &ServerGame, clients: &[(&Client, &Bot)]) -> String {
 }
 
 fn main() -> Result<(), Box<dyn Error>> {
+    // The runtime logs ejects and refused connections: show them (RUST_LOG=debug for more).
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
     let transport = arg("--transport", String::from("udp"));
     let seconds = arg("--seconds", 4.0f64).clamp(2.0, 600.0);
     let loss = arg("--loss", 0.0f64).clamp(0.0, 0.5);

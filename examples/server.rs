@@ -15,6 +15,7 @@ use pipes_examples::schema::{
 use std::collections::BTreeMap;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
+    pipes_examples::net::log_to_stderr(tracing::Level::INFO);
     let port = net::arg("--port", 27015u16);
     let seconds = net::arg("--seconds", f64::INFINITY);
     let mut server = net::serve(&SCHEMA, port)?;

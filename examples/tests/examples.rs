@@ -96,7 +96,7 @@ fn load_prints_its_summary_last() {
     );
     let last = out.lines().last().unwrap_or_default();
     assert!(
-        last.starts_with("load: transport=memory clients=8 connected=8 "),
+        last.starts_with("load: scenario=zoned transport=memory clients=8 connected=8 "),
         "{out}"
     );
     assert!(
@@ -248,4 +248,39 @@ fn interp_plot_writes_to_target_unless_told() {
     assert!(status.success());
     assert!(dir.join("elsewhere/plot.svg").exists());
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Issue 16 item 14: the quick-start server shows an operator why it ejected a client
+/// (its log goes to stderr), not only the game's own `println!`s.
+#[test]
+fn the_server_logs_why_it_ejected_a_client() {
+    use pipes_examples::{net, schema::SCHEMA};
+    let port = "27156";
+    let server = Command::new(example("server"))
+        .args(["--port", port, "--seconds", "3"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("server starts");
+    let addr = ([127, 0, 0, 1], 27156).into();
+    let mut client = net::connect_with(&SCHEMA, pipes::Config::default(), addr).unwrap();
+    let start = Instant::now();
+    let mut sent = false;
+    while start.elapsed() < Duration::from_secs(2) && !client.client.is_closed() {
+        client.pump().unwrap();
+        if client.client.is_connected() && !sent {
+            // A field number no schema has: the server ejects with UnknownField.
+            client.client.send_unchecked(pipes::DoId(1), u16::MAX, &[]);
+            sent = true;
+        }
+        client.flush().unwrap();
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    assert!(sent, "the client connected");
+    let out = server.wait_with_output().expect("server output");
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        log.contains("WARN") && log.contains("ejecting") && log.contains("unknown field 65535"),
+        "server stderr: {log}"
+    );
 }
