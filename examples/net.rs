@@ -133,8 +133,12 @@ pub fn fresh_id() -> u64 {
     rng.next_u64() | 1
 }
 
-/// Calls `frame` every 5 ms for `seconds` or until it returns `Ok(false)`.
-pub fn run_for<E>(seconds: f64, mut frame: impl FnMut(f64) -> Result<bool, E>) -> Result<(), E> {
+/// Calls `frame` with the time since the start (seconds) every 5 ms, for `seconds` or
+/// until it returns `Ok(false)`; its first error ends the loop.
+pub fn run_for(
+    seconds: f64,
+    mut frame: impl FnMut(f64) -> Result<bool, Error>,
+) -> Result<(), Error> {
     let start = Instant::now();
     loop {
         let t = start.elapsed().as_secs_f64();
