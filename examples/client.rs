@@ -48,7 +48,8 @@ struct Game {
 impl Game {
     fn on_event(&mut self, client: &mut Client, event: ClientEvent) -> Result<(), net::Error> {
         match (&event, event.decode::<chat::Said>()) {
-            (ClientEvent::Connected { .. }, _) => {
+            (ClientEvent::Connected { client: id }, _) => {
+                println!("client: connected as {}", id.0);
                 client.set_interest(&[Location::zone(1)])?;
             }
             (&ClientEvent::ObjectGenerated { object, owned, .. }, _) if owned => {

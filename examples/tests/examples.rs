@@ -117,6 +117,7 @@ fn quick_start_server_and_client_talk() {
     let out = run("client", &["--port", port, "--seconds", "2.5"]);
     let server_out = server.wait_with_output().expect("server output");
     let server_log = String::from_utf8_lossy(&server_out.stdout);
+    assert!(out.contains("client: connected as "), "client: {out}");
     assert!(out.contains("said \"hello!\""), "client: {out}");
     assert!(
         server_log.contains("joined, avatar"),
