@@ -61,7 +61,8 @@ class DistributedObject(DistributedObjectBase):
         self.cr.send_update(self, field, args if args is not None else [])
 
     def interpolate(self, field: str) -> None:
-        """Smooths a state field of 1-4 float64 values for objects of this class."""
+        """Smooths a state field of 1-4 float64 values (or 1-4 integers of one type,
+        divisors applied) for objects of this class."""
         self.cr.interpolate(self.dclass_name, field)
 
     def interpolated(self, field: str) -> Optional[tuple[float, ...]]:

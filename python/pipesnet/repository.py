@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib
 from types import FunctionType
-from typing import Any, Callable, Optional, Sequence
+from typing import Any, Callable, Optional, Sequence, Union
 
 from ._native import Client, MemoryNetwork, PipesError, Schema, Server
 from .objects import ALIVE, DELETED, DISABLED, GENERATED, DistributedObject, DistributedObjectAI, DistributedObjectBase
@@ -70,9 +70,19 @@ class ServerRepository:
         port: int = 27015,
         host: str = "0.0.0.0",
         memory: Optional[MemoryNetwork] = None,
+        password: str = "",
+        auth: Optional[Callable[[int, bytes], Union[None, bool, str]]] = None,
     ) -> None:
+        """Listens for clients.
+
+        Clients must send ``password`` (empty: none). ``auth``, when given, is called as
+        ``auth(connection, token)`` with each client's token (bytes) once its password
+        passed; it returns ``None``/``True`` to accept, or a reason string (or
+        ``False``) to refuse: the client sees the reason in ``disconnect_reason`` and
+        :meth:`handle_client_rejected` runs here.
+        """
         self.dc = _schema(dc_files)
-        self.server = Server(self.dc, port=port, host=host, memory=memory)
+        self.server = Server(self.dc, port=port, host=host, memory=memory, password=password, auth=auth)
         self.classes = resolve_classes(self.dc, "AI")
         self.do_id2do: dict[int, DistributedObjectAI] = {}
         self.client_sender: Optional[int] = None
@@ -86,7 +96,12 @@ class ServerRepository:
         """Override: a client finished its handshake."""
 
     def handle_client_disconnected(self, client: int, reason: str) -> None:
-        """Override: a client left (objects it owned were deleted)."""
+        """Override: a client left (objects it owned were deleted). ``reason`` is
+        ``"left"`` when the client called ``disconnect``, ``"transport lost"``, or
+        ``"ejected: ..."``; the protocol carries no reason text from the client."""
+
+    def handle_client_rejected(self, connection: int, reason: str) -> None:
+        """Override: a connection was refused (password, auth hook, full, version)."""
 
     def poll(self) -> None:
         """One frame: network in, events to objects and hooks, network out.
@@ -112,6 +127,8 @@ class ServerRepository:
                 if self.server.zone_of(owned.do_id) is None:
                     self._forget(owned)
             self.handle_client_disconnected(event[1], event[2])
+        elif kind == "rejected":
+            self.handle_client_rejected(event[1], event[2])
         elif kind == "message":
             _, client, do_id, field, args = event
             do = self.do_id2do.get(do_id)
@@ -188,9 +205,13 @@ class ClientRepository:
         host: str = "127.0.0.1",
         port: int = 27015,
         memory: Optional[MemoryNetwork] = None,
+        password: str = "",
+        token: bytes = b"",
     ) -> None:
+        """Connects; ``password`` goes in the hello, ``token`` answers the server's
+        auth hook. A refusal arrives as ``handle_disconnected`` with the reason."""
         self.dc = _schema(dc_files)
-        self.client = Client(self.dc, host=host, port=port, memory=memory)
+        self.client = Client(self.dc, host=host, port=port, memory=memory, password=password, token=token)
         self.classes = resolve_classes(self.dc, "")
         self.owner_classes = resolve_classes(self.dc, "OV")
         self.do_id2do: dict[int, DistributedObject] = {}
@@ -355,7 +376,8 @@ class ClientRepository:
         return handle
 
     def interpolate(self, dclass: str, field: str) -> None:
-        """Smooths a float64 state field of every object of ``dclass``."""
+        """Smooths a state field of every object of ``dclass``: 1-4 float64 values, or
+        1-4 integers of one type (divisors applied: ``int16/100``)."""
         self.client.interpolate(dclass, field)
 
     def interpolated(self, do: DistributedObject, field: str) -> Optional[tuple[float, ...]]:
@@ -372,8 +394,17 @@ class ClientRepository:
         """Requests snapshots per second."""
         self.client.set_rates(rate, cmd_rate)
 
+    def set_rates(self, update_rate: int, cmd_rate: int) -> None:
+        """Requests snapshots per second and announces commands per second (0-255)."""
+        self.client.set_rates(update_rate, cmd_rate)
+
+    @property
+    def rates(self) -> tuple[int, int]:
+        """The requested ``(update_rate, cmd_rate)``."""
+        return self.client.rates
+
     def disconnect(self) -> None:
-        """Leaves cleanly."""
+        """Leaves cleanly: the server sees ``"left"`` at once."""
         self.client.disconnect()
 
 
