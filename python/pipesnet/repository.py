@@ -388,7 +388,7 @@ class ClientRepository:
     def interpolated_all(self, field: str) -> dict[int, tuple[float, ...]]:
         """Every object's smoothed value of ``field`` this frame, in one native call:
         ``{do_id: (x, y, z)}`` (objects without samples yet are left out)."""
-        return dict(self.client.interpolated_all(field))
+        return self.client.interpolated_all(field)
 
     def set_update_rate(self, rate: int, cmd_rate: int = 100) -> None:
         """Requests snapshots per second."""

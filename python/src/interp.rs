@@ -153,7 +153,69 @@ pub fn bind(model: &Model, client: &mut Client, n: u16, name: &str) -> Result<Bo
     })
 }
 
+/// Values of 1 to 4 floats, as interpolated.
+trait Floats: FromFloats {
+    /// Copies the value into `out` (the first `COUNT` slots).
+    fn put(&self, out: &mut [f64; 4]);
+}
+
+impl Floats for f64 {
+    fn put(&self, out: &mut [f64; 4]) {
+        out[0] = *self;
+    }
+}
+
+macro_rules! floats_for_vec {
+    ($($t:ty),*) => {$(
+        impl Floats for $t {
+            fn put(&self, out: &mut [f64; 4]) {
+                for (o, v) in out.iter_mut().zip(self.to_array()) {
+                    *o = v;
+                }
+            }
+        }
+    )*};
+}
+floats_for_vec!(DVec2, DVec3, DVec4);
+
+/// Visits every object's current value of field `n` in one pass over the track.
+fn each_of<T: Floats>(client: &Client, n: u16, f: &mut dyn FnMut(u32, &[f64])) {
+    let Some(track) = client.interpolators().track::<T>() else {
+        return;
+    };
+    let mut buf = [0f64; 4];
+    for (key, value) in track.iter() {
+        if key.field != n {
+            continue;
+        }
+        if let (Some(v), Ok(id)) = (value, u32::try_from(key.object)) {
+            v.put(&mut buf);
+            f(id, &buf[..T::COUNT]);
+        }
+    }
+}
+
 impl Bound {
+    /// Calls `f(do_id, values)` for every object with a current value, scaled by the
+    /// field's divisors (one pass, no per-object lookups).
+    pub fn read_all(&self, client: &Client, f: &mut dyn FnMut(u32, &[f64])) {
+        let n = self.number;
+        let divisors = &self.divisors;
+        let mut scaled = [0f64; 4];
+        let mut g = |id: u32, v: &[f64]| {
+            for ((s, x), d) in scaled.iter_mut().zip(v).zip(divisors) {
+                *s = x / d;
+            }
+            f(id, &scaled[..v.len()]);
+        };
+        match divisors.len() {
+            1 => each_of::<f64>(client, n, &mut g),
+            2 => each_of::<DVec2>(client, n, &mut g),
+            3 => each_of::<DVec3>(client, n, &mut g),
+            _ => each_of::<DVec4>(client, n, &mut g),
+        }
+    }
+
     /// The smoothed value for `object`, scaled by the field's divisors.
     pub fn read(&self, client: &Client, object: DoId) -> Option<Vec<f64>> {
         let n = self.number;

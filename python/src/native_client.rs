@@ -9,7 +9,7 @@ use pipes::transport::udp::{ClientAuth, UdpClient, UdpConfig};
 use pipes::transport::Transport;
 use pipes::{Config, DoId, Location};
 use pyo3::prelude::*;
-use pyo3::types::{PyString, PyTuple};
+use pyo3::types::{PyDict, PyString, PyTuple};
 
 /// A client; call `poll()` once per frame.
 #[pyclass(unsendable, module = "pipesnet._native")]
@@ -209,20 +209,24 @@ impl Client {
     }
 
     /// Every object's smoothed value of an interpolated field, in one call:
-    /// `[(do_id, (x, y, ...)), ...]` (objects without samples yet are left out).
-    fn interpolated_all<'py>(
-        &self,
-        py: Python<'py>,
-        field: &str,
-    ) -> PyResult<Vec<(u32, Bound<'py, PyTuple>)>> {
+    /// `{do_id: (x, y, ...)}` (objects without a value yet are left out).
+    fn interpolated_all<'py>(&self, py: Python<'py>, field: &str) -> PyResult<Bound<'py, PyDict>> {
         let bound = self.interp_entry(field)?;
-        let mut out = Vec::new();
-        for obj in self.driver.client.objects() {
-            if let Some(v) = bound.read(&self.driver.client, obj.id()) {
-                out.push((obj.id().0, PyTuple::new(py, v)?));
+        let out = PyDict::new(py);
+        let mut failed = None;
+        bound.read_all(&self.driver.client, &mut |id, v| {
+            if failed.is_some() {
+                return;
             }
+            let item = PyTuple::new(py, v).and_then(|t| out.set_item(id, t));
+            if let Err(e) = item {
+                failed = Some(e);
+            }
+        });
+        match failed {
+            Some(e) => Err(e),
+            None => Ok(out),
         }
-        Ok(out)
     }
 
     /// A replicated field's latest value, as a list of arguments.
