@@ -117,6 +117,7 @@ fn quick_start_server_and_client_talk() {
     let out = run("client", &["--port", port, "--seconds", "2.5"]);
     let server_out = server.wait_with_output().expect("server output");
     let server_log = String::from_utf8_lossy(&server_out.stdout);
+    assert!(out.contains("client: connected as "), "client: {out}");
     assert!(out.contains("said \"hello!\""), "client: {out}");
     assert!(
         server_log.contains("joined, avatar"),
@@ -295,4 +296,39 @@ fn arena_registers_exact_aim_shots_with_lag_compensation() {
             );
         }
     }
+}
+
+/// Issue 16 item 14: the quick-start server shows an operator why it ejected a client
+/// (its log goes to stderr), not only the game's own `println!`s.
+#[test]
+fn the_server_logs_why_it_ejected_a_client() {
+    use pipes_examples::{net, schema::SCHEMA};
+    let port = "27156";
+    let server = Command::new(example("server"))
+        .args(["--port", port, "--seconds", "3"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("server starts");
+    let addr = ([127, 0, 0, 1], 27156).into();
+    let mut client = net::connect_with(&SCHEMA, pipes::Config::default(), addr).unwrap();
+    let start = Instant::now();
+    let mut sent = false;
+    while start.elapsed() < Duration::from_secs(2) && !client.client.is_closed() {
+        client.pump().unwrap();
+        if client.client.is_connected() && !sent {
+            // A field number no schema has: the server ejects with UnknownField.
+            client.client.send_unchecked(pipes::DoId(1), u16::MAX, &[]);
+            sent = true;
+        }
+        client.flush().unwrap();
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    assert!(sent, "the client connected");
+    let out = server.wait_with_output().expect("server output");
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        log.contains("WARN") && log.contains("ejecting") && log.contains("unknown field 65535"),
+        "server stderr: {log}"
+    );
 }

@@ -150,7 +150,8 @@ pub enum ClientError {
     },
     /// No challenge is pending.
     NoChallenge,
-    /// `max_outbound_packets` packets already wait for the driver to send them.
+    /// `max_outbound_packets` field messages already wait for the command rate (the
+    /// game sends messages faster than the server lets it, for a long while).
     QueueFull(usize),
     /// An interest request with more locations than one message may carry.
     TooManyLocations {
@@ -183,7 +184,9 @@ impl fmt::Display for ClientError {
             ClientError::NotSendable(n) => write!(f, "{n} may not be sent by this client"),
             ClientError::BadValue { field, error } => write!(f, "bad value for {field}: {error}"),
             ClientError::NoChallenge => write!(f, "no authentication challenge pending"),
-            ClientError::QueueFull(n) => write!(f, "{n} packets already wait to be sent"),
+            ClientError::QueueFull(n) => {
+                write!(f, "{n} messages already wait for the command rate")
+            }
             ClientError::TooManyLocations { given, max } => {
                 write!(
                     f,
