@@ -163,10 +163,12 @@ impl Client {
         if out.is_empty() {
             return;
         }
-        // A little under the rate: pings share the server's command budget.
-        let rate = f64::from(self.rates.cmd_rate.max(1)) * 0.9;
+        // A little under the rate (as field messages): jitter bunches packets.
+        let rate = f64::from(self.rates.cmd_rate.max(1)) * super::COMMAND_PACE;
         self.next_command_at = now + Duration::from_secs_f64(1.0 / rate);
         for payload in out {
+            // The server charges each packet to the budget field messages use too.
+            self.commands.charge();
             if self.transmits.len() < self.config.max_outbound_packets {
                 self.transmits.push_back(super::Packet {
                     payload,
