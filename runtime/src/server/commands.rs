@@ -40,7 +40,8 @@ pub struct Command {
     /// Packed arguments, validated against the field.
     pub args: Vec<u8>,
     /// Server time (micros) of the world as the client saw it when it acted: arrival −
-    /// round trip − its interpolation delay (clamped). Pass it to [`Server::rewind`].
+    /// round trip − its interpolation delay (clamped), minus one tick per newer command
+    /// in the packet (clients make one command per tick). Pass it to [`Server::rewind`].
     pub view_time: u64,
 }
 
@@ -165,6 +166,7 @@ impl Server {
             return Ok(());
         }
         let view_time = self.view_time(conn, now);
+        let tick_us = 1_000_000 / u64::from(self.rate.hz().max(1));
         let Some(p) = self.peers.get_mut(&conn) else {
             return Ok(());
         };
@@ -186,7 +188,11 @@ impl Server {
         for (i, args) in split.iter().enumerate() {
             let seq = batch.first().wrapping_add(i as u32);
             let repeat = i < usize::from(repeats);
-            stream.receive((seq, repeat), args, view_time, &mut p.command_stats);
+            // One command per tick: the k-th before the newest was made k ticks earlier
+            // (matters for a command recovered from a later packet's repeats).
+            let age = u64::from(batch.newest.wrapping_sub(seq)) * tick_us;
+            let view = view_time.saturating_sub(age);
+            stream.receive((seq, repeat), args, view, &mut p.command_stats);
         }
         Ok(())
     }
