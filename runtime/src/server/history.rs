@@ -55,7 +55,12 @@ impl Track {
     /// The `i`-th sample's value, copied out (the ring may wrap).
     fn value(&self, i: usize, buf: &mut Vec<u8>) {
         buf.clear();
-        buf.extend(self.data.range(i * self.stride..(i + 1) * self.stride));
+        let (lo, hi) = (i * self.stride, (i + 1) * self.stride);
+        let (a, b) = self.data.as_slices();
+        // The range may straddle the ring's two halves.
+        buf.extend_from_slice(a.get(lo.min(a.len())..hi.min(a.len())).unwrap_or(&[]));
+        let (lo, hi) = (lo.saturating_sub(a.len()), hi.saturating_sub(a.len()));
+        buf.extend_from_slice(b.get(lo..hi).unwrap_or(&[]));
     }
 
     fn last_equals(&self, value: &[u8]) -> bool {
