@@ -61,8 +61,8 @@ pub struct CommandStats {
     pub applied: u64,
     /// Copies of commands that arrived after the server had skipped them.
     pub late: u64,
-    /// Commands never applied: skipped as lost, over the queue bound, or in packets
-    /// dropped over the command rate.
+    /// Commands never applied: skipped as lost, over the queue bound, or first sent in
+    /// a packet dropped over the command rate.
     pub dropped: u64,
     /// Commands whose first packet was lost, received in a later packet's repeats.
     pub recovered: u64,
@@ -160,8 +160,10 @@ impl Server {
             return Ok(()); // the object just left the client's view
         };
         if !self.spend_command(now, conn) {
+            // The packet's fresh commands are lost unless a later packet repeats them
+            // (then they count as dropped and, rarely, applied too).
             if let Some(p) = self.peers.get_mut(&conn) {
-                p.command_stats.dropped += u64::from(batch.count);
+                p.command_stats.dropped += u64::from(batch.fresh);
             }
             return Ok(());
         }
