@@ -10,8 +10,9 @@
 //!   so a game moving its avatar every frame costs one command per release, not a
 //!   backlog. Each replaced value is counted ([`super::ClientNetStats::commands_coalesced`]).
 //! - Commands leave at [`PACE`] of the granted rate (a margin for jitter, which bunches
-//!   packets at the server), with a burst of [`BURST`] seconds. Pings, which the server
-//!   charges to the same budget, take their token too.
+//!   packets at the server), with a burst of [`BURST`] seconds. Pings, interest
+//!   changes and rate changes, which the server charges to the same budget, take their
+//!   token too.
 
 use super::events::Packet;
 use crate::ids::DoId;
@@ -99,7 +100,7 @@ impl CommandQueue {
         self.queue.get_mut(i).filter(|q| q.seq == seq)
     }
 
-    /// Takes one token for a message sent outside the queue (a ping).
+    /// Takes one token for a message sent outside the queue (ping, interest, rates).
     pub(crate) fn charge(&mut self) {
         self.tokens -= 1.0;
     }
