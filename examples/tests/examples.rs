@@ -251,6 +251,53 @@ fn interp_plot_writes_to_target_unless_told() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// The value of `key=` in an `arena:` summary line.
+fn arena_value(line: &str, key: &str) -> f64 {
+    line.split_whitespace()
+        .find_map(|kv| kv.strip_prefix(key)?.strip_prefix('='))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| panic!("no {key} in {line}"))
+}
+
+#[test]
+fn arena_registers_exact_aim_shots_with_lag_compensation() {
+    for args in [
+        &["--seconds", "8"][..],
+        &["--transport", "udp", "--seconds", "3"][..],
+    ] {
+        let out = run("arena", args);
+        let last = out.lines().last().unwrap_or_default();
+        assert!(last.starts_with("arena: shots="), "{args:?}: {out}");
+        let shots = arena_value(last, "shots");
+        assert!(shots >= 10.0, "{args:?}: {last}");
+        assert!(
+            arena_value(last, "hits_lagcomp") >= 0.99 * shots,
+            "{args:?}: {last}"
+        );
+        for key in [
+            "mispredictions_per_s",
+            "mean_correction_mm",
+            "commands_lost",
+        ] {
+            arena_value(last, key);
+        }
+        if args.len() == 2 {
+            // SimNet, 100 ms RTT and 5 % loss: without rewinding, most shots miss, and
+            // the commands of lost packets arrive in later ones.
+            assert!(
+                arena_value(last, "hits_no_lagcomp") <= 0.5 * shots,
+                "{last}"
+            );
+            assert!(arena_value(last, "commands_lost") > 0.0, "{last}");
+            assert_eq!(
+                arena_value(last, "commands_recovered"),
+                arena_value(last, "commands_lost"),
+                "{last}"
+            );
+        }
+    }
+}
+
 /// Issue 16 item 14: the quick-start server shows an operator why it ejected a client
 /// (its log goes to stderr), not only the game's own `println!`s.
 #[test]

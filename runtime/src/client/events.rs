@@ -160,6 +160,9 @@ pub enum ClientError {
         /// The most one request may hold.
         max: usize,
     },
+    /// A command for a field without the `command` keyword, or for an object this
+    /// client does not own.
+    NotCommand(&'static str),
     /// A bound struct ([`crate::bind::Replicated`]) of another class than the object's.
     WrongClass {
         /// The struct's class.
@@ -188,6 +191,12 @@ impl fmt::Display for ClientError {
                 write!(
                     f,
                     "{given} interest locations in one request, at most {max}"
+                )
+            }
+            ClientError::NotCommand(n) => {
+                write!(
+                    f,
+                    "{n} is not a command field of an object this client owns"
                 )
             }
             ClientError::WrongClass { expected, actual } => {

@@ -108,6 +108,7 @@ impl Client {
                 },
                 Stage::Connected,
             ) => self.on_message(tick, object, field, args),
+            (ServerMessage::CommandAck(ack), Stage::Connected) => self.on_command_ack(&ack),
             (ServerMessage::Disconnect { reason, detail }, _) => {
                 self.close(ClientDisconnect::Ejected { reason, detail })
             }

@@ -20,20 +20,24 @@
 //! smoothed by the client itself: see [`Client::update_interpolation`].
 
 mod clock;
+mod commands;
 mod events;
 mod inbound;
 mod interp;
 mod net;
 mod objects;
 mod pacer;
+mod predict;
 mod replicated;
 
 pub use clock::ClockSync;
+pub use commands::{CommandAck, DEFAULT_COMMAND_REDUNDANCY};
 pub use events::{ClientDisconnect, ClientError, ClientEvent, Packet};
 pub use interp::{BindError, DecodeFn, FromFloats, IntoInterpolated};
 pub use net::ClientNetStats;
 pub use objects::{ClientObject, FieldValue, Lifecycle};
 pub use pacer::PACE as COMMAND_PACE;
+pub use predict::{Metric, PredictConfig, PredictStats, Predictor};
 
 use crate::config::{effective_interp, Config};
 use crate::ids::{ClientId, DetMap, DoId, InterestHandle, Location};
@@ -94,6 +98,9 @@ pub struct Client {
     interp: interp::InterpState,
     /// Reliable object messages received this session (wrapping), reported in acks.
     reliable_received: u32,
+    command_streams: commands::OutStreams,
+    command_redundancy: usize,
+    next_command_at: Time,
 }
 
 impl Client {
@@ -132,6 +139,9 @@ impl Client {
             events: VecDeque::new(),
             interp: interp::InterpState::default(),
             reliable_received: 0,
+            command_streams: Default::default(),
+            command_redundancy: DEFAULT_COMMAND_REDUNDANCY,
+            next_command_at: Time::ZERO,
         }
     }
 
@@ -406,6 +416,7 @@ impl Client {
     /// of queued field messages as the command rate allows.
     pub fn update(&mut self, now: Time) {
         self.clock.advance(now);
+        self.flush_commands(now);
         let limit = Duration::from_secs_f64(self.config.server_timeout.max(0.1));
         if self.stage == Stage::Connected && now.since(self.last_heard) > limit {
             tracing::warn!(
@@ -450,7 +461,8 @@ impl Client {
             return None;
         }
         let release = self.commands.next_release(self.pace_rate());
-        Some(release.map_or(self.next_ping, |r| r.min(self.next_ping)))
+        let next = release.map_or(self.next_ping, |r| r.min(self.next_ping));
+        Some(self.command_timeout().map_or(next, |c| c.min(next)))
     }
 
     /// The next packet to send, if any.
