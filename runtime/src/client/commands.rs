@@ -144,6 +144,9 @@ impl Client {
             if s.fresh == 0 || s.recent.is_empty() {
                 continue;
             }
+            // The server charges each packet to the budget it shares with field
+            // messages: inputs go first, queued field messages wait (`pacer.rs`).
+            self.commands.charge();
             let mut body = Vec::new();
             for (_, args) in &s.recent {
                 body.extend_from_slice(args);

@@ -506,3 +506,41 @@ fn rewind_interpolates_between_ticks_and_keeps_about_one_second() {
     assert_eq!(server.history_bytes(), 67 * (16 + 4));
     assert!(server.rewind::<SetState, DVec2>(DoId(999), 0).is_none());
 }
+
+/// Input commands every tick and field messages at once share the server's command
+/// budget through the client's pacer: every message arrives, nothing is dropped.
+#[test]
+fn commands_and_field_messages_share_the_budget_without_drops() {
+    let (mut sim, mut world, avatar) = setup(1402, LinkConfig::new(50, 10, 0.0, 0.0));
+    sim.server_events.clear();
+    let dt = sim.server.tick_rate().interval_secs();
+    // 66 commands a second for 9 s, and 200 waves in the first 1.5 s: more than the
+    // budget (100/s, one second of burst) until the waves are through.
+    for k in 0..600u32 {
+        let now = sim.now();
+        let c = &mut sim.clients[0].client;
+        c.send_command_message(now, avatar, &input(k))
+            .expect("command");
+        if k < 100 {
+            for n in [2 * k, 2 * k + 1] {
+                c.send_message(avatar, &Wave { n: n as u8 }).expect("wave");
+            }
+        }
+        let t = now + secs(dt);
+        run(&mut sim, &mut world, t);
+    }
+    let t = sim.now() + secs(2.0);
+    run(&mut sim, &mut world, t);
+    let waves: Vec<u8> = sim
+        .server_events
+        .iter()
+        .filter_map(|e| e.decode::<Wave>())
+        .map(|w| w.expect("wave").n)
+        .collect();
+    assert_eq!(waves, (0..200).collect::<Vec<u8>>(), "every wave, in order");
+    let me = sim.clients[0].client.id().expect("id");
+    let info = sim.server.client_info(me).expect("info");
+    assert_eq!(info.commands_dropped, 0);
+    assert_eq!(info.command_stats.dropped, 0, "{:?}", info.command_stats);
+    assert_eq!(world.applied.last().map(|a| a.1), Some(600));
+}
