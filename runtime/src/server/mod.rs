@@ -99,6 +99,8 @@ pub struct Server {
     hooks: Box<dyn Hooks>,
     priorities: snapshot::Priorities,
     transmits: VecDeque<Transmit>,
+    /// Reused by `set` to pack a typed value (no allocation per call).
+    set_buf: Vec<u8>,
     events: VecDeque<ServerEvent>,
 }
 
@@ -132,6 +134,7 @@ impl Server {
                 relevance: None,
             },
             transmits: VecDeque::new(),
+            set_buf: Vec::new(),
             events: VecDeque::new(),
         }
     }
