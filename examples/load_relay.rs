@@ -12,14 +12,16 @@
 //! After the load stops, the harness waits (at most `drain` seconds) until the server
 //! sends no more than keepalives (at most [`KEEPALIVE_BYTES`] per client per 100 ms).
 //!
-//! Note: the server's command budget is `cmd_rate` per client per second, at most 255;
-//! with `--updates-by client` a client offering more (`rate × objects`) has the excess
-//! dropped by the server, which `applied_per_s` against `sent_per_s` shows.
+//! Note: the server's command budget is `cmd_rate` per client per second, at most 255,
+//! and a client sends at [`COMMAND_PACE`] of it; with `--updates-by client` a client
+//! offering more (`rate × objects`) has its waiting values replaced by newer ones (only
+//! the newest of each object leaves), which `applied_per_s` against `sent_per_s` shows.
 
 use crate::load_schema::{relay_object, RelayObject, SCHEMA};
 use crate::load_world::{
     percentile, thread_cpu_ns, transports, ClientTransport, ServerTransport, TransportKind,
 };
+use pipes::client::COMMAND_PACE;
 use pipes::client::{Client, ClientEvent};
 use pipes::server::{Server, ServerEvent};
 use pipes::transport::driver::{ClientDriver, Clock, ServerDriver};
@@ -282,7 +284,9 @@ pub fn run(o: &RelayOptions, progress: bool) -> Result<RelaySummary, Box<dyn Err
     o.check()?;
     let clock = Clock::new();
     let (server_transport, client_transports) = transports(o.transport, o.clients)?;
-    let cmd_rate = (o.rate * o.objects as f64).ceil().clamp(1.0, 255.0) as u8;
+    let cmd_rate = (o.rate * o.objects as f64 / COMMAND_PACE)
+        .ceil()
+        .clamp(1.0, 255.0) as u8;
     let config = Config {
         max_clients: o.clients as u32,
         update_rate: o.update_rate,

@@ -195,6 +195,17 @@ impl Server {
         self.objects.ids()
     }
 
+    /// Ids of the objects `client` owns, in id order (e.g. its avatar: the one a chat
+    /// line or a score belongs to). Empty for a client not connected.
+    pub fn owned_by(&self, client: ClientId) -> Vec<DoId> {
+        let Some(p) = self.clients.get(&client).and_then(|c| self.peers.get(c)) else {
+            return Vec::new();
+        };
+        let mut ids: Vec<DoId> = p.owned.iter().copied().collect();
+        ids.sort();
+        ids
+    }
+
     /// Ids of the objects a client sees.
     pub fn visible_to(&self, client: ClientId) -> Vec<DoId> {
         let Some(p) = self.clients.get(&client).and_then(|c| self.peers.get(c)) else {

@@ -390,16 +390,14 @@ fn command_rate_limits_messages() {
         .unwrap();
     sim.run_for(secs(0.5)).unwrap();
     take_server_events(&mut sim);
+    // Past the client's own pacing (see `a_client_sending_every_frame_loses_no_chat_line`):
+    // the server's budget is what a client that does not pace meets.
+    let spam = crate::schema::FieldMessage::to_bytes(&Say {
+        text: "spam".into(),
+    })
+    .unwrap();
     for _ in 0..50 {
-        sim.clients[0]
-            .client
-            .send_message(
-                chat,
-                &Say {
-                    text: "spam".into(),
-                },
-            )
-            .unwrap();
+        sim.clients[0].client.send_unchecked(chat, SAY, &spam);
     }
     sim.run_for(secs(0.1)).unwrap();
     let n = take_server_events(&mut sim)
@@ -414,4 +412,51 @@ fn command_rate_limits_messages() {
         sim.clients[0].client.is_connected(),
         "rate limiting drops, it does not eject"
     );
+}
+
+/// Issue 16 item 2: a game moving its avatar every 5 ms frame (200/s, twice the default
+/// command rate) and chatting meanwhile. The client queues and paces its commands and
+/// keeps only the newest position, so every chat line arrives and the server drops
+/// nothing.
+#[test]
+fn a_client_sending_every_frame_loses_no_chat_line() {
+    let (mut sim, chat, avatar) = room(LinkConfig::new(20, 5, 0.0, 0.0), 380);
+    take_server_events(&mut sim);
+    let mut lines = 0;
+    for frame in 0..400u32 {
+        let c = &mut sim.clients[0].client;
+        let x = f64::from(frame) / 100.0;
+        c.send_message(avatar, &SetPos { x, y: 0.0, z: 0.0 })
+            .unwrap();
+        if frame % 20 == 0 && lines < 10 {
+            let say = Say {
+                text: format!("line {lines}"),
+            };
+            c.send_message(chat, &say).unwrap();
+            lines += 1;
+        }
+        sim.run_for(secs(0.005)).unwrap();
+    }
+    sim.run_for(secs(1.0)).unwrap();
+    let events = take_server_events(&mut sim);
+    let said: Vec<String> = events
+        .iter()
+        .filter_map(|e| e.decode::<Say>())
+        .map(|s| s.unwrap().text)
+        .collect();
+    let want: Vec<String> = (0..10).map(|i| format!("line {i}")).collect();
+    assert_eq!(said, want, "every chat line, in order");
+    let me = id_of(&sim, 0);
+    let info = sim.server.client_info(me).unwrap();
+    assert_eq!(info.commands_dropped, 0, "the server dropped nothing");
+    let last = events
+        .iter()
+        .filter_map(|e| e.decode::<SetPos>())
+        .next_back()
+        .unwrap()
+        .unwrap();
+    assert_eq!(last.x, 3.99, "the newest position arrives last");
+    let stats = sim.clients[0].client.net_stats();
+    assert!(stats.commands_coalesced > 0, "{stats:?}");
+    assert_eq!(stats.commands_waiting, 0);
 }
