@@ -130,7 +130,7 @@ impl Server {
                 };
                 let track = self.history.tracks.entry((id, field)).or_default();
                 if track.back().is_none_or(|(_, v)| **v != *slot.value) {
-                    track.push_back((tick, slot.value.clone().into_boxed_slice()));
+                    track.push_back((tick, Box::from(slot.value.as_slice())));
                 }
                 while track.len() > 1 && track.get(1).is_some_and(|(t, _)| *t <= oldest) {
                     track.pop_front();
