@@ -170,8 +170,6 @@ impl Client {
         let rate = f64::from(self.rates.cmd_rate.max(1)) * super::COMMAND_PACE;
         self.next_command_at = now + Duration::from_secs_f64(1.0 / rate);
         for payload in out {
-            // The server charges each packet to the budget field messages use too.
-            self.commands.charge();
             if self.transmits.len() < self.config.max_outbound_packets {
                 self.transmits.push_back(super::Packet {
                     payload,
