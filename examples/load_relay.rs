@@ -197,7 +197,9 @@ pub struct RelaySummary {
     pub delivered_ratio: f64,
     /// Server → clients payload bytes per second during the load (all clients).
     pub server_bytes_per_s: u64,
-    /// Sum of the clients' bandwidth budgets, bytes per second (0: no budget yet).
+    /// Sum of the clients' bandwidth budgets, bytes per second, averaged over the frames
+    /// of the load (the congestion response moves them; compare with
+    /// `server_bytes_per_s`, measured over the same time).
     pub budget_bytes_per_s: u64,
     /// Server thread CPU time over wall time during the load, % of one core.
     pub server_cpu_pct: f64,
@@ -373,6 +375,8 @@ fn server_loop(
     let mut owned: BTreeMap<ClientId, Vec<DoId>> = BTreeMap::new();
     let mut all: Vec<(DoId, u32)> = Vec::with_capacity(total);
     let mut applied = 0u64;
+    // Sum of the budgets, added every frame of the load, and the frames counted.
+    let (mut budget_sum, mut budget_frames) = (0.0f64, 0u64);
     let mut phase_at = 0.0;
     let mut load_start = (0u64, None::<u64>);
     let mut load_end = (0u64, None::<u64>);
@@ -483,6 +487,10 @@ fn server_loop(
             server_due = server_due.max(elapsed - 1.0);
         }
         server.flush_at(now)?;
+        if phase == LOADING {
+            budget_sum += budget_bytes_per_s(&server.server) as f64;
+            budget_frames += 1;
+        }
 
         if progress && elapsed >= next_report {
             next_report = elapsed + 1.0;
@@ -529,7 +537,11 @@ fn server_loop(
             0.0
         },
         server_bytes_per_s: ((bytes1 - bytes0) as f64 / played) as u64,
-        budget_bytes_per_s: budget_bytes_per_s(&server.server),
+        budget_bytes_per_s: if budget_frames > 0 {
+            (budget_sum / budget_frames as f64) as u64
+        } else {
+            budget_bytes_per_s(&server.server)
+        },
         server_cpu_pct: match (cpu0, cpu1) {
             (Some(a), Some(b)) => b.saturating_sub(a) as f64 / 1e9 / played * 100.0,
             _ => 0.0,

@@ -8,6 +8,7 @@
 //! The output depends only on the `pipes` crate and is formatted with `prettyplease`.
 
 pub mod bind;
+mod commands;
 mod defaults;
 mod items;
 pub mod names;
@@ -68,6 +69,7 @@ fn check_supported(model: &Model) -> Result<(), CodegenError> {
                 .into(),
         });
     }
+    commands::check_command_fields(model)?;
     if model.fields_by_number.len() > usize::from(u16::MAX) + 1 {
         return Err(CodegenError {
             message: format!(

@@ -144,6 +144,9 @@ impl Client {
             if s.fresh == 0 || s.recent.is_empty() {
                 continue;
             }
+            // The server charges each packet to the budget it shares with field
+            // messages: inputs go first, queued field messages wait (`pacer.rs`).
+            self.commands.charge();
             let mut body = Vec::new();
             for (_, args) in &s.recent {
                 body.extend_from_slice(args);
@@ -163,8 +166,8 @@ impl Client {
         if out.is_empty() {
             return;
         }
-        // A little under the rate: pings share the server's command budget.
-        let rate = f64::from(self.rates.cmd_rate.max(1)) * 0.9;
+        // A little under the rate (as field messages): jitter bunches packets.
+        let rate = f64::from(self.rates.cmd_rate.max(1)) * super::COMMAND_PACE;
         self.next_command_at = now + Duration::from_secs_f64(1.0 / rate);
         for payload in out {
             if self.transmits.len() < self.config.max_outbound_packets {

@@ -55,6 +55,7 @@ impl Client {
                 self.rates.update_rate = a.rates.update_rate;
                 self.rates.cmd_rate = a.rates.cmd_rate;
                 self.stage = Stage::Connected;
+                self.cmd_granted = a.rates.cmd_rate;
                 self.commands.start(now, self.rates.cmd_rate);
                 let rtt = now.since(self.hello_at);
                 self.clock.sample(now, rtt, a.server_time as f64 / 1e6);

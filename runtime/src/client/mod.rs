@@ -92,6 +92,8 @@ pub struct Client {
     transmits: VecDeque<Packet>,
     /// Field messages waiting for the command rate (see `pacer.rs`).
     commands: pacer::CommandQueue,
+    /// The command rate the server granted at the handshake (0 before).
+    cmd_granted: u8,
     events: VecDeque<ClientEvent>,
     interp: interp::InterpState,
     /// Reliable object messages received this session (wrapping), reported in acks.
@@ -133,6 +135,7 @@ impl Client {
             next_handle: 0,
             transmits: VecDeque::new(),
             commands: pacer::CommandQueue::default(),
+            cmd_granted: 0,
             events: VecDeque::new(),
             interp: interp::InterpState::default(),
             reliable_received: 0,
@@ -316,15 +319,19 @@ impl Client {
             locations: locations.to_vec(),
         };
         self.send_msg(&msg);
+        // The server charges interest changes to the command budget too.
+        self.commands.charge();
         Ok(handle)
     }
 
-    /// Asks for other snapshot/command rates (the server clamps them).
+    /// Asks for other snapshot/command rates (the server clamps them). Queued field
+    /// messages keep the pace granted at the handshake unless `cmd_rate` is lower.
     pub fn set_rates(&mut self, update_rate: u8, cmd_rate: u8) {
         self.rates.update_rate = update_rate;
         self.rates.cmd_rate = cmd_rate;
         self.rates.interp = self.interp_delay() as f32;
         self.send_msg(&ClientMessage::SetRates(self.rates));
+        self.commands.charge();
     }
 
     /// Sends a field message for an object, checked here as the server will check it.
@@ -436,8 +443,15 @@ impl Client {
         }
         if self.stage == Stage::Connected {
             self.commands
-                .release(now, self.rates.cmd_rate, &mut self.transmits);
+                .release(now, self.pace_rate(), &mut self.transmits);
         }
+    }
+
+    /// The command rate queued field messages leave at: the one granted at the
+    /// handshake, or a lower one asked since with [`Client::set_rates`]. A higher one
+    /// asked since is not used: the server clamps it and does not say to what.
+    fn pace_rate(&self) -> u8 {
+        self.rates.cmd_rate.min(self.cmd_granted)
     }
 
     /// When [`Client::update`] must next be called.
@@ -446,7 +460,7 @@ impl Client {
         if self.stage != Stage::Connected {
             return None;
         }
-        let release = self.commands.next_release(self.rates.cmd_rate);
+        let release = self.commands.next_release(self.pace_rate());
         let next = release.map_or(self.next_ping, |r| r.min(self.next_ping));
         Some(self.command_timeout().map_or(next, |c| c.min(next)))
     }

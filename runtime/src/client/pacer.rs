@@ -10,8 +10,9 @@
 //!   so a game moving its avatar every frame costs one command per release, not a
 //!   backlog. Each replaced value is counted ([`super::ClientNetStats::commands_coalesced`]).
 //! - Commands leave at [`PACE`] of the granted rate (a margin for jitter, which bunches
-//!   packets at the server), with a burst of [`BURST`] seconds. Pings, which the server
-//!   charges to the same budget, take their token too.
+//!   packets at the server), with a burst of [`BURST`] seconds. Pings, interest
+//!   changes and rate changes, which the server charges to the same budget, take their
+//!   token too.
 
 use super::events::Packet;
 use crate::ids::DoId;
@@ -44,6 +45,8 @@ pub(crate) struct CommandQueue {
     state: crate::ids::DetMap<(DoId, u16), u64>,
     next_seq: u64,
     tokens: f64,
+    /// How far below zero charges may take `tokens` (one burst; set by `start`).
+    max_debt: f64,
     last: Option<Time>,
     coalesced: u64,
 }
@@ -99,17 +102,17 @@ impl CommandQueue {
         self.queue.get_mut(i).filter(|q| q.seq == seq)
     }
 
-    /// Takes one token for a message sent outside the queue (a ping).
+    /// Takes one token for a message sent outside the queue (ping, interest, rates,
+    /// input commands, which the server charges to the same budget and which go first).
+    /// The debt is bounded by one burst, so a sender over its budget still lets queued
+    /// messages through eventually.
     pub(crate) fn charge(&mut self) {
-        self.tokens -= 1.0;
+        self.tokens = (self.tokens - 1.0).max(-self.max_debt);
     }
 
     /// Moves the messages the tokens allow at `now` to `out`, for a granted `cmd_rate`.
     pub(crate) fn release(&mut self, now: Time, cmd_rate: u8, out: &mut VecDeque<Packet>) {
-        let rate = pace(cmd_rate);
-        let elapsed = self.last.map_or(0.0, |l| now.since(l).as_secs_f64());
-        self.last = Some(now);
-        self.tokens = (self.tokens + elapsed * rate).min(burst(rate));
+        self.refill(now, cmd_rate);
         while self.tokens >= 1.0 {
             let Some(q) = self.queue.pop_front() else {
                 break;
@@ -122,6 +125,13 @@ impl CommandQueue {
         }
     }
 
+    fn refill(&mut self, now: Time, cmd_rate: u8) {
+        let rate = pace(cmd_rate);
+        let elapsed = self.last.map_or(0.0, |l| now.since(l).as_secs_f64());
+        self.last = Some(now.max(self.last.unwrap_or(now)));
+        self.tokens = (self.tokens + elapsed * rate).min(burst(rate));
+    }
+
     /// Moves every waiting message to `out` at once (the game is leaving).
     pub(crate) fn release_all(&mut self, out: &mut VecDeque<Packet>) {
         self.state.clear();
@@ -132,6 +142,7 @@ impl CommandQueue {
     pub(crate) fn start(&mut self, now: Time, cmd_rate: u8) {
         self.last = Some(now);
         self.tokens = burst(pace(cmd_rate));
+        self.max_debt = self.tokens;
     }
 
     /// When the next queued message may leave (None when none waits).
@@ -139,6 +150,11 @@ impl CommandQueue {
         if self.queue.is_empty() {
             return None;
         }
+        self.next_token(cmd_rate)
+    }
+
+    /// When a whole token is there (None before [`CommandQueue::start`]).
+    fn next_token(&self, cmd_rate: u8) -> Option<Time> {
         let last = self.last?;
         let wait = ((1.0 - self.tokens) / pace(cmd_rate)).clamp(0.0, 60.0);
         // Rounded up to the next microsecond (`Time`'s unit): a token is then whole when
@@ -231,6 +247,21 @@ mod tests {
         assert_eq!(out.len(), 44 + 9);
         let next = q.next_release(100).expect("messages wait");
         assert!(next > at(600) && next <= at(612), "{next:?}");
+    }
+
+    #[test]
+    fn charges_go_into_debt_by_at_most_one_burst() {
+        let mut q = CommandQueue::default();
+        q.start(at(0), 100);
+        for _ in 0..1000 {
+            q.charge();
+        }
+        q.push(DoId(1), 6, false, packet(1), 10);
+        // 22.5 of debt then one token: 23.5 tokens at 90/s.
+        assert_eq!(
+            q.next_release(100),
+            Some(at(261) + Duration::from_micros(113))
+        );
     }
 
     #[test]

@@ -147,16 +147,22 @@ impl Server {
 
     /// Sets a state field from its typed message.
     pub fn set<F: FieldMessage>(&mut self, id: DoId, value: &F) -> Result<bool, ServerError> {
-        let bytes = value.to_bytes().map_err(|error| ServerError::BadValue {
-            field: F::NAME,
-            error,
-        })?;
-        self.set_field(id, F::NUMBER, &bytes)
+        let mut buf = std::mem::take(&mut self.set_buf);
+        buf.clear();
+        let result = match value.pack(&mut buf) {
+            Ok(()) => self.set_field(id, F::NUMBER, &buf),
+            Err(error) => Err(ServerError::BadValue {
+                field: F::NAME,
+                error,
+            }),
+        };
+        self.set_buf = buf;
+        result
     }
 
     /// The packed value of a state field.
     pub fn field(&self, id: DoId, field: u16) -> Option<&[u8]> {
-        Some(&self.objects.get(id)?.slot(field)?.value)
+        Some(self.objects.get(id)?.slot(field)?.value.as_slice())
     }
 
     /// The typed value of a state field.

@@ -40,7 +40,8 @@ pub struct Command {
     /// Packed arguments, validated against the field.
     pub args: Vec<u8>,
     /// Server time (micros) of the world as the client saw it when it acted: arrival −
-    /// round trip − its interpolation delay (clamped). Pass it to [`Server::rewind`].
+    /// round trip − its interpolation delay (clamped), minus one tick per newer command
+    /// in the packet (clients make one command per tick). Pass it to [`Server::rewind`].
     pub view_time: u64,
 }
 
@@ -60,8 +61,8 @@ pub struct CommandStats {
     pub applied: u64,
     /// Copies of commands that arrived after the server had skipped them.
     pub late: u64,
-    /// Commands never applied: skipped as lost, over the queue bound, or in packets
-    /// dropped over the command rate.
+    /// Commands never applied: skipped as lost, over the queue bound, or first sent in
+    /// a packet dropped over the command rate.
     pub dropped: u64,
     /// Commands whose first packet was lost, received in a later packet's repeats.
     pub recovered: u64,
@@ -159,12 +160,15 @@ impl Server {
             return Ok(()); // the object just left the client's view
         };
         if !self.spend_command(now, conn) {
+            // The packet's fresh commands are lost unless a later packet repeats them
+            // (then they count as dropped and, rarely, applied too).
             if let Some(p) = self.peers.get_mut(&conn) {
-                p.command_stats.dropped += u64::from(batch.count);
+                p.command_stats.dropped += u64::from(batch.fresh);
             }
             return Ok(());
         }
         let view_time = self.view_time(conn, now);
+        let tick_us = 1_000_000 / u64::from(self.rate.hz().max(1));
         let Some(p) = self.peers.get_mut(&conn) else {
             return Ok(());
         };
@@ -186,7 +190,11 @@ impl Server {
         for (i, args) in split.iter().enumerate() {
             let seq = batch.first().wrapping_add(i as u32);
             let repeat = i < usize::from(repeats);
-            stream.receive((seq, repeat), args, view_time, &mut p.command_stats);
+            // One command per tick: the k-th before the newest was made k ticks earlier
+            // (matters for a command recovered from a later packet's repeats).
+            let age = u64::from(batch.newest.wrapping_sub(seq)) * tick_us;
+            let view = view_time.saturating_sub(age);
+            stream.receive((seq, repeat), args, view, &mut p.command_stats);
         }
         Ok(())
     }

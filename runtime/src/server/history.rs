@@ -36,24 +36,63 @@ impl Default for HistoryConfig {
     }
 }
 
-/// The recorded samples of one object's field: `(tick, packed value)`, oldest first,
-/// one per tick it changed (an unchanged value holds until the next sample).
-type Track = VecDeque<(Tick, Box<[u8]>)>;
+/// The recorded samples of one object's field, oldest first, one per tick it changed
+/// (an unchanged value holds until the next sample): ticks, and the values packed
+/// back to back (`stride` bytes each, the field's fixed size), with no allocation per
+/// sample.
+#[derive(Debug, Default)]
+struct Track {
+    ticks: VecDeque<Tick>,
+    data: VecDeque<u8>,
+    stride: usize,
+}
+
+impl Track {
+    fn len(&self) -> usize {
+        self.ticks.len()
+    }
+
+    /// The `i`-th sample's value, copied out (the ring may wrap).
+    fn value(&self, i: usize, buf: &mut Vec<u8>) {
+        buf.clear();
+        let (lo, hi) = (i * self.stride, (i + 1) * self.stride);
+        let (a, b) = self.data.as_slices();
+        // The range may straddle the ring's two halves.
+        buf.extend_from_slice(a.get(lo.min(a.len())..hi.min(a.len())).unwrap_or(&[]));
+        let (lo, hi) = (lo.saturating_sub(a.len()), hi.saturating_sub(a.len()));
+        buf.extend_from_slice(b.get(lo..hi).unwrap_or(&[]));
+    }
+
+    fn last_equals(&self, value: &[u8]) -> bool {
+        let n = self.data.len();
+        n >= self.stride && self.data.range(n - self.stride..).eq(value.iter())
+    }
+
+    fn push(&mut self, tick: Tick, value: &[u8]) {
+        self.ticks.push_back(tick);
+        self.data.extend(value);
+    }
+
+    fn pop_front(&mut self) {
+        self.ticks.pop_front();
+        self.data.drain(..self.stride.min(self.data.len()));
+    }
+}
 
 /// Recorded fields and their samples.
 #[derive(Debug, Default)]
 pub(crate) struct History {
     pub(crate) config: HistoryConfig,
-    fields: Vec<u16>,
+    fields: Vec<(u16, usize)>,
     tracks: DetMap<(DoId, u16), Track>,
 }
 
 impl History {
-    /// Bytes held by samples (values and their tick), for measurements.
+    /// Bytes held by samples (values and their ticks), for measurements.
     pub(crate) fn bytes(&self) -> usize {
         self.tracks
             .values()
-            .map(|t| t.iter().map(|(_, v)| v.len() + 4 + 16).sum::<usize>())
+            .map(|t| t.len() * (t.stride + std::mem::size_of::<Tick>()))
             .sum()
     }
 }
@@ -69,8 +108,12 @@ impl Server {
         if !super::objects::is_state_field(info) {
             return Err(ServerError::NotStateField(info.name));
         }
-        if !self.history.fields.contains(&field) {
-            self.history.fields.push(field);
+        let size = info
+            .fixed_size
+            .filter(|&n| n > 0)
+            .ok_or(ServerError::NotFixedSize(info.name))?;
+        if !self.history.fields.iter().any(|&(f, _)| f == field) {
+            self.history.fields.push((field, size));
         }
         self.history.config = config;
         Ok(())
@@ -85,24 +128,29 @@ impl Server {
         T: Interpolate,
     {
         let track = self.history.tracks.get(&(object, F::NUMBER))?;
-        let value = |bytes: &[u8]| F::from_bytes(bytes).ok().map(|f| f.into_interpolated());
+        let mut buf = Vec::with_capacity(track.stride);
+        let mut value = |i: usize| {
+            track.value(i, &mut buf);
+            F::from_bytes(&buf).ok().map(|f| f.into_interpolated())
+        };
         let at = at as f64 / 1e6;
         let time = |t: Tick| self.rate.tick_to_secs(t);
-        let after = track.partition_point(|(t, _)| time(*t) <= at);
+        let after = track.ticks.partition_point(|t| time(*t) <= at);
         if after == 0 {
-            return value(&track.front()?.1);
+            return if track.len() > 0 { value(0) } else { None };
         }
-        let (t0, v0) = track.get(after - 1)?;
-        let Some((t1, v1)) = track.get(after) else {
-            return value(v0);
+        let t0 = time(*track.ticks.get(after - 1)?);
+        let Some(&t1) = track.ticks.get(after) else {
+            return value(after - 1);
         };
         // A value recorded at t1 held from the tick before it: blend over that tick only.
-        let start = time(*t1) - self.rate.interval_secs();
-        let (a, b) = (value(v0)?, value(v1)?);
-        if at <= start.max(time(*t0)) {
+        let start = (time(t1) - self.rate.interval_secs()).max(t0);
+        let a = value(after - 1)?;
+        if at <= start {
             return Some(a);
         }
-        let s = (at - start.max(time(*t0))) / (time(*t1) - start.max(time(*t0)));
+        let b = value(after)?;
+        let s = (at - start) / (time(t1) - start);
         Some(T::lerp(a, b, s.clamp(0.0, 1.0)))
     }
 
@@ -124,15 +172,25 @@ impl Server {
             let Some(obj) = self.objects.get(id) else {
                 continue;
             };
-            for &field in &self.history.fields {
+            for &(field, stride) in &self.history.fields {
                 let Some(slot) = obj.slot(field) else {
                     continue;
                 };
-                let track = self.history.tracks.entry((id, field)).or_default();
-                if track.back().is_none_or(|(_, v)| **v != *slot.value) {
-                    track.push_back((tick, slot.value.clone().into_boxed_slice()));
+                if slot.value.len() != stride {
+                    continue; // cannot happen: fixed-size fields are validated on set
                 }
-                while track.len() > 1 && track.get(1).is_some_and(|(t, _)| *t <= oldest) {
+                let track = self
+                    .history
+                    .tracks
+                    .entry((id, field))
+                    .or_insert_with(|| Track {
+                        stride,
+                        ..Track::default()
+                    });
+                if !track.last_equals(&slot.value) {
+                    track.push(tick, &slot.value);
+                }
+                while track.len() > 1 && track.ticks.get(1).is_some_and(|t| *t <= oldest) {
                     track.pop_front();
                 }
             }

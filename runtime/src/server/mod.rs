@@ -108,6 +108,8 @@ pub struct Server {
     hooks: Box<dyn Hooks>,
     priorities: snapshot::Priorities,
     transmits: VecDeque<Transmit>,
+    /// Reused by `set` to pack a typed value (no allocation per call).
+    set_buf: Vec<u8>,
     events: VecDeque<ServerEvent>,
     commands: VecDeque<Command>,
     history: history::History,
@@ -143,6 +145,7 @@ impl Server {
                 relevance: None,
             },
             transmits: VecDeque::new(),
+            set_buf: Vec::new(),
             events: VecDeque::new(),
             commands: VecDeque::new(),
             history: history::History::default(),

@@ -460,3 +460,63 @@ fn a_client_sending_every_frame_loses_no_chat_line() {
     assert!(stats.commands_coalesced > 0, "{stats:?}");
     assert_eq!(stats.commands_waiting, 0);
 }
+
+/// A client that lowers its command rate after the handshake paces its queue to the
+/// lower rate (the server lowers its budget at once), so nothing is dropped.
+#[test]
+fn a_lower_command_rate_asked_later_paces_the_queue_too() {
+    let (mut sim, chat, _) = room(LinkConfig::new(20, 5, 0.0, 0.0), 381);
+    sim.clients[0].client.set_rates(20, 10);
+    take_server_events(&mut sim);
+    for i in 0..30 {
+        let say = Say {
+            text: format!("line {i}"),
+        };
+        sim.clients[0].client.send_message(chat, &say).unwrap();
+    }
+    sim.run_for(secs(1.0)).unwrap();
+    let early = take_server_events(&mut sim);
+    let early = early.iter().filter(|e| e.decode::<Say>().is_some()).count();
+    assert!(early <= 12, "paced at about 9 a second: {early}");
+    sim.run_for(secs(3.0)).unwrap();
+    let late = take_server_events(&mut sim);
+    let late = late.iter().filter(|e| e.decode::<Say>().is_some()).count();
+    assert_eq!(early + late, 30);
+    let info = sim.server.client_info(id_of(&sim, 0)).unwrap();
+    assert_eq!((info.cmd_rate, info.commands_dropped), (10, 0));
+}
+
+/// Asking for a higher command rate than the server granted does not raise the pace:
+/// the server clamps the request and does not say to what.
+#[test]
+fn a_higher_command_rate_asked_later_keeps_the_granted_pace() {
+    let server = Config {
+        max_cmd_rate: 50,
+        ..Config::default()
+    };
+    let mut sim = connected_with(1, LinkConfig::new(20, 5, 0.0, 0.0), 382, server);
+    sim.clients[0]
+        .client
+        .set_interest(&[Location::zone(1)])
+        .unwrap();
+    let chat = sim
+        .server
+        .generate(CHAT, Location::zone(1), None, &[])
+        .unwrap();
+    sim.run_for(secs(1.0)).unwrap();
+    sim.clients[0].client.set_rates(20, 200);
+    take_server_events(&mut sim);
+    for i in 0..150 {
+        let say = Say {
+            text: format!("line {i}"),
+        };
+        sim.clients[0].client.send_message(chat, &say).unwrap();
+    }
+    sim.run_for(secs(5.0)).unwrap();
+    let heard = take_server_events(&mut sim)
+        .iter()
+        .filter(|e| e.decode::<Say>().is_some())
+        .count();
+    let info = sim.server.client_info(id_of(&sim, 0)).unwrap();
+    assert_eq!((heard, info.cmd_rate, info.commands_dropped), (150, 50, 0));
+}

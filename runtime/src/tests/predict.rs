@@ -466,3 +466,81 @@ fn a_cut_command_ejects_with_bad_arguments() {
     raw_commands(&mut sim, avatar, Input::NUMBER, &body[..body.len() - 1]);
     assert_eq!(ejected_with(&sim), Some(EjectReason::BadArguments));
 }
+
+#[test]
+fn rewind_interpolates_between_ticks_and_keeps_about_one_second() {
+    let mut server = Server::new(&game::SCHEMA, Config::default());
+    assert_eq!(
+        server.record_history(Wave::NUMBER, HistoryConfig::default()),
+        Err(crate::server::ServerError::NotStateField("wave"))
+    );
+    server
+        .record_history(SetState::NUMBER, HistoryConfig::default())
+        .unwrap();
+    let mut now = Time::from_secs_f64(1.0);
+    server.update(now);
+    let id = server
+        .generate(mover::ID, Location::zone(1), None, &[])
+        .unwrap();
+    let mut x_at = Vec::new();
+    for k in 0..200u32 {
+        let x = f64::from(k) * 0.5;
+        server.set(id, &SetState { x, y: 1.0 }).unwrap();
+        x_at.push((server.current_tick(), x));
+        now = now + server.tick_rate().interval();
+        server.update(now);
+    }
+    let micros = |t: f64| (t * 1e6 / 66.0).round() as u64;
+    let x = |at: u64| server.rewind::<SetState, DVec2>(id, at).unwrap().x;
+    let (t, v) = x_at[180];
+    assert!((x(micros(f64::from(t.0))) - v).abs() < 1e-3);
+    // Half-way to the next tick: half-way to the next value (linear, as the client).
+    assert!((x(micros(f64::from(t.0) + 0.5)) - (v + 0.25)).abs() < 1e-3);
+    // Older than the history (1 s = 66 ticks): the oldest sample kept.
+    let (old, _) = x_at[50];
+    let oldest = x(micros(f64::from(old.0)));
+    assert!(
+        oldest >= x_at[199].1 - 34.0,
+        "about 67 samples kept: {oldest}"
+    );
+    assert_eq!(server.history_bytes(), 67 * (16 + 4));
+    assert!(server.rewind::<SetState, DVec2>(DoId(999), 0).is_none());
+}
+
+/// Input commands every tick and field messages at once share the server's command
+/// budget through the client's pacer: every message arrives, nothing is dropped.
+#[test]
+fn commands_and_field_messages_share_the_budget_without_drops() {
+    let (mut sim, mut world, avatar) = setup(1402, LinkConfig::new(50, 10, 0.0, 0.0));
+    sim.server_events.clear();
+    let dt = sim.server.tick_rate().interval_secs();
+    // 66 commands a second for 9 s, and 200 waves in the first 1.5 s: more than the
+    // budget (100/s, one second of burst) until the waves are through.
+    for k in 0..600u32 {
+        let now = sim.now();
+        let c = &mut sim.clients[0].client;
+        c.send_command_message(now, avatar, &input(k))
+            .expect("command");
+        if k < 100 {
+            for n in [2 * k, 2 * k + 1] {
+                c.send_message(avatar, &Wave { n: n as u8 }).expect("wave");
+            }
+        }
+        let t = now + secs(dt);
+        run(&mut sim, &mut world, t);
+    }
+    let t = sim.now() + secs(2.0);
+    run(&mut sim, &mut world, t);
+    let waves: Vec<u8> = sim
+        .server_events
+        .iter()
+        .filter_map(|e| e.decode::<Wave>())
+        .map(|w| w.expect("wave").n)
+        .collect();
+    assert_eq!(waves, (0..200).collect::<Vec<u8>>(), "every wave, in order");
+    let me = sim.clients[0].client.id().expect("id");
+    let info = sim.server.client_info(me).expect("info");
+    assert_eq!(info.commands_dropped, 0);
+    assert_eq!(info.command_stats.dropped, 0, "{:?}", info.command_stats);
+    assert_eq!(world.applied.last().map(|a| a.1), Some(600));
+}
