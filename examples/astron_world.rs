@@ -27,6 +27,7 @@ use pipes::astron::events::PipesEvents;
 use pipes::astron::tcp::{AiLink, ClientLink};
 use pipes::astron::{AstronError, FieldValue};
 use pipes::client::{ClientDisconnect, ClientEvent};
+use pipes::schema::FieldMessage as _;
 use pipes::{DoId, Location, Time};
 use std::collections::BTreeMap;
 use std::io;

@@ -16,6 +16,7 @@ use crate::schema::{DistributedAvatar, DistributedChat, SCHEMA};
 use glam::DVec3;
 use pipes::client::IntoInterpolated;
 use pipes::client::{Client, ClientEvent};
+use pipes::schema::FieldMessage as _;
 use pipes::server::{Server, ServerEvent, Target};
 use pipes::transport::driver::{ClientDriver, Clock, ServerDriver};
 use pipes::transport::memory::{MemoryLink, MemoryNetwork};

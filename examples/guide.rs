@@ -11,6 +11,7 @@
 
 use pipes::client::{Client, ClientDisconnect, ClientError, ClientEvent, IntoInterpolated};
 use pipes::glam::Vec2;
+use pipes::schema::FieldMessage as _;
 use pipes::server::{HelloInfo, Hooks, Server, ServerError, ServerEvent, Target};
 use pipes::sim::{LinkConfig, Rng, SimNet};
 use pipes::transport::driver::{ClientDriver, ServerDriver};

@@ -11,6 +11,7 @@ use pipes::astron::client::{AstronClient, ClientConfig, ClientEvent};
 use pipes::astron::client_msg::ClientMessage;
 use pipes::astron::internal::{Body, InternalMessage};
 use pipes::astron::{EjectCode, FieldValue};
+use pipes::schema::FieldMessage as _;
 use pipes::{DoId, Location, Time};
 use pipes_examples::astron_schema::{
     astron_account as account, astron_player as player, distributed_avatar as avatar,

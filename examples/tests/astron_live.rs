@@ -12,6 +12,7 @@ use pipes::astron::ai::{AiConfig, AiEvent, AstronAi, ClientState};
 use pipes::astron::client::{AstronClient, ClientConfig, ClientEvent};
 use pipes::astron::EjectCode;
 use pipes::astron::FieldValue;
+use pipes::schema::FieldMessage as _;
 use pipes::{DoId, Location, Time};
 use pipes_examples::astron_schema::{
     astron_account as account, astron_player as player, distributed_avatar as avatar,

@@ -9,7 +9,6 @@ impl Gen<'_> {
         let c = self.model.class(id);
         let name = &c.name;
         let n = Literal::u16_unsuffixed(number as u16);
-        let (all, required, ram) = self.field_lists(id);
         let root = quote!(super::);
         let mut scope = Scope::default();
         let mut variants = Vec::new();
@@ -25,39 +24,23 @@ impl Gen<'_> {
             } else {
                 self.message_path(f, &root)
             };
-            variants.push((
-                v,
-                path,
-                Literal::u16_unsuffixed(num as u16),
-                field.name.clone(),
-            ));
+            variants.push((v, path, Literal::u16_unsuffixed(num as u16), ()));
         }
-        let decls = variants.iter().map(|(v, p, _, name)| {
-            let d = doc(&format!("`{name}`"));
-            quote!(#d #v(#p))
-        });
+        let decls = variants.iter().map(|(v, p, _, _)| quote!(#v(#p)));
         let number_arms = variants
             .iter()
             .map(|(v, _, n, _)| quote!(Self::#v(_) => #n,));
-        let name_arms = variants
-            .iter()
-            .map(|(v, _, _, name)| quote!(Self::#v(_) => #name,));
         let pack_arms = variants
             .iter()
             .map(|(v, _, _, _)| quote!(Self::#v(m) => m.pack_into(out),));
         let unpack_arms = variants
             .iter()
             .map(|(v, p, n, _)| quote!(#n => Self::#v(#p::unpack(r)?),));
-        let (number_body, name_body, pack_body) = if variants.is_empty() {
-            (
-                quote!(match *self {}),
-                quote!(match *self {}),
-                quote!(match *self {}),
-            )
+        let (number_body, pack_body) = if variants.is_empty() {
+            (quote!(match *self {}), quote!(match *self {}))
         } else {
             (
                 quote!(match self { #(#number_arms)* }),
-                quote!(match self { #(#name_arms)* }),
                 quote!(match self { #(#pack_arms)* }),
             )
         };
@@ -73,11 +56,11 @@ impl Gen<'_> {
             /// The dclass id (index in Panda's class list).
             pub const ID: u16 = #n;
             /// Every field number, own and inherited, in order.
-            pub const FIELDS: &[u16] = &[#(#all),*];
+            pub const FIELDS: &[u16] = super::SCHEMA.classes[#n].fields;
             /// The `required` fields in order (molecular ones excluded): what a generate carries.
-            pub const REQUIRED: &[u16] = &[#(#required),*];
+            pub const REQUIRED: &[u16] = super::SCHEMA.classes[#n].required;
             /// The `ram` fields in order.
-            pub const RAM: &[u16] = &[#(#ram),*];
+            pub const RAM: &[u16] = super::SCHEMA.classes[#n].ram;
 
             /// The class metadata in the schema.
             pub fn info() -> &'static ::pipes::schema::ClassInfo {
@@ -96,7 +79,12 @@ impl Gen<'_> {
                 pub fn number(&self) -> u16 { #number_body }
 
                 /// The field name in the schema.
-                pub fn name(&self) -> &'static str { #name_body }
+                pub fn name(&self) -> &'static str {
+                    match super::SCHEMA.field(self.number()) {
+                        Some(info) => info.name,
+                        None => "",
+                    }
+                }
 
                 /// Packs the field's arguments.
                 pub fn pack_into<S: wire::Sink + ?Sized>(&self, #field_out: &mut S) -> wire::WireResult<()> {
