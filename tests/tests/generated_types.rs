@@ -232,8 +232,8 @@ fn fixed_size_fields_pack_into_stack_arrays() {
         y: 2.0,
         h: 3.0,
     };
-    assert_eq!(f::SetPos::SIZE, Some(10));
-    let array: [u8; 10] = pos.to_array().unwrap();
+    assert_eq!(f::SetPos::SIZE, Some(6));
+    let array: [u8; 6] = pos.to_array().unwrap();
     assert_eq!(array.as_slice(), pos.to_bytes().unwrap().as_slice());
     assert_eq!(
         features::SCHEMA
