@@ -42,7 +42,7 @@ fn bench(c: &mut Criterion) {
 
     let mut g = c.benchmark_group("generated");
     g.bench_function("pack setPos (to_array, no allocation)", |b| {
-        b.iter(|| black_box(&state.set_pos).to_array::<6>().unwrap())
+        b.iter(|| black_box(&state.set_pos).to_array::<12>().unwrap())
     });
     g.bench_function("pack setName", |b| {
         b.iter(|| {
