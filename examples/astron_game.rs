@@ -25,6 +25,21 @@ use pipes_examples::net;
 use std::net::SocketAddr;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
+    run().map_err(|e| {
+        // Without a cluster the first error is a bare "connection refused": say what to start.
+        if e.to_string().to_ascii_lowercase().contains("refused") {
+            format!(
+                "{e}: no Astron cluster at --md/--ca; start one first: \
+                 astrond --loglevel info examples/astron/astrond.yml (README, \"Running on Astron\")"
+            )
+            .into()
+        } else {
+            e
+        }
+    })
+}
+
+fn run() -> Result<(), Box<dyn std::error::Error>> {
     let md: SocketAddr = net::arg("--md", ([127, 0, 0, 1], 7199).into());
     let ca: SocketAddr = net::arg("--ca", ([127, 0, 0, 1], 7198).into());
     let role = net::arg("--role", String::from("all"));

@@ -20,15 +20,15 @@ use crate::astron_schema::{
     astron_account as account, astron_player as player, distributed_avatar as avatar,
     distributed_chat as chat, SCHEMA,
 };
-use pipes::astron::ai::{AiConfig, AiEvent, AstronAi, ClientState, Context};
-use pipes::astron::channel::Channel;
-use pipes::astron::client::{AstronClient, ClientConfig};
-use pipes::astron::events::PipesEvents;
-use pipes::astron::tcp::{AiLink, ClientLink};
-use pipes::astron::{AstronError, FieldValue};
 use pipes::client::{ClientDisconnect, ClientEvent};
 use pipes::schema::FieldMessage as _;
 use pipes::{DoId, Location, Time};
+use pipes_astron::ai::{AiConfig, AiEvent, AstronAi, ClientState, Context};
+use pipes_astron::channel::Channel;
+use pipes_astron::client::{AstronClient, ClientConfig};
+use pipes_astron::events::PipesEvents;
+use pipes_astron::tcp::{AiLink, ClientLink};
+use pipes_astron::{AstronError, FieldValue};
 use std::collections::BTreeMap;
 use std::io;
 use std::net::SocketAddr;
@@ -60,6 +60,21 @@ fn bad_data(e: AstronError) -> io::Error {
     io::Error::new(io::ErrorKind::InvalidData, e)
 }
 
+/// Turns a refused connection into an error that says what to start: a bare
+/// `ConnectionRefused` does not tell a newcomer that `astrond` must run first.
+pub fn explain_refused(e: io::Error, what: &str, addr: SocketAddr) -> io::Error {
+    if e.kind() != io::ErrorKind::ConnectionRefused {
+        return e;
+    }
+    io::Error::new(
+        io::ErrorKind::ConnectionRefused,
+        format!(
+            "no Astron {what} at {addr} (connection refused): start one first, e.g. \
+             `astrond --loglevel info examples/astron/astrond.yml` (README, \"Running on Astron\")"
+        ),
+    )
+}
+
 struct Player {
     name: String,
     avatar: DoId,
@@ -84,7 +99,8 @@ impl GameAi {
             name: "pipes astron_game AI".into(),
         };
         let ai = AstronAi::new(&SCHEMA, config).map_err(bad_data)?;
-        let mut link = AiLink::connect(md, ai, READ_TIMEOUT)?;
+        let mut link = AiLink::connect(md, ai, READ_TIMEOUT)
+            .map_err(|e| explain_refused(e, "message director", md))?;
         let ai = &mut link.ai;
         let top = Location {
             parent: DoId(0),
@@ -272,7 +288,8 @@ impl GameClient {
         let mut client = AstronClient::new(&SCHEMA, config, Time::ZERO).map_err(bad_data)?;
         client.add_uberdog(LOGIN, chat::ID).map_err(bad_data)?;
         Ok(GameClient {
-            link: ClientLink::connect(ca, client, READ_TIMEOUT)?,
+            link: ClientLink::connect(ca, client, READ_TIMEOUT)
+                .map_err(|e| explain_refused(e, "client agent", ca))?,
             events: PipesEvents::new(),
             name: name.into(),
             me: None,

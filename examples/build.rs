@@ -1,7 +1,7 @@
 //! Generates the examples' schema modules: `schemas/example.dc` (the pipes example
 //! game), the Astron example's
-//! schema (`example.dc` + `astron/astron_game.dc`), `whiteboard.dc` and `guide.dc`
-//! (the game of `docs/GUIDE.md`).
+//! schema (`example.dc` + `astron/astron_game.dc`), `whiteboard.dc`, `load.dc` (the load harness's
+//! scenarios) and `guide.dc` (the game of `docs/GUIDE.md`).
 
 fn main() -> Result<(), pipes_build::Error> {
     pipes_build::Config::new()
@@ -14,6 +14,10 @@ fn main() -> Result<(), pipes_build::Error> {
     pipes_build::Config::new()
         .file("whiteboard.dc")
         .module_name("whiteboard")
+        .compile()?;
+    pipes_build::Config::new()
+        .file("load.dc")
+        .module_name("load_schema")
         .compile()?;
     // ANCHOR: build
     pipes_build::Config::new()

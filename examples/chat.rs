@@ -48,7 +48,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             while let Some(e) = user.poll_event() {
                 match &e {
                     ClientEvent::Connected { .. } => {
-                        user.client.set_interest(&[Location::zone(0)]);
+                        user.client.set_interest(&[Location::zone(0)])?;
                     }
                     ClientEvent::Message { .. } => {
                         if let Some(Ok(said)) = e.decode::<chat::Said>() {

@@ -21,7 +21,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut me = None;
     let mut room = None;
     let mut others = InterpTrack::<DVec3>::new(InterpConfig::default());
-    let mut next_print = 1.0;
+    let mut walk = net::Every::new(0.05);
+    let mut chat_timer = net::Every::new(1.0);
     net::run_for(seconds, |t| -> Result<bool, Box<dyn std::error::Error>> {
         client.pump()?;
         let rate = client.client.tick_rate();
@@ -29,7 +30,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             match &event {
                 ClientEvent::Connected { client: id } => {
                     println!("client: connected as {}", id.0);
-                    client.client.set_interest(&[Location::zone(1)]);
+                    client.client.set_interest(&[Location::zone(1)])?;
                 }
                 ClientEvent::ObjectGenerated {
                     object,
@@ -65,7 +66,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 _ => {}
             }
         }
-        if let Some(me) = me {
+        // 20 moves a second, well inside the command rate (100/s) the server grants:
+        // faster, the client's messages would queue behind each other.
+        if let (Some(me), true) = (me, walk.due(t)) {
             let pos = avatar::SetPos {
                 x: 3.0 * t.cos(),
                 y: 3.0 * t.sin(),
@@ -73,8 +76,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             };
             client.client.send_message(me, &pos)?;
         }
-        if t >= next_print {
-            next_print += 1.0;
+        if chat_timer.due(t) {
             if let (Some(room), true) = (room, client.client.is_connected()) {
                 let line = chat::Say {
                     text: format!("{t:.0} s and walking"),

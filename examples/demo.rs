@@ -22,7 +22,7 @@ fn main() {
         }
     };
     println!(
-        "pipes demo: {} clients, {} objects, {} s, loss {}, latency {} ms, {:?} transport",
+        "pipes demo: {} clients, {} NPCs, {} s of play then settling, loss {}, latency {} ms, {:?} transport",
         opts.clients, opts.objects, opts.seconds, opts.loss, opts.latency_ms, opts.transport
     );
     match run(&opts, true) {

@@ -17,7 +17,7 @@ use glam::DVec3;
 use pipes::client::IntoInterpolated;
 use pipes::client::{Client, ClientEvent};
 use pipes::schema::FieldMessage as _;
-use pipes::server::{Server, ServerEvent, Target};
+use pipes::server::{OwnerUpdate, Server, ServerEvent, Target};
 use pipes::transport::driver::{ClientDriver, Clock, ServerDriver};
 use pipes::transport::memory::{MemoryLink, MemoryNetwork};
 use pipes::transport::udp::{ClientAuth, Security, UdpClient, UdpConfig, UdpServer};
@@ -296,6 +296,26 @@ fn percentile(sorted: &[u64], p: f64) -> u64 {
     sorted[i.min(sorted.len() - 1)]
 }
 
+/// The server's net stats averaged over its clients (snapshot bytes/s sent and
+/// delivered, budget, loss, choke), for progress lines.
+pub fn net_line(server: &Server) -> String {
+    let nets: Vec<pipes::server::NetStats> = server
+        .clients()
+        .filter_map(|c| server.client_info(c))
+        .map(|i| i.net)
+        .collect();
+    let n = nets.len().max(1) as f64;
+    let avg = |f: fn(&pipes::server::NetStats) -> f64| nets.iter().map(f).sum::<f64>() / n;
+    format!(
+        "net: sent={:.1} delivered={:.1} budget={:.0} KiB/s loss={:.1}% choke={:.1} KiB/s",
+        avg(|s| s.sent_bytes_per_s) / 1024.0,
+        avg(|s| s.delivered_bytes_per_s) / 1024.0,
+        avg(|s| s.budget_bytes_per_s) / 1024.0,
+        avg(|s| s.loss) * 100.0,
+        avg(|s| s.choke_bytes_per_s) / 1024.0,
+    )
+}
+
 /// Runs the demo; `progress` prints a line per second to stdout.
 pub fn run(o: &DemoOptions, progress: bool) -> Result<DemoSummary, Box<dyn Error>> {
     let clock = Clock::new();
@@ -429,9 +449,10 @@ pub fn run(o: &DemoOptions, progress: bool) -> Result<DemoSummary, Box<dyn Error
                 rtts.iter().sum::<f64>() / rtts.len() as f64
             };
             let per_client = (sent - last_bytes) as f64 / o.clients as f64 / 1024.0;
+            let net = net_line(&server.server);
             println!(
-                "[{elapsed:4.1}s] clients={up}/{} objects={} down={:.1} KiB/s per client \
-rtt={rtt:.1} ms{}",
+                "[{elapsed:4.1}s] clients={up}/{} objects={} (NPCs, avatars, chat) down={:.1} KiB/s per client \
+rtt={rtt:.1} ms {net}{}",
                 o.clients,
                 server.server.object_count(),
                 per_client,
@@ -499,9 +520,10 @@ fn server_game(
                 args,
             } => {
                 if *field == avatar::SetPos::NUMBER && playing {
-                    // The owner moved its avatar: accept the new state.
-                    if world.avatars.get(client) == Some(object) {
-                        server.set_field(*object, *field, args)?;
+                    // The owner moved its avatar: accept the new state, or say why not.
+                    let outcome = server.apply_owner_update(*client, *object, *field, args);
+                    if let OwnerUpdate::Refused(why) = outcome {
+                        tracing::info!("client {}: update refused: {why}", client.0);
                     }
                 } else if let Some(Ok(say)) = e.decode::<chat::Say>() {
                     let said = chat::Said {
@@ -533,7 +555,7 @@ fn bot_game(
             ClientEvent::Connected { .. } => {
                 bot.driver
                     .client
-                    .set_interest(&[Location::zone(0), Location::zone(i as u32 % ZONES)]);
+                    .set_interest(&[Location::zone(0), Location::zone(i as u32 % ZONES)])?;
             }
             ClientEvent::ObjectGenerated {
                 object,
@@ -606,7 +628,7 @@ fn bot_game(
     if elapsed >= bot.next_zone {
         bot.next_zone = elapsed + 1.0 + 2.0 * rng.next_f64();
         let z = rng.below(u64::from(ZONES)) as u32;
-        client.set_interest(&[Location::zone(0), Location::zone(z)]);
+        client.set_interest(&[Location::zone(0), Location::zone(z)])?;
     }
     Ok(worst)
 }

@@ -9,20 +9,21 @@
 //! cargo run -p pipes-examples --example guide -- --transport sim --loss 0.1 --latency-ms 60 --seed 7
 //! ```
 
+// ANCHOR: uses
 use pipes::client::{Client, ClientDisconnect, ClientError, ClientEvent, IntoInterpolated};
 use pipes::glam::Vec2;
 use pipes::schema::FieldMessage as _;
-use pipes::server::{HelloInfo, Hooks, Server, ServerError, ServerEvent, Target};
+use pipes::server::{Hooks, Server, ServerError, ServerEvent, Target};
 use pipes::sim::{LinkConfig, Rng, SimNet};
 use pipes::transport::driver::{ClientDriver, ServerDriver};
 use pipes::transport::memory::{MemoryLink, MemoryNetwork, MemoryTransport};
 use pipes::transport::udp::{ClientAuth, Security, UdpClient, UdpConfig, UdpServer};
 use pipes::transport::Transport;
 use pipes::{ClientId, Config, ConnectionId, DoId, InterestHandle, Location, Time};
-use pipes_examples::net;
 use std::collections::BTreeMap;
 use std::error::Error;
 use std::time::{Duration, Instant};
+// ANCHOR_END: uses
 
 // ANCHOR: schema
 /// The schema's generated module, written by `examples/build.rs` (`pipes-build`).
@@ -61,6 +62,7 @@ struct Coin {
 }
 // ANCHOR_END: structs
 
+// ANCHOR: names
 /// The chat room lives in zone 0, players and coins in zone 1.
 const CHAT_ZONE: Location = Location::zone(0);
 const FIELD_ZONE: Location = Location::zone(1);
@@ -71,17 +73,37 @@ const PICK_UP: f32 = 1.0;
 /// The bots: name, and whether it cheats.
 const PLAYERS: [(&str, bool); 3] = [("alice", false), ("bob", false), ("mallory", true)];
 
+/// A server driver and the bots' client drivers.
+type Endpoints<S, C> = (ServerDriver<S>, Vec<ClientDriver<C>>);
+
+/// A random client id for unsecure mode (secure mode takes it from the connect token).
+fn fresh_id() -> u64 {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as u64);
+    static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    let count = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    Rng::new(nanos ^ (u64::from(std::process::id()) << 32) ^ count).next_u64() | 1
+}
+
+/// The value after `name` on the command line, or `default`.
+fn arg<T: std::str::FromStr>(name: &str, default: T) -> T {
+    let args: Vec<String> = std::env::args().collect();
+    let at = args.iter().position(|a| a == name);
+    let value = at
+        .and_then(|i| args.get(i + 1))
+        .and_then(|v| v.parse().ok());
+    value.unwrap_or(default)
+}
+// ANCHOR_END: names
+
 // ANCHOR: hooks
 /// Who may play: a client answers the challenge with `name:code`. The verified name
 /// reaches the game as the identity in `ServerEvent::ClientConnected`.
 struct Tickets;
 
 impl Hooks for Tickets {
-    fn admit(&mut self, hello: &HelloInfo) -> Result<(), String> {
-        log::info!("hello from connection {}", hello.connection.0);
-        Ok(())
-    }
-
+    // `admit` (ban lists) keeps its default: everyone may try.
     fn challenge(&mut self, connection: ConnectionId) -> Option<Vec<u8>> {
         Some(connection.0.to_le_bytes().to_vec())
     }
@@ -113,6 +135,7 @@ fn ticket_code(name: &str, challenge: &[u8]) -> String {
 }
 // ANCHOR_END: hooks
 
+// ANCHOR: server_game
 /// The server's game logic: it reacts to events and changes the world between pumps.
 struct ServerGame {
     arena: DoId,
@@ -122,6 +145,7 @@ struct ServerGame {
     picked: u32,
     kicked: Vec<String>,
 }
+// ANCHOR_END: server_game
 
 impl ServerGame {
     // ANCHOR: world
@@ -282,6 +306,7 @@ fn new_client(config: &Config) -> Result<Client, Box<dyn Error>> {
 }
 // ANCHOR_END: new_client
 
+// ANCHOR: bot
 /// One bot's game logic on top of a client core.
 struct Bot {
     name: &'static str,
@@ -318,6 +343,7 @@ impl Bot {
         }
     }
 
+    // ANCHOR_END: bot
     // ANCHOR: client_events
     fn on_event(&mut self, client: &mut Client, event: &ClientEvent) -> Result<(), ClientError> {
         match event {
@@ -327,7 +353,7 @@ impl Bot {
             }
             ClientEvent::Connected { .. } => {
                 // Everything in both zones; the handle comes back once it all arrived.
-                self.interest = Some(client.set_interest(&[CHAT_ZONE, FIELD_ZONE]));
+                self.interest = Some(client.set_interest(&[CHAT_ZONE, FIELD_ZONE])?);
             }
             ClientEvent::ObjectGenerated {
                 object,
@@ -363,8 +389,7 @@ impl Bot {
                 );
             }
             ClientEvent::Message { .. } => {
-                if let Some(Ok(said)) = event.decode::<arena::Said>() {
-                    log::info!("{} hears player {}: {}", self.name, said.player, said.text);
+                if let Some(Ok(_said)) = event.decode::<arena::Said>() {
                     self.heard += 1;
                 } else if let Some(Ok(_notice)) = event.decode::<player::Notice>() {
                     self.notices += 1;
@@ -473,9 +498,6 @@ fn config() -> Result<Config, Box<dyn Error>> {
 }
 // ANCHOR_END: config
 
-/// A server driver and the bots' client drivers.
-type Endpoints<S, C> = (ServerDriver<S>, Vec<ClientDriver<C>>);
-
 // ANCHOR: udp
 /// The server and the bots' clients over UDP on loopback (unsecure mode: no
 /// connect tokens; use `Security::Secure` on the internet).
@@ -492,7 +514,7 @@ fn udp(config: &Config) -> Result<Endpoints<UdpServer, UdpClient>, Box<dyn Error
     let mut clients = Vec::new();
     for _ in PLAYERS {
         let auth = ClientAuth::Unsecure {
-            client_id: net::fresh_id(),
+            client_id: fresh_id(),
         };
         let transport = UdpClient::connect(addr, auth, UdpConfig::default())?;
         clients.push(ClientDriver::new(new_client(config)?, transport));
@@ -666,11 +688,11 @@ fn summarize(game: &ServerGame, clients: &[(&Client, &Bot)]) -> String {
 }
 
 fn main() -> Result<(), Box<dyn Error>> {
-    let transport = net::arg("--transport", String::from("udp"));
-    let seconds = net::arg("--seconds", 4.0f64).clamp(2.0, 600.0);
-    let loss = net::arg("--loss", 0.0f64).clamp(0.0, 0.5);
-    let latency_ms = net::arg("--latency-ms", 0u64).min(1000);
-    let seed = net::arg("--seed", 1u64);
+    let transport = arg("--transport", String::from("udp"));
+    let seconds = arg("--seconds", 4.0f64).clamp(2.0, 600.0);
+    let loss = arg("--loss", 0.0f64).clamp(0.0, 0.5);
+    let latency_ms = arg("--latency-ms", 0u64).min(1000);
+    let seed = arg("--seed", 1u64);
     assert_eq!(
         game::HASH,
         game_inline::HASH,

@@ -13,7 +13,8 @@
 //! without interpolation, and where the client extrapolated or held.
 //!
 //! ```sh
-//! cargo run --release --example interp_plot [-- OUTPUT.svg]   # default docs/interpolation.svg
+//! cargo run --release --example interp_plot                                  # → target/interpolation.svg
+//! cargo run --release --example interp_plot -- --out docs/interpolation.svg  # refresh the committed one
 //! ```
 //!
 //! The render clock is `Client::receive_time`: the server time of the ticks arriving
@@ -96,7 +97,7 @@ fn simulate() -> Result<Run, Box<dyn Error>> {
         )
         .into());
     }
-    sim.clients[0].client.set_interest(&[Location::zone(0)]);
+    sim.clients[0].client.set_interest(&[Location::zone(0)])?;
     let id: DoId = sim.server.generate(AVATAR, Location::zone(0), None, &[])?;
     let rate = sim.server.tick_rate();
     // Motion starts at the next tick; times below are relative to it.
@@ -326,10 +327,8 @@ fn report(run: &Run) {
 }
 
 fn main() -> Result<(), Box<dyn Error>> {
-    let out = std::env::args_os()
-        .nth(1)
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("docs/interpolation.svg"));
+    // Examples must not modify the checkout unless asked: the default is under target/.
+    let out: PathBuf = pipes_examples::net::arg("--out", PathBuf::from("target/interpolation.svg"));
     let run = simulate()?;
     report(&run);
     if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {

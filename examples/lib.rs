@@ -3,6 +3,8 @@
 
 pub mod astron_world;
 pub mod demo_world;
+pub mod load_arena;
+pub mod load_relay;
 pub mod load_world;
 pub mod net;
 pub mod svg;
@@ -24,4 +26,10 @@ pub mod astron_schema {
 #[allow(missing_docs, clippy::all)]
 pub mod whiteboard {
     pipes::include_schema!("whiteboard");
+}
+
+/// The load harness's scenario schema (`examples/load.dc`).
+#[allow(missing_docs, clippy::all)]
+pub mod load_schema {
+    pipes::include_schema!("load_schema");
 }

@@ -22,7 +22,7 @@ use crate::schema::distributed_avatar as avatar;
 use crate::schema::{DistributedAvatar, SCHEMA};
 use pipes::client::{Client, ClientEvent};
 use pipes::schema::FieldMessage as _;
-use pipes::server::{Server, ServerEvent};
+use pipes::server::{OwnerUpdate, Server, ServerEvent};
 use pipes::transport::driver::{ClientDriver, Clock, ServerDriver};
 use pipes::transport::memory::{MemoryLink, MemoryNetwork};
 use pipes::transport::udp::{ClientAuth, Security, UdpClient, UdpConfig, UdpServer};
@@ -52,7 +52,8 @@ pub enum TransportKind {
 }
 
 impl TransportKind {
-    fn name(self) -> &'static str {
+    /// `memory` or `udp`.
+    pub fn name(self) -> &'static str {
         match self {
             TransportKind::Memory => "memory",
             TransportKind::Udp => "udp",
@@ -270,10 +271,10 @@ pub struct LoadSummary {
 }
 
 impl LoadSummary {
-    /// The last line the harness prints: `load: key=value ...`.
+    /// The last line the harness prints: `load: scenario=zoned key=value ...`.
     pub fn line(&self) -> String {
         format!(
-            "load: transport={} clients={} connected={} objects={} zones={} moving={} update_rate={} \
+            "load: scenario=zoned transport={} clients={} connected={} objects={} zones={} moving={} update_rate={} \
 cmd_rate={} seconds={} ticks={} visible_per_client={} down_bytes_per_client_per_s={} \
 up_bytes_per_client_per_s={} naive_down_bytes_per_client_per_s={} cmds_per_client_per_s={} \
 server_tick_us_p50={} server_tick_us_p99={} server_tick_us_max={} server_cpu_us_per_tick={} \
@@ -359,12 +360,26 @@ fn path(k: usize, t: f64) -> avatar::SetPos {
     }
 }
 
-type ServerTransport = Box<dyn Transport>;
-type ClientTransport = Box<dyn Transport + Send>;
+pub(crate) type ServerTransport = Box<dyn Transport>;
+pub(crate) type ClientTransport = Box<dyn Transport + Send>;
 
 fn make_transports(
     o: &LoadOptions,
 ) -> Result<(ServerTransport, Vec<ClientTransport>), Box<dyn Error>> {
+    transports(o.transport, o.clients)
+}
+
+/// A server transport and `clients` client transports over `kind` (UDP: unsecure, on
+/// 127.0.0.1, an ephemeral port).
+pub(crate) fn transports(
+    kind: TransportKind,
+    clients: usize,
+) -> Result<(ServerTransport, Vec<ClientTransport>), Box<dyn Error>> {
+    let o = LoadOptions {
+        transport: kind,
+        clients,
+        ..LoadOptions::default()
+    };
     match o.transport {
         TransportKind::Udp => {
             let cfg = |seed: u64| UdpConfig {
@@ -404,7 +419,7 @@ fn make_transports(
 }
 
 /// `p` (0..=1) percentile of sorted values.
-fn percentile(sorted: &[u64], p: f64) -> u64 {
+pub(crate) fn percentile(sorted: &[u64], p: f64) -> u64 {
     if sorted.is_empty() {
         return 0;
     }
@@ -787,8 +802,11 @@ fn server_game(
                 field,
                 args,
             } => {
-                if *field == avatar::SetPos::NUMBER && avatars.get(client) == Some(object) {
-                    server.set_field(*object, *field, args)?;
+                if *field == avatar::SetPos::NUMBER {
+                    let outcome = server.apply_owner_update(*client, *object, *field, args);
+                    if let OwnerUpdate::Refused(why) = outcome {
+                        tracing::info!("client {}: update refused: {why}", client.0);
+                    }
                 }
             }
             ServerEvent::ClientRejected { .. } => {}
@@ -845,7 +863,7 @@ fn bot_frame(
     while let Some(e) = bot.driver.poll_event() {
         match e {
             ClientEvent::Connected { client } => {
-                bot.driver.client.set_interest(&interest_of(client, o));
+                bot.driver.client.set_interest(&interest_of(client, o))?;
             }
             ClientEvent::ObjectGenerated {
                 object,

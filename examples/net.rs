@@ -9,19 +9,42 @@ use pipes::Config;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-/// A server for `schema` listening on `port` of every interface (0 picks a free one).
+/// What the examples' helpers return: any error, with a message for the operator.
+pub type Error = Box<dyn std::error::Error>;
+
+/// Transport slots beyond `max_clients`: a connection to a full server then reaches
+/// the server, which answers `Rejected(Full)`, instead of being dropped by the
+/// transport (which a client would take for a dead server).
+pub const SPARE_SLOTS: usize = 4;
+
+/// The configuration, loaded the way a game would: the defaults, then the file given
+/// with `--config FILE`, then the `PIPES_*` environment variables (an unknown or
+/// malformed one is an error naming it).
+pub fn config() -> Result<Config, pipes::config::ConfigError> {
+    let file = arg::<String>("--config", String::new());
+    Config::load((!file.is_empty()).then(|| std::path::Path::new(&file)))
+}
+
+/// A server for `schema` on `port` (0 picks a free one) of the address given with
+/// `--bind` (loopback unless asked: in unsecure mode anyone who reaches the port can
+/// take every slot), with [`config`].
 pub fn serve(
     schema: &'static pipes::schema::SchemaInfo,
     port: u16,
+) -> Result<ServerDriver<UdpServer>, Error> {
+    let ip = arg("--bind", std::net::IpAddr::from([127, 0, 0, 1]));
+    Ok(serve_with(schema, config()?, (ip, port).into())?)
+}
+
+/// A server for `schema` with `config` on `addr` (unsecure mode), with
+/// [`SPARE_SLOTS`] transport slots beyond `max_clients`.
+pub fn serve_with(
+    schema: &'static pipes::schema::SchemaInfo,
+    config: Config,
+    addr: SocketAddr,
 ) -> Result<ServerDriver<UdpServer>, TransportError> {
-    let config = Config::default();
-    let max = config.max_clients as usize;
-    let udp = UdpServer::bind(
-        ([0, 0, 0, 0], port).into(),
-        max,
-        Security::Unsecure,
-        UdpConfig::default(),
-    )?;
+    let slots = config.max_clients as usize + SPARE_SLOTS;
+    let udp = UdpServer::bind(addr, slots, Security::Unsecure, UdpConfig::default())?;
     Ok(ServerDriver::new(Server::new(schema, config), udp))
 }
 
@@ -31,22 +54,55 @@ pub fn local(server: &ServerDriver<UdpServer>) -> Result<SocketAddr, TransportEr
     Ok(([127, 0, 0, 1], port).into())
 }
 
-/// A client of `schema` connecting to `addr` (unsecure mode, a fresh client id).
+/// A client of `schema` connecting to `addr` (unsecure mode, a fresh client id), with
+/// [`config`].
 pub fn connect(
     schema: &'static pipes::schema::SchemaInfo,
     addr: SocketAddr,
+) -> Result<ClientDriver<UdpClient>, Error> {
+    Ok(connect_with(schema, config()?, addr)?)
+}
+
+/// A client of `schema` with `config` connecting to `addr` (unsecure mode).
+pub fn connect_with(
+    schema: &'static pipes::schema::SchemaInfo,
+    config: Config,
+    addr: SocketAddr,
 ) -> Result<ClientDriver<UdpClient>, TransportError> {
-    let udp = UdpClient::connect(
-        addr,
-        ClientAuth::Unsecure {
-            client_id: fresh_id(),
-        },
-        UdpConfig::default(),
-    )?;
-    Ok(ClientDriver::new(
-        Client::new(schema, Config::default()),
-        udp,
-    ))
+    let auth = ClientAuth::Unsecure {
+        client_id: fresh_id(),
+    };
+    let udp = UdpClient::connect(addr, auth, UdpConfig::default())?;
+    Ok(ClientDriver::new(Client::new(schema, config), udp))
+}
+
+/// A timer that fires at most once per period of a frame loop's time (`t`, seconds).
+#[derive(Clone, Copy, Debug)]
+pub struct Every {
+    period: f64,
+    next: f64,
+}
+
+impl Every {
+    /// Fires first at `period`, then every `period` seconds.
+    pub fn new(period: f64) -> Every {
+        Every {
+            period,
+            next: period,
+        }
+    }
+
+    /// Whether the timer fired by time `t` (once, however late the frame).
+    pub fn due(&mut self, t: f64) -> bool {
+        if t < self.next {
+            return false;
+        }
+        self.next += self.period;
+        if self.next <= t {
+            self.next = t + self.period;
+        }
+        true
+    }
 }
 
 /// A client id unlikely to collide: time, process id and a counter mixed.

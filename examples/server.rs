@@ -6,7 +6,7 @@
 //! cargo run --example server -- --seconds 30 --port 27015
 //! ```
 
-use pipes::server::{ServerEvent, Target};
+use pipes::server::{OwnerUpdate, ServerEvent, Target};
 use pipes::Location;
 use pipes_examples::net;
 use pipes_examples::schema::{
@@ -52,9 +52,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                             text: say.text,
                         };
                         s.send_message(room, &said, Target::Broadcast { except: None })?;
-                    } else if avatars.get(client) == Some(object) {
-                        // The owner moved its avatar (setPos/setH are ownsend): accept it.
-                        s.set_field(*object, *field, args)?;
+                    } else if let OwnerUpdate::Refused(why) =
+                        s.apply_owner_update(*client, *object, *field, args)
+                    {
+                        // An emote or a molecular setPosH: not state, so not applied.
+                        println!("server: client {} update refused: {why}", client.0);
                     }
                 }
                 ServerEvent::ClientRejected { connection, reason } => {

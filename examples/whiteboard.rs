@@ -48,7 +48,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             c.pump()?;
             while let Some(e) = c.poll_event() {
                 if matches!(e, ClientEvent::Connected { .. }) {
-                    c.client.set_interest(&[Location::zone(0)]);
+                    c.client.set_interest(&[Location::zone(0)])?;
                 }
                 if let Some(Ok(seg)) = e.decode::<board::Drawn>() {
                     boards[i].push(seg);

@@ -10,7 +10,7 @@
 //! once, outside the timing loops. When that folder is absent the bench prints a skip
 //! message and exits successfully.
 //!
-//! Run: `cargo bench -p dcc --bench parse -- --warm-up-time 1 --measurement-time 3`
+//! Run: `cargo bench -p pipes-dcc --bench parse -- --warm-up-time 1 --measurement-time 3`
 
 use criterion::{black_box, Criterion};
 use std::path::PathBuf;

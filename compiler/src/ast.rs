@@ -245,10 +245,10 @@ impl Builtin {
         }
     }
 
-    /// Looks a type word up.
-    pub fn from_name(name: &str) -> Option<Builtin> {
+    /// Every built-in type word, in Panda's order.
+    pub const ALL: [Builtin; 20] = {
         use Builtin::*;
-        const ALL: [Builtin; 20] = [
+        [
             Int8,
             Int16,
             Int32,
@@ -269,8 +269,12 @@ impl Builtin {
             Uint8Array,
             Uint32Uint8Array,
             Char,
-        ];
-        ALL.into_iter().find(|b| b.name() == name)
+        ]
+    };
+
+    /// Looks a type word up.
+    pub fn from_name(name: &str) -> Option<Builtin> {
+        Self::ALL.into_iter().find(|b| b.name() == name)
     }
 }
 

@@ -24,7 +24,7 @@
 //! placeholders instead.
 #![warn(missing_docs)]
 
-// The pest parser is generated without `std` (see `parse.rs`), and its code names `alloc`.
+// The pest parser is generated without `std` (see `parse/mod.rs`), and its code names `alloc`.
 extern crate alloc;
 
 pub mod ast;
@@ -39,6 +39,7 @@ pub mod pyi;
 pub mod resolve;
 pub mod rustgen;
 pub mod source;
+mod suggest;
 
 pub use diagnostic::{Diagnostic, Severity};
 pub use model::Model;

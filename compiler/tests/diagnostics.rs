@@ -61,3 +61,60 @@ fn class_defined_after_use_and_bad_molecule() {
 fn unterminated_string() {
     insta::assert_snapshot!(render("dclass A {\n  setName(string n = \"abc);\n};\n"));
 }
+
+#[test]
+fn misspelled_declaration_word_at_the_top() {
+    insta::assert_snapshot!(render("dclas A {\n  setX(uint8 x);\n};\n"));
+}
+
+#[test]
+fn missing_closing_parenthesis() {
+    insta::assert_snapshot!(render(
+        "dclass A {\n  setPos(int16 x, int16 y;\n  setZ(uint8 z);\n};\n"
+    ));
+}
+
+#[test]
+fn missing_end_of_class_before_the_next() {
+    insta::assert_snapshot!(render(
+        "dclass A {\n  setX(uint8 x);\n\ndclass B : A {\n  setY(uint8 y);\n};\n"
+    ));
+}
+
+#[test]
+fn missing_end_of_class_at_end_of_file() {
+    insta::assert_snapshot!(render("dclass A {\n  setX(uint8 x);\n"));
+}
+
+#[test]
+fn several_syntax_errors_in_one_file() {
+    insta::assert_snapshot!(render(
+        "dclas A {\n};\n\ndclass B {\n  setX(uint8 x;\n};\n\nstruct S {\n  uint8 a = ;\n};\n\ndclass C {\n  setY(uint8 y);\n"
+    ));
+}
+
+#[test]
+fn misspelled_keyword_class_and_type_get_a_suggestion() {
+    insta::assert_snapshot!(render(
+        "dclass DistributedAvatar {\n  setX(uint8 x) requird;\n};\ndclass B : DistributedAvatr {\n  setY(DistributedAvatr y);\n  setZ(uint33 z);\n};\n"
+    ));
+}
+
+#[test]
+fn syntax_errors_per_file_are_bounded() {
+    let schema = "dclass A {\n  setX(uint8 x;\n};\n".repeat(50);
+    let e = dcc::load_sources(&[("game.dc", schema.as_bytes())], dcc::Options::default())
+        .expect_err("every line is wrong");
+    assert_eq!(e.diagnostics.len(), dcc::parse::MAX_SYNTAX_ERRORS);
+    assert!(e
+        .diagnostics
+        .iter()
+        .all(|d| d.message.contains("expected `)`")));
+}
+
+#[test]
+fn a_reserved_word_as_a_field_name() {
+    insta::assert_snapshot!(render(
+        "dclass A {\n  setX(uint8 x) ram;\n  import(uint8 y);\n};\n"
+    ));
+}

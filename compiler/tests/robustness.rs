@@ -67,7 +67,7 @@ fn deep_nesting_is_a_diagnostic_not_a_stack_overflow() {
 }
 
 /// The parser has no stack guard of its own (pest is built without `std`, see
-/// `parse.rs`): the nesting limit is what keeps recursion bounded. Input nested
+/// `parse/mod.rs`): the nesting limit is what keeps recursion bounded. Input nested
 /// exactly to the limit, with the deepest-recursing constructs (inline structs with
 /// methods; value lists), must parse on a test thread's small stack.
 #[test]

@@ -1,18 +1,18 @@
 //! Codec tests pinned to bytes captured from a real `astrond` (Astron c1436f90, built
 //! from source, run with `examples/astron/astrond.yml`) by `tests/astron_live.rs`:
-//! every frame body below was sent by Astron, or sent by `pipes::astron` and accepted
+//! every frame body below was sent by Astron, or sent by `pipes_astron` and accepted
 //! by Astron. Each decodes to what the session did and encodes back to the same bytes.
 //!
 //! The run's ids: root 220890 (`da5e0300`), Alice 220891, Bob 220892, AI channel
 //! 225890 (`62720300…`), client channels 1000005 / 1000006, database 4003, state
 //! server 402000; the schema is `example.dc` + `astron/astron_game.dc` (hash 0x01a6acc0).
 
-use pipes::astron::client::{AstronClient, ClientConfig, ClientEvent};
-use pipes::astron::client_msg::ClientMessage;
-use pipes::astron::internal::{Body, InternalMessage};
-use pipes::astron::{EjectCode, FieldValue};
 use pipes::schema::FieldMessage as _;
 use pipes::{DoId, Location, Time};
+use pipes_astron::client::{AstronClient, ClientConfig, ClientEvent};
+use pipes_astron::client_msg::ClientMessage;
+use pipes_astron::internal::{Body, InternalMessage};
+use pipes_astron::{EjectCode, FieldValue};
 use pipes_examples::astron_schema::{
     astron_account as account, astron_player as player, distributed_avatar as avatar,
     distributed_chat as chat, SCHEMA,

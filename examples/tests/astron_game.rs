@@ -2,10 +2,10 @@
 //! against the in-repo fake cluster. A protocol-level check only: the real `astrond`
 //! run is described in the README.
 
-use pipes::astron::fake::tcp::FakeServer;
-use pipes::astron::fake::FakeConfig;
 use pipes::client::ClientDisconnect;
 use pipes::protocol::EjectReason;
+use pipes_astron::fake::tcp::FakeServer;
+use pipes_astron::fake::FakeConfig;
 use pipes_examples::astron_schema::{distributed_chat as chat, SCHEMA};
 use pipes_examples::astron_world::{run_all, Outcome, DATABASE, LOGIN, STATE_SERVER, VERSION};
 use std::time::Duration;
@@ -94,4 +94,21 @@ fn two_players_walk_chat_and_a_cheater_is_ejected() {
             "{ai:?}"
         );
     }
+}
+
+/// Issue 16: without `astrond` the example must say what to start, not a bare
+/// `ConnectionRefused`.
+#[test]
+fn a_missing_astrond_is_explained() {
+    // Bind then drop a listener: nothing listens on that port afterwards.
+    let addr = match std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()) {
+        Ok(a) => a,
+        Err(e) => panic!("cannot bind loopback: {e}"),
+    };
+    let Err(e) = pipes_examples::astron_world::GameAi::connect(addr) else {
+        panic!("connected to {addr} where nothing listens");
+    };
+    let text = e.to_string();
+    assert!(text.contains("message director"), "{text}");
+    assert!(text.contains("astrond"), "{text}");
 }

@@ -1,4 +1,4 @@
-//! Checks `pipes::astron` against a real `astrond` (ignored by default: CI has none).
+//! Checks `pipes_astron` against a real `astrond` (ignored by default: CI has none).
 //!
 //! Start Astron from the repository root with `astrond examples/astron/astrond.yml`,
 //! then run `cargo test -p pipes-examples --test astron_live -- --ignored --nocapture`
@@ -8,12 +8,12 @@
 //!
 //! Each run uses fresh doIds (from the clock) so runs against one astrond do not clash.
 
-use pipes::astron::ai::{AiConfig, AiEvent, AstronAi, ClientState};
-use pipes::astron::client::{AstronClient, ClientConfig, ClientEvent};
-use pipes::astron::EjectCode;
-use pipes::astron::FieldValue;
 use pipes::schema::FieldMessage as _;
 use pipes::{DoId, Location, Time};
+use pipes_astron::ai::{AiConfig, AiEvent, AstronAi, ClientState};
+use pipes_astron::client::{AstronClient, ClientConfig, ClientEvent};
+use pipes_astron::EjectCode;
+use pipes_astron::FieldValue;
 use pipes_examples::astron_schema::{
     astron_account as account, astron_player as player, distributed_avatar as avatar,
     distributed_chat as chat, SCHEMA,

@@ -127,6 +127,62 @@ fn quick_start_server_and_client_talk() {
         "server: {server_log}"
     );
     assert!(server_log.contains("left (Left)"), "server: {server_log}");
+    // The client walks while it chats: no line is lost to the command budget.
+    for line in ["1 s and walking", "2 s and walking"] {
+        assert!(server_log.contains(line), "server: {server_log}");
+    }
+}
+
+#[test]
+fn a_misspelled_setting_stops_the_server_with_the_nearest_name() {
+    let out = Command::new(example("server"))
+        .args(["--port", "0", "--seconds", "5"])
+        .env("PIPES_UPDATE_RATE", "10")
+        .output()
+        .expect("server runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("PIPES_UPDATE_RATE") && stderr.contains("PIPES_UPDATERATE"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_full_server_says_so() {
+    use pipes::client::ClientDisconnect;
+    use pipes::protocol::RejectReason;
+    use pipes_examples::{net, schema::SCHEMA};
+    let config = pipes::Config {
+        max_clients: 1,
+        ..pipes::Config::default()
+    };
+    let mut server = net::serve_with(&SCHEMA, config, ([127, 0, 0, 1], 0).into()).unwrap();
+    let addr = net::local(&server).unwrap();
+    let mut first = net::connect_with(&SCHEMA, pipes::Config::default(), addr).unwrap();
+    let mut second = net::connect_with(&SCHEMA, pipes::Config::default(), addr).unwrap();
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_secs(5) && !second.client.is_closed() {
+        server.pump().unwrap();
+        while server.poll_event().is_some() {}
+        first.pump().unwrap();
+        if first.client.is_connected() {
+            second.pump().unwrap();
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let mut why = None;
+    while let Some(e) = second.poll_event() {
+        if let pipes::client::ClientEvent::Disconnected(d) = e {
+            why = Some(d);
+        }
+    }
+    assert!(first.client.is_connected());
+    assert_eq!(
+        why,
+        Some(ClientDisconnect::Rejected(RejectReason::Full)),
+        "not a lost transport"
+    );
 }
 
 #[test]
@@ -162,4 +218,34 @@ fn guide_game_runs_kicks_the_cheater_and_converges() {
         );
         assert!(out.contains(": score "), "{args:?}: {out}");
     }
+}
+
+/// Issue 16: `interp_plot` writes under `target/` by default and only where `--out` says
+/// otherwise, never into `docs/` unasked.
+#[test]
+fn interp_plot_writes_to_target_unless_told() {
+    let dir = std::env::temp_dir().join(format!("pipes-interp-plot-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let status = Command::new(example("interp_plot"))
+        .current_dir(&dir)
+        .stdout(Stdio::null())
+        .status()
+        .expect("interp_plot starts");
+    assert!(status.success());
+    let svg = std::fs::read_to_string(dir.join("target/interpolation.svg")).expect("svg");
+    assert!(
+        svg.starts_with("<svg") || svg.contains("<svg"),
+        "not an svg"
+    );
+    assert!(!dir.join("docs").exists(), "wrote into docs/ unasked");
+    let status = Command::new(example("interp_plot"))
+        .current_dir(&dir)
+        .args(["--out", "elsewhere/plot.svg"])
+        .stdout(Stdio::null())
+        .status()
+        .expect("interp_plot starts");
+    assert!(status.success());
+    assert!(dir.join("elsewhere/plot.svg").exists());
+    let _ = std::fs::remove_dir_all(&dir);
 }

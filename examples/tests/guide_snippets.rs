@@ -86,3 +86,65 @@ fn the_checker_rejects_an_edited_snippet() {
     let md = "text\n```rust\nlet x = 1;\n```\n```sh\nls\n```\n";
     assert_eq!(rust_blocks(md), vec![(2, "let x = 1;\n".to_string())]);
 }
+
+/// The names `examples/guide.rs` defines at top level (`fn`, `struct`, `const`,
+/// `type`), with the line that defines each.
+fn top_level_definitions(source: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for line in source.lines() {
+        for prefix in ["fn ", "struct ", "const ", "type "] {
+            if let Some(rest) = line.strip_prefix(prefix) {
+                let name: String = rest
+                    .chars()
+                    .take_while(|c| c.is_alphanumeric() || *c == '_')
+                    .collect();
+                out.push((name, line.trim().to_string()));
+            }
+        }
+    }
+    out
+}
+
+/// Whether `word` occurs in `text` as a whole identifier.
+fn uses_word(text: &str, word: &str) -> bool {
+    text.match_indices(word).any(|(i, _)| {
+        let ident = |c: char| c.is_alphanumeric() || c == '_';
+        let before = text[..i].chars().next_back().is_some_and(ident);
+        let after = text[i + word.len()..].chars().next().is_some_and(ident);
+        !before && !after
+    })
+}
+
+#[test]
+fn every_name_the_guide_uses_is_shown_where_it_is_defined() {
+    let md = std::fs::read_to_string(root().join("../docs/GUIDE.md")).expect("docs/GUIDE.md");
+    let source = std::fs::read_to_string(root().join("guide.rs")).expect("guide.rs");
+    let blocks: Vec<String> = rust_blocks(&md).into_iter().map(|(_, b)| b).collect();
+    let shown = normalize(&blocks.join("\n"));
+    let mut missing = Vec::new();
+    for (name, definition) in top_level_definitions(&source) {
+        let used = blocks.iter().any(|b| uses_word(b, &name));
+        if used && !shown.contains(&definition) && name != "main" {
+            missing.push(definition);
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "docs/GUIDE.md uses these names of examples/guide.rs without showing their definition:\n{}",
+        missing.join("\n")
+    );
+}
+
+#[test]
+fn the_name_checker_sees_definitions_and_whole_words() {
+    let defs = top_level_definitions("const A: u8 = 1;\nfn run() {}\n    fn inner() {}\n");
+    assert_eq!(
+        defs,
+        vec![
+            ("A".to_string(), "const A: u8 = 1;".to_string()),
+            ("run".to_string(), "fn run() {}".to_string())
+        ]
+    );
+    assert!(uses_word("x = PLAYERS.len()", "PLAYERS"));
+    assert!(!uses_word("MAX_PLAYERS", "PLAYERS"));
+}

@@ -40,7 +40,7 @@ fn world() -> SimNet {
     sim.run_for(secs(1.0)).unwrap();
     for c in &mut sim.clients {
         assert!(c.client.is_connected());
-        c.client.set_interest(&[Location::zone(1)]);
+        c.client.set_interest(&[Location::zone(1)]).unwrap();
     }
     sim.run_for(secs(0.5)).unwrap();
     sim

@@ -3,8 +3,8 @@
 //! trybuild compiles each file in its own crate under
 //! `<target>/tests/trybuild/pipes-macros`, so the schema paths in `tests/ui/*.rs` are
 //! relative to that directory (`../../../../macros/tests/schemas/...`). With a
-//! target directory elsewhere (`CARGO_TARGET_DIR`) the paths do not resolve and
-//! the test is skipped.
+//! target directory elsewhere (`CARGO_TARGET_DIR`) the paths do not resolve, so the
+//! test fails with a message saying so instead of passing without running.
 
 use std::path::Path;
 
@@ -12,15 +12,14 @@ use std::path::Path;
 fn ui() {
     let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
     let project = manifest.join("../target/tests/trybuild/pipes-macros");
-    let default_target = std::env::var_os("CARGO_TARGET_DIR").is_none();
-    if !default_target {
-        eprintln!(
-            "skipping ui tests: CARGO_TARGET_DIR is set, so the schema paths in tests/ui \
-             (relative to {}) do not resolve",
-            project.display()
-        );
-        return;
-    }
+    // A test that passes without running hides regressions: refuse loudly instead.
+    assert!(
+        std::env::var_os("CARGO_TARGET_DIR").is_none(),
+        "the trybuild UI tests cannot run with CARGO_TARGET_DIR set: the schema paths in \
+         tests/ui are relative to {}; unset CARGO_TARGET_DIR for `cargo test -p pipes-macros \
+         --test ui`, or skip it explicitly with `-- --skip ui`",
+        project.display()
+    );
     let t = trybuild::TestCases::new();
     t.pass("tests/ui/pass.rs");
     t.compile_fail("tests/ui/unknown_dclass.rs");

@@ -15,7 +15,7 @@
 //!   (the client applying a snapshot of 100,000 objects); each timed snapshot is
 //!   followed by an untimed update, so histories stay at their steady size.
 //!
-//! Run: `cargo bench -p pipes --bench interp`
+//! Run: `cargo bench -p pipes-runtime --bench interp`
 
 use std::time::{Duration, Instant};
 

@@ -1,6 +1,6 @@
 //! Server tick cost and snapshot size, next to a naive full-state encoder.
 //!
-//! `cargo bench -p pipes --features testing --bench tick`
+//! `cargo bench -p pipes-runtime --features testing --bench tick`
 //!
 //! * `busy`: 10,000 avatars in 100 zones, 64 clients each watching 10 zones (1,000
 //!   objects), every client due every tick, 10 % of the objects changing per tick.
@@ -8,16 +8,27 @@
 //!   clients) + processing the 64 clients' acks.
 //! * `naive_full_state`: the same world encoded the way pipes does without deltas:
 //!   every visible object's full state to every client, every tick.
+//! * `busy_1000_uint32`: 1,000 objects of a one-`uint32` class in one zone, all
+//!   changing every tick, 16 clients seeing all of them (naia's comparison shape).
 //! * `idle`: 10,000 avatars, 16 clients, nothing changing: one `update`.
+//! * `busy_100_changes_1k` / `_80k`: 1,000 or 80,000 avatars in 100 zones, 16 clients
+//!   each watching 10 zones, 100 objects changing per tick: the cost must follow the
+//!   changes, not the world.
 //!
 //! Bytes per client per tick are printed before the timings.
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use pipes::protocol::{ClientMessage, Hello, InterestOp, PartId, Rates, MAX_PART};
+use pipes::protocol::{AckWindow, ClientMessage, Hello, InterestOp, Rates};
 use pipes::server::Server;
 use pipes::testing::{SetPos, AVATAR, EXAMPLE_HASH, SCHEMA};
 use pipes::wire::{put_u16, put_u32};
-use pipes::{Config, ConnectionId, DoId, InterestHandle, Location, Tick, Time};
+use pipes::{Config, ConnectionId, DoId, InterestHandle, Location, Time};
+
+/// The one-`uint32` class of the 16 × 1000 scenario.
+#[allow(clippy::all, dead_code)]
+mod counter {
+    pipes::dc_schema!("benches/counter.dc");
+}
 use std::time::Duration;
 
 const ZONES: u32 = 100;
@@ -30,14 +41,18 @@ struct World {
     round: usize,
 }
 
-fn world(objects: usize, clients: usize, zones_each: u32) -> World {
-    let config = Config {
+fn config() -> Config {
+    Config {
         update_rate: 66,
         max_clients: 1000,
         max_snapshot_bytes: 64 << 20,
+        max_rate: 1 << 30,
         ..Config::default()
-    };
-    let mut server = Server::new(&SCHEMA, config);
+    }
+}
+
+fn world(objects: usize, clients: usize, zones_each: u32) -> World {
+    let mut server = Server::new(&SCHEMA, config());
     let now = Time::from_secs_f64(1.0);
     server.update(now);
     let ids = (0..objects)
@@ -46,14 +61,61 @@ fn world(objects: usize, clients: usize, zones_each: u32) -> World {
             server.generate(AVATAR, loc, None, &[]).expect("generate")
         })
         .collect();
+    connect(server, now, ids, clients, zones_each, EXAMPLE_HASH)
+}
+
+/// 1000 `Counter` objects in one zone seen by 16 clients (naia's comparison shape).
+fn counters() -> World {
+    let mut server = Server::new(&counter::SCHEMA, config());
+    let now = Time::from_secs_f64(1.0);
+    server.update(now);
+    let class = counter::SCHEMA
+        .class_by_name("Counter")
+        .expect("Counter")
+        .number;
+    let ids = (0..1000)
+        .map(|_| {
+            server
+                .generate(class, Location::zone(0), None, &[])
+                .expect("generate")
+        })
+        .collect();
+    connect(server, now, ids, 16, 0, counter::HASH)
+}
+
+/// Every counter changes (one `uint32` each).
+fn count_all(w: &mut World) {
+    w.round += 1;
+    let field = counter::SCHEMA
+        .class_by_name("Counter")
+        .and_then(|c| counter::SCHEMA.field_by_name(c, "setValue"))
+        .expect("setValue")
+        .number;
+    for (k, &id) in w.ids.iter().enumerate() {
+        let v = (w.round * 7 + k) as u32;
+        w.server
+            .set_field(id, field, &v.to_le_bytes())
+            .expect("set");
+    }
+}
+
+fn connect(
+    mut server: Server,
+    now: Time,
+    ids: Vec<DoId>,
+    clients: usize,
+    zones_each: u32,
+    hash: u32,
+) -> World {
     let hello = ClientMessage::Hello(Hello {
         version: pipes::protocol::PROTOCOL_VERSION,
-        schema_hash: EXAMPLE_HASH,
+        schema_hash: hash,
         password: "",
         rates: Rates {
             update_rate: 66,
             cmd_rate: 100,
             interp: 0.1,
+            rate: 1 << 30,
         },
     })
     .to_bytes();
@@ -62,7 +124,8 @@ fn world(objects: usize, clients: usize, zones_each: u32) -> World {
         let conn = ConnectionId(c as u64 + 1);
         server.handle_connect(now, conn);
         server.handle_datagram(now, conn, &hello);
-        let locations = (0..zones_each)
+        // zones_each = 0: everyone watches zone 0.
+        let locations = (0..zones_each.max(1))
             .map(|k| Location::zone((c as u32 * zones_each + k) % ZONES))
             .collect();
         let interest = ClientMessage::Interest {
@@ -87,33 +150,42 @@ fn world(objects: usize, clients: usize, zones_each: u32) -> World {
     w
 }
 
-/// Runs one tick, acks every snapshot part at once; returns snapshot bytes sent.
+/// Runs one tick, acks every snapshot packet at once; returns snapshot bytes sent.
 fn tick(w: &mut World) -> usize {
     w.now = w.server.poll_timeout().expect("started");
     w.server.update(w.now);
-    let mut acks: Vec<Vec<PartId>> = vec![Vec::new(); w.conns.len()];
+    let mut acks: Vec<Option<AckWindow>> = vec![None; w.conns.len()];
     let mut bytes = 0;
+    let ack = |w: &mut World, i: usize, window: AckWindow| {
+        let msg = ClientMessage::Ack {
+            window,
+            received: 0,
+        }
+        .to_bytes();
+        w.server.handle_datagram(w.now, w.conns[i], &msg);
+    };
+    let mut sent = Vec::new();
     while let Some(t) = w.server.poll_transmit() {
-        if t.payload.first() == Some(&4) && t.payload.len() >= 9 {
+        sent.push(t);
+    }
+    for t in sent {
+        if t.payload.first() == Some(&4) && t.payload.len() >= 11 {
             bytes += t.payload.len();
-            let tick = u32::from_le_bytes([t.payload[1], t.payload[2], t.payload[3], t.payload[4]]);
-            // The top bit flags the tick's last part; the index is below it.
-            let part = u16::from_le_bytes([t.payload[5], t.payload[6]]) & MAX_PART;
+            let seq = u16::from_le_bytes([t.payload[1], t.payload[2]]);
             let i = (t.connection.0 - 1) as usize;
-            acks[i].push(PartId {
-                tick: Tick(tick),
-                part,
-            });
+            let window = acks[i].get_or_insert(AckWindow::new(seq));
+            window.record(seq);
+            // A window covers 33 packets: ack before it would slide past one.
+            if window.bits.count_ones() == 32 {
+                let full = *window;
+                acks[i] = None;
+                ack(w, i, full);
+            }
         }
     }
-    for (i, parts) in acks.into_iter().enumerate() {
-        for chunk in parts.chunks(pipes::protocol::MAX_ACKS) {
-            let msg = ClientMessage::Ack {
-                parts: chunk.to_vec(),
-                received: 0,
-            }
-            .to_bytes();
-            w.server.handle_datagram(w.now, w.conns[i], &msg);
+    for (i, window) in acks.into_iter().enumerate() {
+        if let Some(window) = window {
+            ack(w, i, window);
         }
     }
     while w.server.poll_transmit().is_some() {}
@@ -123,6 +195,11 @@ fn tick(w: &mut World) -> usize {
 /// Changes `fraction` of the objects (a rotating slice).
 fn churn(w: &mut World, fraction: f64) {
     let n = (w.ids.len() as f64 * fraction) as usize;
+    churn_n(w, n);
+}
+
+/// Changes `n` objects (a rotating slice).
+fn churn_n(w: &mut World, n: usize) {
     w.round += 1;
     for k in 0..n {
         let id = w.ids[(w.round * n + k) % w.ids.len()];
@@ -189,6 +266,16 @@ fn report_sizes() {
         "idle world: bytes per client per tick {:.2} (empty keepalive parts only)",
         bytes as f64 / 16.0 / ticks as f64
     );
+    let mut c = counters();
+    let mut bytes = 0;
+    for _ in 0..ticks {
+        count_all(&mut c);
+        bytes += tick(&mut c);
+    }
+    println!(
+        "16 clients x 1000 changed uint32 objects: bytes per client per tick {:.0}",
+        bytes as f64 / 16.0 / ticks as f64
+    );
 }
 
 fn benches(c: &mut Criterion) {
@@ -209,10 +296,31 @@ fn benches(c: &mut Criterion) {
     g.bench_function("naive_full_state_10k_objects_64_clients", |b| {
         b.iter(|| naive_full_state(&w, &visible, &mut buf))
     });
+    let mut c = counters();
+    g.bench_function("busy_1000_uint32_all_changed_16_clients", |b| {
+        b.iter(|| {
+            count_all(&mut c);
+            tick(&mut c)
+        })
+    });
     let mut idle = world(10_000, 16, 10);
     g.bench_function("idle_10k_objects_16_clients", |b| {
         b.iter(|| tick(&mut idle))
     });
+    // Issue 16 item 6: the same 100 changes per tick must cost the same in a world
+    // 80 times larger (16 clients, each watching 10 of the 100 zones).
+    for (name, objects) in [
+        ("busy_100_changes_1k", 1_000),
+        ("busy_100_changes_80k", 80_000),
+    ] {
+        let mut w = world(objects, 16, 10);
+        g.bench_function(name, |b| {
+            b.iter(|| {
+                churn_n(&mut w, 100);
+                tick(&mut w)
+            })
+        });
+    }
     g.finish();
 }
 

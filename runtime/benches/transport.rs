@@ -1,7 +1,7 @@
 //! Transport throughput and round-trip time: the default UDP transport (renet +
 //! renetcode, unsecure, on 127.0.0.1) next to the in-memory transport.
 //!
-//! `cargo bench -p pipes --bench transport`
+//! `cargo bench -p pipes-runtime --bench transport`
 //!
 //! * `msgs/<transport>/<reliable|unreliable>`: one iteration sends a burst of 256
 //!   messages of 32 bytes from client to server and pumps both ends (no sleeping)

@@ -50,6 +50,14 @@ pub struct Config {
     pub max_packet_size: usize,
     /// `pipes-max-snapshot-bytes`: bytes of snapshot per client per update; the rest waits (262144).
     pub max_snapshot_bytes: usize,
+    /// `pipes-rate`: client side, snapshot bytes per second the client can take
+    /// (196608, Source's default `rate`: 192 KiB/s carries ~1000 changing small
+    /// objects at 20 snapshots/s and stays below what home links deliver). The server
+    /// never sends more and lowers it further when acks report congestion.
+    pub rate: u32,
+    /// `pipes-max-rate`: server side, the highest `pipes-rate` a client may ask for
+    /// (1048576: 1 MiB/s).
+    pub max_rate: u32,
     /// `pipes-max-message-size`: largest message accepted from a peer (65536).
     pub max_message_size: usize,
     /// `pipes-max-pending-events`: per-client events waiting for their object to arrive (1024).
@@ -74,6 +82,10 @@ pub struct Config {
     pub max_client_events: usize,
     /// `pipes-handshake-timeout`: seconds a connection may take to finish the handshake (10).
     pub handshake_timeout: f64,
+    /// `pipes-server-timeout`: client side, seconds without a message from the server
+    /// before the client ends the session with `ServerSilent` (2; the server answers
+    /// the client's pings every `pipes-ping-interval`, so a live server is never this quiet).
+    pub server_timeout: f64,
     /// `pipes-delete-owned-on-disconnect`: delete a client's objects when it leaves (true).
     pub delete_owned_on_disconnect: bool,
 }
@@ -100,6 +112,8 @@ impl Default for Config {
             clock_correction_max_offset: 90.0,
             max_packet_size: 1200,
             max_snapshot_bytes: 256 * 1024,
+            rate: 196_608,
+            max_rate: 1 << 20,
             max_message_size: 64 * 1024,
             max_pending_events: 1024,
             max_interest_zones: 4096,
@@ -109,6 +123,7 @@ impl Default for Config {
             max_outbound_packets: 4096,
             max_client_events: 1 << 18,
             handshake_timeout: 10.0,
+            server_timeout: 2.0,
             delete_owned_on_disconnect: true,
         }
     }
@@ -161,6 +176,7 @@ pub const NAMES: &[&str] = &[
     "pipes-max-outbound-packets",
     "pipes-max-client-events",
     "pipes-handshake-timeout",
+    "pipes-server-timeout",
     "pipes-delete-owned-on-disconnect",
 ];
 
@@ -204,6 +220,8 @@ impl Config {
             }
             "pipes-max-packet-size" => self.max_packet_size = parse_num(v, 64, 1 << 20)?,
             "pipes-max-snapshot-bytes" => self.max_snapshot_bytes = parse_num(v, 64, 1 << 30)?,
+            "pipes-rate" => self.rate = parse_num(v, 1024, 1 << 30)?,
+            "pipes-max-rate" => self.max_rate = parse_num(v, 1024, 1 << 30)?,
             "pipes-max-message-size" => self.max_message_size = parse_num(v, 64, 1 << 30)?,
             "pipes-max-pending-events" => self.max_pending_events = parse_num(v, 0, 1 << 24)?,
             "pipes-max-interest-zones" => self.max_interest_zones = parse_num(v, 1, 1 << 24)?,
@@ -217,6 +235,7 @@ impl Config {
             "pipes-max-outbound-packets" => self.max_outbound_packets = parse_num(v, 1, 1 << 24)?,
             "pipes-max-client-events" => self.max_client_events = parse_num(v, 16, 1 << 28)?,
             "pipes-handshake-timeout" => self.handshake_timeout = parse_float(v, 0.0, 3600.0)?,
+            "pipes-server-timeout" => self.server_timeout = parse_float(v, 0.1, 3600.0)?,
             "pipes-delete-owned-on-disconnect" => self.delete_owned_on_disconnect = parse_bool(v)?,
             _ => return Err(format!("unknown setting `{name}`")),
         }
@@ -250,7 +269,8 @@ impl Config {
     }
 
     /// Applies settings from variables such as `PIPES_TICKRATE`, read through `get`
-    /// (pass `|k| std::env::var(k).ok()` for the process environment).
+    /// (pass `|k| std::env::var(k).ok()` for the process environment). Only known
+    /// names are looked up: use [`Config::apply_vars`] to also refuse misspelled ones.
     pub fn apply_env(&mut self, get: impl Fn(&str) -> Option<String>) -> Result<(), ConfigError> {
         for name in NAMES {
             let var = env_name(name);
@@ -262,12 +282,102 @@ impl Config {
         Ok(())
     }
 
-    /// The defaults, then `PIPES_*` variables of the process environment.
+    /// Applies every `PIPES_*` variable of `vars` (name, value); other variables are
+    /// ignored. An unknown `PIPES_*` name is an error naming the nearest known one, so
+    /// `PIPES_UPDATERATE` misspelled does not silently keep the default.
+    pub fn apply_vars<I, K, V>(&mut self, vars: I) -> Result<(), ConfigError>
+    where
+        I: IntoIterator<Item = (K, V)>,
+        K: AsRef<str>,
+        V: AsRef<str>,
+    {
+        let mut vars: Vec<(K, V)> = vars
+            .into_iter()
+            .filter(|(k, _)| k.as_ref().starts_with(ENV_PREFIX))
+            .collect();
+        // The environment has no order; sorting makes the first error reported stable.
+        vars.sort_by(|a, b| a.0.as_ref().cmp(b.0.as_ref()));
+        for (var, value) in &vars {
+            let var = var.as_ref();
+            let Some(name) = NAMES.iter().find(|n| env_name(n) == var) else {
+                return Err(ConfigError {
+                    at: var.to_owned(),
+                    message: unknown_variable(var),
+                });
+            };
+            self.set(name, value.as_ref())
+                .map_err(|message| ConfigError {
+                    at: var.to_owned(),
+                    message,
+                })?;
+        }
+        Ok(())
+    }
+
+    /// The defaults, then `PIPES_*` variables of the process environment (unknown
+    /// `PIPES_*` names and variables that are not Unicode are errors).
     pub fn from_env() -> Result<Config, ConfigError> {
+        Config::load(None)
+    }
+
+    /// The configuration a game starts with: the defaults, then the config file `file`
+    /// if given, then the `PIPES_*` variables of the process environment (which win).
+    pub fn load(file: Option<&std::path::Path>) -> Result<Config, ConfigError> {
         let mut c = Config::default();
-        c.apply_env(|k| std::env::var(k).ok())?;
+        if let Some(path) = file {
+            c.apply_file(path)?;
+        }
+        let mut vars = Vec::new();
+        for (k, v) in std::env::vars_os() {
+            let key = k.to_string_lossy();
+            if !key.starts_with(ENV_PREFIX) {
+                continue;
+            }
+            let value = v.into_string().map_err(|_| ConfigError {
+                at: key.clone().into_owned(),
+                message: "the value is not valid Unicode".to_owned(),
+            })?;
+            vars.push((key.into_owned(), value));
+        }
+        c.apply_vars(vars)?;
         Ok(c)
     }
+}
+
+/// Environment variables starting with this are settings.
+const ENV_PREFIX: &str = "PIPES_";
+
+/// "unknown setting", with the nearest known variable when one is close.
+fn unknown_variable(var: &str) -> String {
+    let nearest = NAMES
+        .iter()
+        .map(|n| env_name(n))
+        .map(|n| (edit_distance(var, &n), n))
+        .min_by_key(|(d, _)| *d);
+    match nearest {
+        Some((d, n)) if d <= 3.max(var.len() / 4) => {
+            format!("unknown setting `{var}`; did you mean `{n}`?")
+        }
+        _ => format!("unknown setting `{var}` (the settings are listed in docs/GUIDE.md)"),
+    }
+}
+
+/// Levenshtein distance between two names (bytes; setting names are ASCII).
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b = b.as_bytes();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.bytes().enumerate() {
+        let mut diag = row[0];
+        row[0] = i + 1;
+        for (j, &cb) in b.iter().enumerate() {
+            let next = (diag + usize::from(ca != cb))
+                .min(row[j] + 1)
+                .min(row[j + 1] + 1);
+            diag = row[j + 1];
+            row[j + 1] = next;
+        }
+    }
+    row[b.len()]
 }
 
 /// `max(interp, ratio / update_rate)`, the interpolation delay pipes uses.
@@ -367,6 +477,33 @@ mod tests {
         assert!(!c.delete_owned_on_disconnect);
         let e = c.apply_env(|_| Some("x".to_owned())).unwrap_err();
         assert_eq!(e.at, "PIPES_TICKRATE");
+    }
+
+    #[test]
+    fn unknown_and_bad_environment_variables_are_errors() {
+        let mut c = Config::default();
+        let e = c
+            .apply_vars([("PIPES_UPDATE_RATE", "10"), ("HOME", "/root")])
+            .unwrap_err();
+        assert_eq!(e.at, "PIPES_UPDATE_RATE");
+        assert!(e.message.contains("did you mean `PIPES_UPDATERATE`"), "{e}");
+        let e = c.apply_vars([("PIPES_UPDATERATE", "abc")]).unwrap_err();
+        assert_eq!(e.at, "PIPES_UPDATERATE");
+        assert!(e.message.contains("not a whole number"), "{e}");
+        let e = c
+            .apply_vars([("PIPES_ZZZZZZZZZZZZZZZZZZ", "1")])
+            .unwrap_err();
+        assert!(!e.message.contains("did you mean"), "{e}");
+        c.apply_vars([("PIPES_UPDATERATE", "10"), ("OTHER", "x")])
+            .unwrap();
+        assert_eq!(c.update_rate, 10);
+    }
+
+    #[test]
+    fn edit_distance_counts_edits() {
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
+        assert_eq!(edit_distance("", "abc"), 3);
+        assert_eq!(edit_distance("same", "same"), 0);
     }
 
     #[test]

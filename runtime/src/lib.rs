@@ -15,12 +15,12 @@
 //! * [`config`]: typed settings with the pipes defaults and names.
 //! * [`time`]: driver time and server ticks.
 //! * [`sim`]: a seeded simulated network for tests and benches.
-//! * `astron` (feature `astron`): Astron client and internal protocols, sans-IO.
+//!
+//! Back ends over this core live in their own crates: `pipes-astron` (library
+//! `pipes_astron`) speaks Astron's client and internal protocols.
 
 #![warn(missing_docs, unreachable_pub)]
 
-#[cfg(feature = "astron")]
-pub mod astron;
 pub mod bind;
 pub mod client;
 pub mod config;

@@ -79,10 +79,13 @@ pub enum FieldKind {
 }
 
 /// Reads past one field value (checking it as it goes) without building it.
-pub type SkipFn = fn(&mut Reader<'_>) -> WireResult<()>;
+///
+/// Generated schemas point at a plain function (`skip: &skip_field_3`); schemas built at
+/// run time (the Python package loads `.dc` files) point at a leaked closure that walks
+/// the dcc model, so this is a trait object rather than a function pointer.
+pub type SkipFn = &'static (dyn Fn(&mut Reader<'_>) -> WireResult<()> + Send + Sync);
 
 /// One numbered field of a schema.
-#[derive(Debug)]
 pub struct FieldInfo {
     /// The field number (Panda's `DCField::get_number()`), the id on the wire.
     pub number: u16,
@@ -102,6 +105,22 @@ pub struct FieldInfo {
     pub skip: SkipFn,
     /// The default value, packed (explicit defaults where written, implicit elsewhere).
     pub default: &'static [u8],
+}
+
+impl std::fmt::Debug for FieldInfo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Everything but `skip` (a function).
+        f.debug_struct("FieldInfo")
+            .field("number", &self.number)
+            .field("name", &self.name)
+            .field("class", &self.class)
+            .field("kind", &self.kind)
+            .field("flags", &self.flags)
+            .field("keywords", &self.keywords)
+            .field("fixed_size", &self.fixed_size)
+            .field("default", &self.default)
+            .finish_non_exhaustive()
+    }
 }
 
 impl FieldInfo {

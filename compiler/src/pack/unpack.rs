@@ -18,6 +18,14 @@ pub fn unpack_field(model: &Model, field: FieldId, bytes: &[u8]) -> Result<Strin
     Ok(out)
 }
 
+/// Walks one field's value at the start of `bytes` and returns how many bytes it used.
+pub(super) fn format_prefix(model: &Model, field: FieldId, bytes: &[u8]) -> Result<usize> {
+    let mut r = Reader { bytes, pos: 0 };
+    let mut out = String::new();
+    format_target(model, Target::Field(field), &mut r, &mut out)?;
+    Ok(r.pos)
+}
+
 /// Unpacks one parameter value and formats it.
 pub fn unpack_param(model: &Model, param: &Param, bytes: &[u8]) -> Result<String> {
     let mut r = Reader { bytes, pos: 0 };

@@ -99,9 +99,14 @@ impl Resolver {
                 id
             }
             None => {
+                let known = super::keywords::sorted_names(self.class_names.keys());
+                let hint = match crate::suggest::did_you_mean(&ident.name, known) {
+                    Some(guess) => guess,
+                    None => "define it before this point, or load the file that defines it first (Panda3D itself would accept this as a placeholder: use --lenient to reproduce that)".to_string(),
+                };
                 self.errors.push(
                     Diagnostic::error(ident.span, format!("undefined class `{}`", ident.name))
-                        .with_hint("define it before this point, or load the file that defines it first (Panda3D itself would accept this as a placeholder: use --lenient to reproduce that)"),
+                        .with_hint(hint),
                 );
                 return None;
             }

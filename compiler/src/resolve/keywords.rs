@@ -42,15 +42,33 @@ impl Resolver {
                         list.flags |= flag;
                     }
                 }
-                None => self.errors.push(
-                    Diagnostic::error(ident.span, format!("`{}` is not a keyword", ident.name))
-                        .with_hint(format!(
+                None => {
+                    let known = sorted_names(self.keywords.keys());
+                    let hint = match crate::suggest::did_you_mean(&ident.name, known) {
+                        Some(guess) => format!(
+                            "{guess} (or declare it first with `keyword {};`)",
+                            ident.name
+                        ),
+                        None => format!(
                             "declare it first with `keyword {};`, or remove it",
                             ident.name
-                        )),
-                ),
+                        ),
+                    };
+                    self.errors.push(
+                        Diagnostic::error(ident.span, format!("`{}` is not a keyword", ident.name))
+                            .with_hint(hint),
+                    );
+                }
             }
         }
         list
     }
+}
+
+/// Names in a stable order, so that a tie between two suggestions always goes the
+/// same way.
+pub(super) fn sorted_names<'a>(names: impl Iterator<Item = &'a String>) -> Vec<&'a str> {
+    let mut names: Vec<&str> = names.map(String::as_str).collect();
+    names.sort_unstable();
+    names
 }

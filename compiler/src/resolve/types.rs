@@ -131,6 +131,19 @@ impl Resolver {
         param
     }
 
+    /// "did you mean" for an undefined type: the nearest built-in type, typedef,
+    /// class or switch name.
+    fn suggest_type(&self, name: &str) -> Option<String> {
+        let mut known = super::keywords::sorted_names(
+            self.typedef_names
+                .keys()
+                .chain(self.class_names.keys())
+                .chain(self.switch_names.keys()),
+        );
+        known.extend(crate::ast::Builtin::ALL.iter().map(|b| b.name()));
+        crate::suggest::did_you_mean(name, known)
+    }
+
     /// Panda's type-name lookup: typedefs, then classes, then switches, then a
     /// placeholder. Class and switch hits are cached as implicit typedefs.
     fn lookup_type(&mut self, ident: &Ident) -> TypedefId {
@@ -151,7 +164,10 @@ impl Resolver {
                     "float32" => d.with_hint("Panda3D has no float32; use float64 (or a divisor on an integer type)"),
                     "bool" => d.with_hint("declare it first, e.g. `typedef uint8 bool;`"),
                     "string32" => d.with_hint("Panda3D has no string32; use blob32 or string"),
-                    _ => d.with_hint("define the type before this point, or load the file that defines it first (Panda3D would accept it as an invalid placeholder type: use --lenient to reproduce that)"),
+                    _ => match self.suggest_type(&ident.name) {
+                        Some(guess) => d.with_hint(guess),
+                        None => d.with_hint("define the type before this point, or load the file that defines it first (Panda3D would accept it as an invalid placeholder type: use --lenient to reproduce that)"),
+                    },
                 };
                 self.errors.push(d);
             }

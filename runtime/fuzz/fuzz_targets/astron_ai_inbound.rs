@@ -8,9 +8,9 @@ mod astron_common;
 
 use astron_common::{pick_do_id, AI, AVATARS, SS};
 use libfuzzer_sys::fuzz_target;
-use pipes::astron::frame::write_frame;
-use pipes::astron::msgtype::{clientagent as ca, control, dbserver as db, stateserver as ss};
 use pipes::testing::SetPos;
+use pipes_astron::frame::write_frame;
+use pipes_astron::msgtype::{clientagent as ca, control, dbserver as db, stateserver as ss};
 
 /// Every message type the internal codec knows.
 const TYPES: [u16; 57] = [

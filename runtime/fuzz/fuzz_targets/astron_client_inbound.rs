@@ -9,11 +9,11 @@ mod astron_common;
 
 use astron_common::{pick_do_id, Stage, AVATARS, ZONE};
 use libfuzzer_sys::fuzz_target;
-use pipes::astron::events::PipesEvents;
-use pipes::astron::frame::write_frame;
-use pipes::astron::msgtype::client as id;
 use pipes::testing::{SetName, SetPos};
 use pipes::Time;
+use pipes_astron::events::PipesEvents;
+use pipes_astron::frame::write_frame;
+use pipes_astron::msgtype::client as id;
 use std::time::Duration;
 
 /// Every message type a client agent sends.

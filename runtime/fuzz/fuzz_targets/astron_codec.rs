@@ -6,10 +6,10 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use pipes::astron::client_msg::ClientMessage;
-use pipes::astron::frame::FrameDecoder;
-use pipes::astron::internal::InternalMessage;
 use pipes::testing::SCHEMA;
+use pipes_astron::client_msg::ClientMessage;
+use pipes_astron::frame::FrameDecoder;
+use pipes_astron::internal::InternalMessage;
 
 fuzz_target!(|data: &[u8]| {
     let Some((&mode, body)) = data.split_first() else {

@@ -3,12 +3,12 @@
 
 #![allow(dead_code)]
 
-use pipes::astron::ai::{AiConfig, AiEvent, AstronAi, ClientState};
-use pipes::astron::client::{AstronClient, ClientConfig};
-use pipes::astron::fake::{FakeCluster, FakeConfig};
-use pipes::astron::FieldValue;
 use pipes::testing::{self, Say, SetName, SetPos, SCHEMA};
 use pipes::{DoId, Location, Time};
+use pipes_astron::ai::{AiConfig, AiEvent, AstronAi, ClientState};
+use pipes_astron::client::{AstronClient, ClientConfig};
+use pipes_astron::fake::{FakeCluster, FakeConfig};
+use pipes_astron::FieldValue;
 use std::sync::OnceLock;
 
 /// The state server's channel.

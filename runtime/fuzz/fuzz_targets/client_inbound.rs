@@ -1,5 +1,7 @@
 //! Server→client bytes to a connected client holding objects: raw messages, and
-//! fuzzed bodies inside valid snapshot / object-message headers.
+//! fuzzed bodies inside valid snapshot / object-message headers (snapshot bodies in
+//! the compact record format of protocol version 3: head byte, varint id deltas,
+//! class and location chains, per-class field masks).
 
 #![no_main]
 
@@ -33,7 +35,10 @@ fuzz_target!(|data: &[u8]| {
                     ),
                     _ => (20, 1, 0, true),
                 };
+                // Sequence numbers near the ones the world's setup used, so acks of
+                // fuzzed packets exercise the client's ack window (wrap included).
                 wrapped = ServerMessage::Snapshot {
+                    seq: u16::from(body.first().copied().unwrap_or(0)).wrapping_sub(100),
                     tick: Tick(tick),
                     part,
                     last,

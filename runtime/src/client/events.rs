@@ -32,6 +32,9 @@ pub enum ClientDisconnect {
     Left,
     /// The driver reported the transport lost.
     TransportLost,
+    /// Nothing came from the server for `pipes-server-timeout` seconds (it stopped, or
+    /// the network between is down); noticed long before the transport's own timeout.
+    ServerSilent,
     /// One of the client's own queues overflowed: the game did not poll its events, or
     /// the driver did not send its packets (`queue` names which; `limit` is its bound).
     QueueOverflow {
@@ -149,6 +152,13 @@ pub enum ClientError {
     NoChallenge,
     /// `max_outbound_packets` packets already wait for the driver to send them.
     QueueFull(usize),
+    /// An interest request with more locations than one message may carry.
+    TooManyLocations {
+        /// Locations given.
+        given: usize,
+        /// The most one request may hold.
+        max: usize,
+    },
     /// A bound struct ([`crate::bind::Replicated`]) of another class than the object's.
     WrongClass {
         /// The struct's class.
@@ -171,6 +181,12 @@ impl fmt::Display for ClientError {
             ClientError::BadValue { field, error } => write!(f, "bad value for {field}: {error}"),
             ClientError::NoChallenge => write!(f, "no authentication challenge pending"),
             ClientError::QueueFull(n) => write!(f, "{n} packets already wait to be sent"),
+            ClientError::TooManyLocations { given, max } => {
+                write!(
+                    f,
+                    "{given} interest locations in one request, at most {max}"
+                )
+            }
             ClientError::WrongClass { expected, actual } => {
                 write!(f, "expected an object of class {expected}, found {actual}")
             }

@@ -7,23 +7,26 @@
 
 use super::events::{ClientDisconnect, ClientEvent};
 use super::objects::{ClientObject, Lifecycle};
-use super::{Client, Stage, ACK_REDUNDANCY};
+use super::{Client, Stage};
 use crate::ids::{DoId, Location};
 use crate::protocol::snapshot::{decode_records, Record, RecordKind};
-use crate::protocol::{ClientMessage, PartId, ServerMessage};
+use crate::protocol::{AckWindow, ClientMessage, PartId, ServerMessage};
 use crate::schema::FieldKind;
 use crate::time::{Tick, TickRate, Time};
 
 impl Client {
     /// Handles one message from the server received at `now`.
     pub fn handle_datagram(&mut self, now: Time, bytes: &[u8]) {
+        let _client = tracing::info_span!("client", id = ?self.id().map(|c| c.0)).entered();
         if self.is_closed() {
             return;
         }
+        self.last_heard = now;
+        self.net.on_receive(now, bytes.len());
         let msg = match ServerMessage::decode(bytes) {
             Ok(m) => m,
             Err(e) => {
-                log::warn!("dropped a bad message from the server: {e}");
+                tracing::warn!("dropped a bad message from the server: {e}");
                 return;
             }
         };
@@ -67,6 +70,7 @@ impl Client {
             }
             (
                 ServerMessage::Snapshot {
+                    seq,
                     tick,
                     part,
                     last,
@@ -74,7 +78,7 @@ impl Client {
                     body,
                 },
                 Stage::Connected,
-            ) => self.on_snapshot(PartId { tick, part }, last, count, body),
+            ) => self.on_snapshot(seq, PartId { tick, part }, last, count, body),
             (ServerMessage::InterestComplete(h), Stage::Connected) => {
                 self.events.push_back(ClientEvent::InterestComplete(h));
             }
@@ -105,11 +109,11 @@ impl Client {
             (ServerMessage::Disconnect { reason, detail }, _) => {
                 self.close(ClientDisconnect::Ejected { reason, detail })
             }
-            (m, stage) => log::debug!("ignored {} during {stage:?}", m.name()),
+            (m, stage) => tracing::debug!("ignored {} during {stage:?}", m.name()),
         }
     }
 
-    fn on_snapshot(&mut self, id: PartId, last: bool, count: u16, body: &[u8]) {
+    fn on_snapshot(&mut self, seq: u16, id: PartId, last: bool, count: u16, body: &[u8]) {
         let history = self.config.snapshot_history;
         if self
             .newest
@@ -120,14 +124,23 @@ impl Client {
         let records = match decode_records(body, count, self.schema) {
             Ok(r) => r,
             Err(e) => {
-                log::warn!("dropped snapshot part {id:?}: {e}");
+                tracing::warn!("dropped snapshot part {id:?}: {e}");
                 return;
             }
         };
         if let Some(why) = records.iter().find_map(|r| self.check_record(r)) {
-            log::warn!("dropped snapshot part {id:?}: {why}");
+            tracing::warn!("dropped snapshot part {id:?}: {why}");
             return;
         }
+        // A record older than its object's state is dropped; the packet is then not
+        // acked, so the server (which sends each change once) sends it again.
+        let stale = records.iter().any(|r| {
+            r.kind != RecordKind::Leave
+                && self
+                    .objects
+                    .get(&r.object)
+                    .is_some_and(|o| id.tick <= o.applied)
+        });
         for r in &records {
             self.apply(id.tick, r);
         }
@@ -144,14 +157,21 @@ impl Client {
             );
         }
         self.newest = Some(self.newest.map_or(id.tick, |n| n.max(id.tick)));
-        if !self.received.contains(&id) {
-            if self.received.len() == ACK_REDUNDANCY {
-                self.received.pop_back();
-            }
-            self.received.push_front(id);
+        if !self.acks.is_some_and(|w| w.contains(seq)) {
+            self.net.on_snapshot(seq);
         }
+        let window = match self.acks.as_mut() {
+            Some(w) => {
+                if !stale {
+                    w.record(seq);
+                }
+                *w
+            }
+            None if stale => return,
+            None => *self.acks.insert(AckWindow::new(seq)),
+        };
         let ack = ClientMessage::Ack {
-            parts: self.received.iter().copied().collect(),
+            window,
             received: self.reliable_received,
         };
         self.send_msg(&ack);
@@ -194,7 +214,7 @@ impl Client {
                 location,
                 owned,
             } => self.apply_enter(tick, r, class, location, owned),
-            RecordKind::Update { moved } => {
+            RecordKind::Update { moved, .. } => {
                 let Some(o) = self.objects.get_mut(&r.object) else {
                     return;
                 };
@@ -328,11 +348,11 @@ impl Client {
 
     fn on_message(&mut self, tick: Tick, object: DoId, field: u16, args: &[u8]) {
         let Some(o) = self.objects.get(&object) else {
-            log::debug!("message {field} for absent object {} dropped", object.0);
+            tracing::debug!("message {field} for absent object {} dropped", object.0);
             return;
         };
         if tick <= o.generated_at {
-            log::debug!("stale message {field} for object {} dropped", object.0);
+            tracing::debug!("stale message {field} for object {} dropped", object.0);
             return;
         }
         let valid = o.class.has_field(field)
@@ -341,7 +361,7 @@ impl Client {
                 .field(field)
                 .is_some_and(|f| f.validate(args).is_ok());
         if !valid {
-            log::warn!(
+            tracing::warn!(
                 "bad message {field} for object {} from the server dropped",
                 object.0
             );

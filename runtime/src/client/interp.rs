@@ -326,7 +326,7 @@ impl InterpState {
             .1
             .feed(&mut self.vars, u64::from(object.0), field, time, bytes)
         {
-            log::warn!(
+            tracing::warn!(
                 "interpolated field {field} of object {}: value not decodable or not finite; sample skipped",
                 object.0
             );

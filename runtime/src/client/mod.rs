@@ -23,24 +23,24 @@ mod clock;
 mod events;
 mod inbound;
 mod interp;
+mod net;
 mod objects;
 mod replicated;
 
 pub use clock::ClockSync;
 pub use events::{ClientDisconnect, ClientError, ClientEvent, Packet};
 pub use interp::{BindError, DecodeFn, FromFloats, IntoInterpolated};
+pub use net::ClientNetStats;
 pub use objects::{ClientObject, FieldValue, Lifecycle};
 
 use crate::config::{effective_interp, Config};
 use crate::ids::{ClientId, DetMap, DoId, InterestHandle, Location};
-use crate::protocol::{ClientMessage, Hello, InterestOp, PartId, Rates, PROTOCOL_VERSION};
+use crate::protocol::{AckWindow, ClientMessage, Hello, InterestOp, Rates, PROTOCOL_VERSION};
 use crate::schema::{FieldMessage, SchemaInfo};
 use crate::time::{Tick, TickRate, Time};
 use std::collections::VecDeque;
 use std::time::Duration;
 
-/// Acks repeated in each ack message (so a lost ack costs nothing).
-const ACK_REDUNDANCY: usize = 8;
 /// Pings remembered while waiting for their pong.
 const MAX_PINGS: usize = 8;
 
@@ -72,9 +72,13 @@ pub struct Client {
     tombstones: DetMap<DoId, Tick>,
     tomb_order: VecDeque<(Tick, DoId)>,
     newest: Option<Tick>,
-    received: VecDeque<PartId>,
+    /// The snapshot packets received (acked with each one).
+    acks: Option<AckWindow>,
+    net: net::NetMeter,
     clock: ClockSync,
     hello_at: Time,
+    /// When the last message from the server arrived (silence ends the session).
+    last_heard: Time,
     next_ping: Time,
     ping_id: u32,
     pings: VecDeque<(u32, Time)>,
@@ -94,6 +98,7 @@ impl Client {
             update_rate: config.update_rate,
             cmd_rate: config.cmd_rate,
             interp: config.interp_delay() as f32,
+            rate: config.rate,
         };
         Client {
             schema,
@@ -107,8 +112,10 @@ impl Client {
             tombstones: DetMap::default(),
             tomb_order: VecDeque::new(),
             newest: None,
-            received: VecDeque::new(),
+            acks: None,
+            net: net::NetMeter::default(),
             hello_at: Time::ZERO,
+            last_heard: Time::ZERO,
             next_ping: Time::ZERO,
             ping_id: 0,
             pings: VecDeque::new(),
@@ -135,6 +142,7 @@ impl Client {
         };
         self.transmits.push_back(packet);
         self.hello_at = now;
+        self.last_heard = now;
         self.stage = Stage::Connecting;
     }
 
@@ -250,22 +258,38 @@ impl Client {
     }
 
     /// Replaces our interest with `locations`; the handle comes back in
-    /// [`ClientEvent::InterestComplete`].
-    pub fn set_interest(&mut self, locations: &[Location]) -> InterestHandle {
+    /// [`ClientEvent::InterestComplete`]. More than
+    /// [`crate::protocol::MAX_INTEREST_LOCATIONS`] locations are refused here
+    /// ([`ClientError::TooManyLocations`]) rather than cut short on the wire.
+    pub fn set_interest(&mut self, locations: &[Location]) -> Result<InterestHandle, ClientError> {
         self.interest(InterestOp::Set, locations)
     }
 
-    /// Adds locations to our interest.
-    pub fn add_interest(&mut self, locations: &[Location]) -> InterestHandle {
+    /// Adds locations to our interest (at most `MAX_INTEREST_LOCATIONS` at once).
+    pub fn add_interest(&mut self, locations: &[Location]) -> Result<InterestHandle, ClientError> {
         self.interest(InterestOp::Add, locations)
     }
 
-    /// Removes locations from our interest.
-    pub fn remove_interest(&mut self, locations: &[Location]) -> InterestHandle {
+    /// Removes locations from our interest (at most `MAX_INTEREST_LOCATIONS` at once).
+    pub fn remove_interest(
+        &mut self,
+        locations: &[Location],
+    ) -> Result<InterestHandle, ClientError> {
         self.interest(InterestOp::Remove, locations)
     }
 
-    fn interest(&mut self, op: InterestOp, locations: &[Location]) -> InterestHandle {
+    fn interest(
+        &mut self,
+        op: InterestOp,
+        locations: &[Location],
+    ) -> Result<InterestHandle, ClientError> {
+        let max = crate::protocol::MAX_INTEREST_LOCATIONS;
+        if locations.len() > max {
+            return Err(ClientError::TooManyLocations {
+                given: locations.len(),
+                max,
+            });
+        }
         let handle = InterestHandle(self.next_handle);
         self.next_handle = self.next_handle.wrapping_add(1);
         let msg = ClientMessage::Interest {
@@ -274,7 +298,7 @@ impl Client {
             locations: locations.to_vec(),
         };
         self.send_msg(&msg);
-        handle
+        Ok(handle)
     }
 
     /// Asks for other snapshot/command rates (the server clamps them).
@@ -353,9 +377,19 @@ impl Client {
         });
     }
 
-    /// Runs timers: pings and clock correction.
+    /// Runs timers: pings, clock correction, and the server-silence timeout.
     pub fn update(&mut self, now: Time) {
         self.clock.advance(now);
+        let limit = Duration::from_secs_f64(self.config.server_timeout.max(0.1));
+        if self.stage == Stage::Connected && now.since(self.last_heard) > limit {
+            tracing::warn!(
+                "nothing from the server for {:.1} s; leaving the session",
+                now.since(self.last_heard).as_secs_f64()
+            );
+            self.send_msg(&ClientMessage::Disconnect);
+            self.close(ClientDisconnect::ServerSilent);
+            return;
+        }
         if self.stage == Stage::Connected && now >= self.next_ping {
             self.ping_id = self.ping_id.wrapping_add(1);
             if self.pings.len() == MAX_PINGS {
@@ -380,7 +414,15 @@ impl Client {
     /// The next packet to send, if any.
     #[must_use]
     pub fn poll_transmit(&mut self) -> Option<Packet> {
-        self.transmits.pop_front()
+        let p = self.transmits.pop_front()?;
+        self.net.on_send(p.payload.len());
+        Some(p)
+    }
+
+    /// Bytes per second received and sent, snapshot loss and RTT, as this client
+    /// sees them (the server's view of the same link: `ClientInfo::net`).
+    pub fn net_stats(&self) -> ClientNetStats {
+        self.net.stats(self.rtt())
     }
 
     /// The next event for the game, if any.
@@ -396,7 +438,7 @@ impl Client {
         let limit = self.config.max_outbound_packets;
         if self.transmits.len() >= limit {
             if msg.reliability() == crate::protocol::Reliability::Reliable {
-                log::warn!(
+                tracing::warn!(
                     "{} packets wait to be sent; leaving the session ({} not sent)",
                     self.transmits.len(),
                     msg.name()
@@ -425,7 +467,7 @@ impl Client {
         if self.events.len() <= limit || self.is_closed() {
             return;
         }
-        log::warn!(
+        tracing::warn!(
             "{} events wait for the game (limit {limit}); leaving the session",
             self.events.len()
         );

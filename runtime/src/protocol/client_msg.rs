@@ -1,5 +1,6 @@
 //! Messages a client sends to the server.
 
+use super::ack::AckWindow;
 use super::reasons::put_text;
 use super::{finish, in_msg, invalid, DecodeError, Reliability};
 use crate::ids::{DoId, InterestHandle, Location};
@@ -15,6 +16,9 @@ pub struct Rates {
     pub cmd_rate: u8,
     /// The client's interpolation delay, seconds.
     pub interp: f32,
+    /// `pipes-rate`: snapshot bytes per second the client can take (the server
+    /// clamps it to its `pipes-max-rate`).
+    pub rate: u32,
 }
 
 /// The first message of a client.
@@ -50,8 +54,6 @@ pub struct PartId {
     pub part: u16,
 }
 
-/// Most part ids one ack may carry.
-pub const MAX_ACKS: usize = 32;
 /// Most locations one interest message may carry.
 pub const MAX_INTEREST_LOCATIONS: usize = 4096;
 
@@ -73,11 +75,12 @@ pub enum ClientMessage<'a> {
         /// The locations.
         locations: Vec<Location>,
     },
-    /// Snapshot parts received (latest first; repeats survive ack loss), and how far
-    /// the client has read the server's reliable object messages.
+    /// Snapshot packets received (the newest and a bitfield of the 32 before it, so
+    /// a lost ack costs nothing), and how far the client has read the server's
+    /// reliable object messages.
     Ack {
-        /// Part ids, latest first (at most [`MAX_ACKS`]).
-        parts: Vec<PartId>,
+        /// The packets received.
+        window: AckWindow,
         /// Reliable object messages received from the server so far this session
         /// (wrapping): the server bounds how many it sends ahead of this count.
         received: u32,
@@ -158,14 +161,10 @@ impl<'a> ClientMessage<'a> {
                     put_u32(out, l.zone);
                 }
             }
-            ClientMessage::Ack { parts, received } => {
+            ClientMessage::Ack { window, received } => {
                 put_u8(out, 5);
-                let n = parts.len().min(MAX_ACKS);
-                put_u8(out, n as u8);
-                for p in &parts[..n] {
-                    put_u32(out, p.tick.0);
-                    put_u16(out, p.part);
-                }
+                put_u16(out, window.newest);
+                put_u32(out, window.bits);
                 put_u32(out, *received);
             }
             ClientMessage::Ping { id, client_time } => {
@@ -246,6 +245,7 @@ fn put_rates(out: &mut Vec<u8>, r: &Rates) {
     put_u8(out, r.update_rate);
     put_u8(out, r.cmd_rate);
     put_f32(out, r.interp);
+    put_u32(out, r.rate);
 }
 
 fn put_bytes(out: &mut Vec<u8>, b: &[u8]) {
@@ -259,6 +259,7 @@ fn read_rates(r: &mut Reader<'_>, message: &'static str) -> Result<Rates, Decode
     let update_rate = r.read_u8().map_err(&e)?;
     let cmd_rate = r.read_u8().map_err(&e)?;
     let interp = r.read_f32().map_err(&e)?;
+    let rate = r.read_u32().map_err(&e)?;
     if !interp.is_finite() || interp < 0.0 {
         return Err(invalid(
             message,
@@ -269,6 +270,7 @@ fn read_rates(r: &mut Reader<'_>, message: &'static str) -> Result<Rates, Decode
         update_rate,
         cmd_rate,
         interp,
+        rate,
     })
 }
 
@@ -321,19 +323,14 @@ fn decode_interest<'a>(r: &mut Reader<'a>) -> Result<ClientMessage<'a>, DecodeEr
 }
 
 fn decode_ack<'a>(r: &mut Reader<'a>) -> Result<ClientMessage<'a>, DecodeError> {
-    let e = in_msg("Ack", "parts");
-    let n = usize::from(r.read_u8().map_err(&e)?);
-    if n > MAX_ACKS {
-        return Err(invalid("Ack", "too many parts"));
-    }
-    let mut parts = Vec::with_capacity(n);
-    for _ in 0..n {
-        let tick = Tick(r.read_u32().map_err(&e)?);
-        let part = r.read_u16().map_err(&e)?;
-        parts.push(PartId { tick, part });
-    }
+    let e = in_msg("Ack", "window");
+    let newest = r.read_u16().map_err(&e)?;
+    let bits = r.read_u32().map_err(&e)?;
     let received = r.read_u32().map_err(in_msg("Ack", "received"))?;
-    Ok(ClientMessage::Ack { parts, received })
+    Ok(ClientMessage::Ack {
+        window: AckWindow { newest, bits },
+        received,
+    })
 }
 
 #[cfg(test)]
@@ -365,6 +362,7 @@ mod tests {
             update_rate: 20,
             cmd_rate: 100,
             interp: 0.1,
+            rate: 196_608,
         };
         round_trip(ClientMessage::Hello(Hello {
             version: 1,
@@ -380,10 +378,10 @@ mod tests {
             locations: vec![Location::zone(1), Location::zone(9)],
         });
         round_trip(ClientMessage::Ack {
-            parts: vec![PartId {
-                tick: Tick(5),
-                part: 1,
-            }],
+            window: AckWindow {
+                newest: 5,
+                bits: 0x8000_0001,
+            },
             received: 17,
         });
         round_trip(ClientMessage::Ping {

@@ -7,31 +7,32 @@
 //!
 //! | dir | type | message | channel |
 //! |---|---|---|---|
-//! | C→S | 1 | `Hello` (version, schema hash, password, rates, interp) | reliable |
+//! | C→S | 1 | `Hello` (version, schema hash, password, rates, interp, byte rate) | reliable |
 //! | C→S | 2 | `AuthResponse` (game bytes) | reliable |
 //! | C→S | 3 | `SetRates` | reliable |
 //! | C→S | 4 | `Interest` (set/add/remove, handle, locations) | reliable |
-//! | C→S | 5 | `Ack` (recent snapshot parts received) | unreliable |
+//! | C→S | 5 | `Ack` (newest snapshot packet + bitfield of the 32 before, reliable messages read) | unreliable |
 //! | C→S | 6 | `Ping` | unreliable |
 //! | C→S | 7 | `ObjectMessage` (object, field, packed args) | reliable or unreliable |
 //! | C→S | 8 | `Disconnect` | reliable |
 //! | S→C | 1 | `Accept` (client id, tick rate, clamped rates, server time) | reliable |
 //! | S→C | 2 | `Reject` (reason) | reliable, then close |
 //! | S→C | 3 | `AuthChallenge` (game bytes) | reliable |
-//! | S→C | 4 | `Snapshot` part (tick, part, enter/update/leave records) | unreliable |
+//! | S→C | 4 | `Snapshot` part (packet seq, tick, part, records: see [`snapshot`]) | unreliable |
 //! | S→C | 5 | `InterestComplete` (handle) | reliable |
 //! | S→C | 6 | `Pong` (echo, server time) | unreliable |
 //! | S→C | 7 | `ObjectMessage` (tick, object, field, packed args) | reliable or unreliable |
 //! | S→C | 8 | `Disconnect` (reason) | reliable, then close |
 
+mod ack;
 mod client_msg;
 mod reasons;
 mod server_msg;
 pub mod snapshot;
+mod varint;
 
-pub use client_msg::{
-    ClientMessage, Hello, InterestOp, PartId, Rates, MAX_ACKS, MAX_INTEREST_LOCATIONS,
-};
+pub use ack::{seq_diff, AckWindow, ACK_BITS};
+pub use client_msg::{ClientMessage, Hello, InterestOp, PartId, Rates, MAX_INTEREST_LOCATIONS};
 pub use reasons::{EjectReason, RejectReason};
 pub(crate) use server_msg::encode_object_message;
 pub use server_msg::{Accept, ServerMessage, MAX_PART};
@@ -40,7 +41,7 @@ use crate::wire::WireError;
 use std::fmt;
 
 /// The protocol version a hello carries; peers of different versions cannot talk.
-pub const PROTOCOL_VERSION: u16 = 2;
+pub const PROTOCOL_VERSION: u16 = 3;
 
 /// Whether the transport must deliver a message, in order, or may drop it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

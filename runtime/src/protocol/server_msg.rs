@@ -22,8 +22,8 @@ pub struct Accept {
 
 /// Type byte of a snapshot part.
 pub(crate) const SNAPSHOT_TYPE: u8 = 4;
-/// Bytes of a snapshot part's header: type, tick, part, record count.
-pub(crate) const SNAPSHOT_HEADER: usize = 1 + 4 + 2 + 2;
+/// Bytes of a snapshot part's header: type, packet sequence, tick, part, record count.
+pub(crate) const SNAPSHOT_HEADER: usize = 1 + 2 + 4 + 2 + 2;
 /// The highest snapshot part index (bit 15 of the part field flags the final part).
 pub const MAX_PART: u16 = 0x7FFF;
 /// Bit of the part field set on a tick's final part.
@@ -40,6 +40,8 @@ pub enum ServerMessage<'a> {
     AuthChallenge(&'a [u8]),
     /// One snapshot packet; decode `body` with [`super::snapshot::decode_records`].
     Snapshot {
+        /// The packet's sequence number (per client, wrapping), acked by the client.
+        seq: u16,
         /// The snapshot's tick.
         tick: Tick,
         /// Index of this packet within the tick's snapshot (at most [`MAX_PART`]).
@@ -117,6 +119,7 @@ impl<'a> ServerMessage<'a> {
                 put_u8(out, a.rates.update_rate);
                 put_u8(out, a.rates.cmd_rate);
                 put_f32(out, a.rates.interp);
+                put_u32(out, a.rates.rate);
                 put_u64(out, a.server_time);
             }
             ServerMessage::Reject(reason) => {
@@ -130,6 +133,7 @@ impl<'a> ServerMessage<'a> {
                 let _ = put_blob16(out, &b[..n], "challenge");
             }
             ServerMessage::Snapshot {
+                seq,
                 tick,
                 part,
                 last,
@@ -137,6 +141,7 @@ impl<'a> ServerMessage<'a> {
                 body,
             } => {
                 put_u8(out, SNAPSHOT_TYPE);
+                put_u16(out, *seq);
                 put_u32(out, tick.0);
                 put_u16(
                     out,
@@ -199,12 +204,14 @@ impl<'a> ServerMessage<'a> {
             }
             SNAPSHOT_TYPE => {
                 let e = in_msg("Snapshot", "header");
+                let seq = r.read_u16().map_err(&e)?;
                 let tick = Tick(r.read_u32().map_err(&e)?);
                 let raw = r.read_u16().map_err(&e)?;
                 let count = r.read_u16().map_err(&e)?;
                 let body = r.rest();
                 r.take(body.len()).map_err(&e)?;
                 let msg = ServerMessage::Snapshot {
+                    seq,
                     tick,
                     part: raw & MAX_PART,
                     last: raw & LAST_PART != 0,
@@ -284,6 +291,7 @@ fn decode_accept<'a>(r: &mut Reader<'a>) -> Result<ServerMessage<'a>, DecodeErro
     let update_rate = r.read_u8().map_err(&e)?;
     let cmd_rate = r.read_u8().map_err(&e)?;
     let interp = r.read_f32().map_err(&e)?;
+    let rate = r.read_u32().map_err(&e)?;
     let server_time = r.read_u64().map_err(&e)?;
     if tick_rate == 0 || update_rate == 0 || cmd_rate == 0 || !interp.is_finite() {
         return Err(invalid(
@@ -298,6 +306,7 @@ fn decode_accept<'a>(r: &mut Reader<'a>) -> Result<ServerMessage<'a>, DecodeErro
             update_rate,
             cmd_rate,
             interp,
+            rate,
         },
         server_time,
     }))
@@ -338,6 +347,7 @@ mod tests {
                 update_rate: 20,
                 cmd_rate: 100,
                 interp: 0.1,
+                rate: 65536,
             },
             server_time: 12345,
         }));
@@ -375,6 +385,7 @@ mod tests {
             detail: "field say".into(),
         });
         round_trip(ServerMessage::Snapshot {
+            seq: 65535,
             tick: Tick(7),
             part: 0,
             last: false,
@@ -382,6 +393,7 @@ mod tests {
             body: &[2, 1, 0, 0, 0],
         });
         round_trip(ServerMessage::Snapshot {
+            seq: 65535,
             tick: Tick(7),
             part: 3,
             last: true,
@@ -401,6 +413,7 @@ mod tests {
                 update_rate: 20,
                 cmd_rate: 100,
                 interp: 0.1,
+                rate: 65536,
             },
             server_time: 0,
         })

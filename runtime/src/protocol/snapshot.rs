@@ -1,30 +1,62 @@
 //! Snapshot packets: records of objects entering, changing and leaving a client's view.
 //!
-//! A snapshot for one client at one tick is split into parts of at most
-//! `max_packet_size` bytes (a part holds at least one record). Each part stands alone:
-//! the client applies each record by itself and acks each part, so losing one part
-//! costs only the records in it. The header's part index has bit 15 set on the
-//! tick's final part, so a client holding every part up to it knows the tick's whole
-//! snapshot. Layout after the part header:
+//! A snapshot for one client at one tick is split into parts of about
+//! `max_packet_size` bytes (a part holds at least one record). Each part stands alone
+//! (no record refers to another part), so losing one costs only the records in it.
+//! Every part carries a 16-bit packet sequence number; the client acks with the newest
+//! sequence it received and a bitfield of the 32 before it ([`super::AckWindow`]), so a lost
+//! ack costs nothing: the next one repeats it.
+//!
+//! # Layout, byte by byte (protocol version 3)
 //!
 //! ```text
-//! record := kind:u8 object:u32 body
-//! ENTER  body := class:u16 parent:u32 zone:u32 flags:u8(bit0 owned) n:u16 field*n
-//! UPDATE body := flags:u8(bit0 moved) [parent:u32 zone:u32] n:u16 field*n
-//! LEAVE  body := (empty)
-//! field  := number:u16 value (DC-packed, its length known from the schema)
+//! part   := type:u8(=4) seq:u16 tick:u32 part:u16 count:u16 record*count
+//!           (part: bit 15 flags the tick's final part; the header is fixed-size so the
+//!           writer patches it in place: 11 bytes per part of up to ~1200)
+//! record := head:u8 [object] [class] [location] [mask] value*
+//! head   := bits 0-1 kind: 0 ENTER, 1 UPDATE, 2 LEAVE (3 is invalid)
+//!           bit 2 NEXT_ID: object = previous record's object + 1 (no object follows)
+//!           bit 3 SAME_CLASS: class = previous record's class (no class follows)
+//!           bit 4 ENTER: the client owns the object; UPDATE: it moved (a location follows)
+//!           bit 5 SAME_LOC: the location is the previous location carried (none follows)
+//!           bit 6 SAME_MASK (with SAME_CLASS): the mask is the previous record's
+//!           (none follows)
+//!           bit 7 zero
+//! object := zigzag varint of (object - previous record's object); "previous" is 0
+//!           at the start of each part
+//! class  := varint dclass number (ENTER and UPDATE; LEAVE carries none)
+//! location := parent:varint zone:varint (ENTER always, UPDATE when moved)
+//! mask   := ceil(n / 8) bytes, n = the class's state fields (`ram`/`required`, not
+//!           molecular) in field-number order; bit i (byte i / 8, bit i % 8) set = the
+//!           i-th state field's value follows
+//! value  := the field's DC packing (its length known from the schema), in mask order
+//! varint := LEB128: 7 bits per byte, low group first, high bit set = more follows
+//! zigzag := (v << 1) ^ (v >> 63), so small negative deltas stay one byte
 //! ```
+//!
+//! A run of objects with consecutive ids of one class and the same changed fields
+//! costs one head byte and the values per record: `UPDATE` of one changed `uint32`
+//! is 1 + 4 = 5 bytes (the first of the run: 1 + 1 (class) + 1 (mask) + 4, plus the
+//! object delta if not consecutive).
 
 use super::server_msg::{LAST_PART, MAX_PART, SNAPSHOT_HEADER, SNAPSHOT_TYPE};
+use super::varint::{put_varint, read_varint, read_varint_u32, unzigzag, zigzag};
 use super::{in_msg, invalid, DecodeError};
 use crate::ids::{DoId, Location};
-use crate::schema::SchemaInfo;
+use crate::schema::{ClassInfo, FieldKind, SchemaInfo};
 use crate::time::Tick;
 use crate::wire::{put_u16, put_u32, put_u8, Reader};
 
 const ENTER: u8 = 0;
 const UPDATE: u8 = 1;
 const LEAVE: u8 = 2;
+const KIND_MASK: u8 = 0b11;
+const NEXT_ID: u8 = 1 << 2;
+const SAME_CLASS: u8 = 1 << 3;
+const FLAG: u8 = 1 << 4;
+const SAME_LOC: u8 = 1 << 5;
+const SAME_MASK: u8 = 1 << 6;
+const RESERVED: u8 = 0b1000_0000;
 
 /// What a record says about its object.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -40,6 +72,8 @@ pub enum RecordKind {
     },
     /// Fields changed since the client's acknowledged state; maybe a new location.
     Update {
+        /// The dclass id (as the sender knows the object).
+        class: u16,
         /// The new location, if it moved.
         moved: Option<Location>,
     },
@@ -58,6 +92,29 @@ pub struct Record<'a> {
     pub fields: Vec<(u16, &'a [u8])>,
 }
 
+/// The state fields of a class in field-number order: what the bits of a record's
+/// mask stand for.
+pub fn state_fields<'s>(
+    schema: &'s SchemaInfo,
+    class: &'s ClassInfo,
+) -> impl Iterator<Item = &'s crate::schema::FieldInfo> + 's {
+    class
+        .fields
+        .iter()
+        .filter_map(|&n| schema.field(n))
+        .filter(|f| f.is_state() && f.kind != FieldKind::Molecular)
+}
+
+/// Chained values a record may repeat from the previous one of its part.
+#[derive(Clone, Copy, Debug, Default)]
+struct Chain {
+    object: u32,
+    class: Option<u16>,
+    location: Option<Location>,
+    /// The writer's `prev_mask` holds the mask of the part's previous record.
+    has_mask: bool,
+}
+
 /// Decodes the records of a snapshot part's body.
 pub fn decode_records<'a>(
     body: &'a [u8],
@@ -65,68 +122,93 @@ pub fn decode_records<'a>(
     schema: &SchemaInfo,
 ) -> Result<Vec<Record<'a>>, DecodeError> {
     let mut r = Reader::new(body);
-    // Each record takes at least 5 bytes: refuse counts the body cannot hold.
-    if usize::from(count) * 5 > body.len() {
+    // Each record takes at least 1 byte: refuse counts the body cannot hold.
+    if usize::from(count) > body.len() {
         return Err(invalid("Snapshot", "record count exceeds the body"));
     }
     let mut out = Vec::with_capacity(usize::from(count));
+    let mut chain = Chain::default();
+    let mut mask = None;
     for _ in 0..count {
-        out.push(decode_record(&mut r, schema)?);
+        out.push(decode_record(&mut r, schema, &mut chain, &mut mask)?);
     }
     super::finish(&r, "Snapshot")?;
     Ok(out)
 }
 
-fn decode_record<'a>(r: &mut Reader<'a>, schema: &SchemaInfo) -> Result<Record<'a>, DecodeError> {
-    let e = in_msg("Snapshot", "record");
-    let kind = r.read_u8().map_err(&e)?;
-    let object = DoId(r.read_u32().map_err(&e)?);
-    let kind = match kind {
-        ENTER => {
-            let class = r.read_u16().map_err(&e)?;
-            let location = read_location(r)?;
-            let flags = r.read_u8().map_err(&e)?;
-            RecordKind::Enter {
-                class,
-                location,
-                owned: flags & 1 != 0,
-            }
+fn decode_record<'a>(
+    r: &mut Reader<'a>,
+    schema: &SchemaInfo,
+    chain: &mut Chain,
+    prev_mask: &mut Option<&'a [u8]>,
+) -> Result<Record<'a>, DecodeError> {
+    let head = r.read_u8().map_err(in_msg("Snapshot", "record"))?;
+    if head & RESERVED != 0 {
+        return Err(invalid("Snapshot", "reserved record bits set"));
+    }
+    let object = if head & NEXT_ID != 0 {
+        chain.object.checked_add(1)
+    } else {
+        let delta = unzigzag(read_varint(r, "Snapshot", "object")?);
+        u32::try_from(i64::from(chain.object).wrapping_add(delta)).ok()
+    }
+    .ok_or_else(|| invalid("Snapshot", "object id out of range"))?;
+    chain.object = object;
+    let object = DoId(object);
+    let kind = head & KIND_MASK;
+    if kind == LEAVE {
+        if head & !(KIND_MASK | NEXT_ID) != 0 {
+            return Err(invalid("Snapshot", "flags on a leave record"));
         }
-        UPDATE => {
-            let flags = r.read_u8().map_err(&e)?;
-            let moved = if flags & 1 != 0 {
-                Some(read_location(r)?)
-            } else {
-                None
-            };
-            RecordKind::Update { moved }
-        }
-        LEAVE => {
-            return Ok(Record {
-                object,
-                kind: RecordKind::Leave,
-                fields: Vec::new(),
-            })
-        }
-        _ => return Err(invalid("Snapshot", "unknown record kind")),
+        return Ok(Record {
+            object,
+            kind: RecordKind::Leave,
+            fields: Vec::new(),
+        });
+    }
+    if kind != ENTER && kind != UPDATE {
+        return Err(invalid("Snapshot", "unknown record kind"));
+    }
+    let class = if head & SAME_CLASS != 0 {
+        chain
+            .class
+            .ok_or_else(|| invalid("Snapshot", "same class as no previous record"))?
+    } else {
+        let c = read_varint_u32(r, "Snapshot", "class")?;
+        u16::try_from(c).map_err(|_| invalid("Snapshot", "class number out of range"))?
     };
-    let n = usize::from(r.read_u16().map_err(&e)?);
-    if n * 2 > r.remaining() {
-        return Err(invalid("Snapshot", "field count exceeds the body"));
-    }
-    let mut fields = Vec::with_capacity(n);
-    for _ in 0..n {
-        let number = r.read_u16().map_err(in_msg("Snapshot", "field number"))?;
-        let field = schema
-            .field(number)
-            .ok_or_else(|| invalid("Snapshot", "unknown field number"))?;
-        let rest = r.rest();
-        let mut value = Reader::new(rest);
-        (field.skip)(&mut value).map_err(in_msg("Snapshot", field.name))?;
-        let len = value.position();
-        let bytes = r.take(len).map_err(in_msg("Snapshot", field.name))?;
-        fields.push((number, bytes));
-    }
+    chain.class = Some(class);
+    let info = schema
+        .class(class)
+        .ok_or_else(|| invalid("Snapshot", "unknown class"))?;
+    let has_location = kind == ENTER || head & FLAG != 0;
+    let location = if has_location {
+        Some(read_location(r, head, chain)?)
+    } else if head & SAME_LOC != 0 {
+        return Err(invalid("Snapshot", "same location on a record without one"));
+    } else {
+        None
+    };
+    let kind = match (kind, location) {
+        (ENTER, Some(location)) => RecordKind::Enter {
+            class,
+            location,
+            owned: head & FLAG != 0,
+        },
+        (_, moved) => RecordKind::Update { class, moved },
+    };
+    let n = state_fields(schema, info).count();
+    let mask = if head & SAME_MASK != 0 {
+        match (*prev_mask, head & SAME_CLASS != 0) {
+            (Some(m), true) => m,
+            _ => return Err(invalid("Snapshot", "same mask without a previous one")),
+        }
+    } else {
+        r.take(n.div_ceil(8))
+            .map_err(in_msg("Snapshot", "field mask"))?
+    };
+    *prev_mask = Some(mask);
+    let fields = read_fields(r, schema, info, n, mask)?;
     Ok(Record {
         object,
         kind,
@@ -134,39 +216,117 @@ fn decode_record<'a>(r: &mut Reader<'a>, schema: &SchemaInfo) -> Result<Record<'
     })
 }
 
-fn read_location(r: &mut Reader<'_>) -> Result<Location, DecodeError> {
-    let e = in_msg("Snapshot", "location");
-    let parent = DoId(r.read_u32().map_err(&e)?);
-    let zone = r.read_u32().map_err(&e)?;
-    Ok(Location { parent, zone })
+fn read_location(r: &mut Reader<'_>, head: u8, chain: &mut Chain) -> Result<Location, DecodeError> {
+    let l = if head & SAME_LOC != 0 {
+        chain
+            .location
+            .ok_or_else(|| invalid("Snapshot", "same location as no previous record"))?
+    } else {
+        let parent = DoId(read_varint_u32(r, "Snapshot", "parent")?);
+        let zone = read_varint_u32(r, "Snapshot", "zone")?;
+        Location { parent, zone }
+    };
+    chain.location = Some(l);
+    Ok(l)
 }
 
-/// Writes one client's snapshot for one tick as a sequence of parts.
+fn read_fields<'a>(
+    r: &mut Reader<'a>,
+    schema: &SchemaInfo,
+    class: &ClassInfo,
+    n: usize,
+    mask: &[u8],
+) -> Result<Vec<(u16, &'a [u8])>, DecodeError> {
+    if !n.is_multiple_of(8) && mask.last().is_some_and(|b| b >> (n % 8) != 0) {
+        return Err(invalid(
+            "Snapshot",
+            "field mask names no field of the class",
+        ));
+    }
+    let present = mask.iter().map(|b| b.count_ones() as usize).sum();
+    let mut fields = Vec::with_capacity(present);
+    for (i, field) in state_fields(schema, class).enumerate() {
+        if mask[i / 8] & (1 << (i % 8)) == 0 {
+            continue;
+        }
+        let rest = r.rest();
+        let mut value = Reader::new(rest);
+        (field.skip)(&mut value).map_err(in_msg("Snapshot", field.name))?;
+        let bytes = r
+            .take(value.position())
+            .map_err(in_msg("Snapshot", field.name))?;
+        fields.push((field.number, bytes));
+    }
+    Ok(fields)
+}
+
+/// What the writer needs to write a record's header again at the start of a new part.
+#[derive(Clone, Copy, Debug)]
+struct Open {
+    kind: u8,
+    object: DoId,
+    class: u16,
+    location: Option<Location>,
+    flag: bool,
+}
+
+/// Writes one client's snapshot for one tick as a sequence of parts, reusing its
+/// buffers: no allocation per record or field (one per finished part: its payload).
 #[derive(Debug)]
 pub struct PartWriter {
     tick: Tick,
     max: usize,
+    seq: u16,
     buf: Vec<u8>,
     part: u16,
     count: u16,
+    chain: Chain,
     record_start: usize,
-    field_count_at: usize,
-    field_count: u16,
-    done: Vec<(u16, Vec<u8>)>,
+    body_start: usize,
+    mask_at: usize,
+    open: Option<Open>,
+    saved_chain: Chain,
+    mask_len: usize,
+    prev_mask: Vec<u8>,
+    present: usize,
+    done_bytes: usize,
+    scratch: Vec<u8>,
+    done: Vec<Part>,
+}
+
+/// A finished snapshot part.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Part {
+    /// Its packet sequence number.
+    pub seq: u16,
+    /// Its index within the tick's snapshot.
+    pub part: u16,
+    /// The encoded packet.
+    pub payload: Vec<u8>,
 }
 
 impl PartWriter {
-    /// A writer for `tick` with parts of about `max_packet_size` bytes.
-    pub fn new(tick: Tick, max_packet_size: usize) -> PartWriter {
+    /// A writer for `tick` with parts of about `max_packet_size` bytes, numbering
+    /// packets from `first_seq`.
+    pub fn new(tick: Tick, max_packet_size: usize, first_seq: u16) -> PartWriter {
         let mut w = PartWriter {
             tick,
             max: max_packet_size.max(SNAPSHOT_HEADER + 16),
-            buf: Vec::new(),
+            seq: first_seq,
+            buf: Vec::with_capacity(max_packet_size.min(1 << 16)),
             part: 0,
             count: 0,
+            chain: Chain::default(),
             record_start: 0,
-            field_count_at: 0,
-            field_count: 0,
+            body_start: 0,
+            mask_at: 0,
+            open: None,
+            saved_chain: Chain::default(),
+            mask_len: 0,
+            prev_mask: Vec::new(),
+            present: 0,
+            done_bytes: 0,
+            scratch: Vec::new(),
             done: Vec::new(),
         };
         w.start_part();
@@ -176,137 +336,234 @@ impl PartWriter {
     fn start_part(&mut self) {
         self.buf.clear();
         put_u8(&mut self.buf, SNAPSHOT_TYPE);
+        put_u16(&mut self.buf, self.seq);
         put_u32(&mut self.buf, self.tick.0);
         put_u16(&mut self.buf, self.part);
         put_u16(&mut self.buf, 0);
         self.count = 0;
+        self.chain = Chain::default();
     }
 
     /// Bytes written so far in all parts (for per-client budgets).
     pub fn bytes(&self) -> usize {
-        self.done.iter().map(|(_, b)| b.len()).sum::<usize>() + self.buf.len()
+        self.done_bytes + self.buf.len()
     }
 
-    /// The part the next record goes to (it may still move to a new part when full).
-    pub fn current_part(&self) -> u16 {
-        self.part
+    /// Sequence number of the part being written.
+    pub fn current_seq(&self) -> u16 {
+        self.seq
     }
 
-    /// Starts an enter record; add fields with [`Self::field`], then [`Self::end`].
-    pub fn enter(&mut self, object: DoId, class: u16, location: Location, owned: bool) {
-        self.begin(ENTER, object);
-        put_u16(&mut self.buf, class);
-        put_location(&mut self.buf, location);
-        put_u8(&mut self.buf, u8::from(owned));
-        self.begin_fields();
+    /// Starts an enter record for an object of `class` (with `n` state fields); add
+    /// fields with [`Self::field`], then [`Self::end`].
+    pub fn enter(&mut self, object: DoId, class: u16, n: usize, location: Location, owned: bool) {
+        self.mask_len = n.div_ceil(8);
+        self.begin(Open {
+            kind: ENTER,
+            object,
+            class,
+            location: Some(location),
+            flag: owned,
+        });
     }
 
     /// Starts an update record; add fields with [`Self::field`], then [`Self::end`].
-    pub fn update(&mut self, object: DoId, moved: Option<Location>) {
-        self.begin(UPDATE, object);
-        match moved {
-            Some(l) => {
-                put_u8(&mut self.buf, 1);
-                put_location(&mut self.buf, l);
-            }
-            None => put_u8(&mut self.buf, 0),
-        }
-        self.begin_fields();
+    pub fn update(&mut self, object: DoId, class: u16, n: usize, moved: Option<Location>) {
+        self.mask_len = n.div_ceil(8);
+        self.begin(Open {
+            kind: UPDATE,
+            object,
+            class,
+            location: moved,
+            flag: moved.is_some(),
+        });
     }
 
-    /// Writes a leave record and ends it.
+    /// Writes a leave record and ends it; returns the sequence of its part.
     pub fn leave(&mut self, object: DoId) -> u16 {
-        self.begin(LEAVE, object);
-        self.field_count_at = usize::MAX;
+        self.begin(Open {
+            kind: LEAVE,
+            object,
+            class: 0,
+            location: None,
+            flag: false,
+        });
         self.end()
     }
 
-    /// Adds a field value to the open record.
-    pub fn field(&mut self, number: u16, value: &[u8]) {
-        put_u16(&mut self.buf, number);
+    /// Adds the value of the class's `index`-th state field to the open record
+    /// (indexes in increasing order).
+    pub fn field(&mut self, index: usize, value: &[u8]) {
+        if let Some(b) = self.buf.get_mut(self.mask_at.wrapping_add(index / 8)) {
+            *b |= 1 << (index % 8);
+        }
         self.buf.extend_from_slice(value);
-        self.field_count = self.field_count.saturating_add(1);
+        self.present += 1;
+    }
+
+    /// Fields added to the open record so far.
+    pub fn fields_written(&self) -> usize {
+        self.present
     }
 
     /// Drops the open record (e.g. an update that turned out empty).
     pub fn cancel(&mut self) {
         self.buf.truncate(self.record_start);
+        self.chain = self.saved_chain;
+        self.open = None;
     }
 
-    /// Ends the open record; returns the part it landed in.
+    /// Ends the open record; returns the sequence number of the part it landed in.
     pub fn end(&mut self) -> u16 {
-        if self.field_count_at != usize::MAX {
-            let at = self.field_count_at;
-            self.buf[at..at + 2].copy_from_slice(&self.field_count.to_le_bytes());
-        }
-        if self.buf.len() > self.max && self.count > 0 {
-            let tail = self.buf.split_off(self.record_start);
-            self.flush();
-            self.buf.extend_from_slice(&tail);
+        if let Some(open) = self.open.take() {
+            if self.buf.len() > self.max && self.count > 0 {
+                // Move the record to a fresh part: its header is rewritten there (its
+                // chained values referred to this part), its body moves as it is.
+                self.scratch.clear();
+                self.scratch.extend_from_slice(&self.buf[self.body_start..]);
+                self.buf.truncate(self.record_start);
+                self.flush();
+                self.record_start = self.buf.len();
+                self.write_head(open);
+                self.body_start = self.buf.len();
+                self.mask_at = self.buf.len();
+                self.buf.extend_from_slice(&self.scratch);
+            }
+            if open.kind != LEAVE && self.mask_len > 0 {
+                self.share_mask();
+            }
         }
         self.count += 1;
-        self.part
+        self.seq
     }
 
-    fn begin(&mut self, kind: u8, object: DoId) {
+    /// Drops the open record's mask when it repeats the previous record's (same class).
+    fn share_mask(&mut self) {
+        let at = self.mask_at..self.mask_at + self.mask_len;
+        let same_class = self.buf[self.record_start] & SAME_CLASS != 0;
+        // (A byte loop: masks are a byte or two, a memcmp call costs more.)
+        let same = same_class
+            && self.chain.has_mask
+            && self.buf[at.clone()]
+                .iter()
+                .zip(&self.prev_mask)
+                .all(|(a, b)| a == b);
+        if same {
+            self.buf.drain(at);
+            self.buf[self.record_start] |= SAME_MASK;
+        } else {
+            self.prev_mask.clear();
+            self.prev_mask.extend_from_slice(&self.buf[at]);
+            self.chain.has_mask = true;
+        }
+    }
+
+    fn begin(&mut self, open: Open) {
         if self.count == u16::MAX {
             self.flush();
         }
         self.record_start = self.buf.len();
-        put_u8(&mut self.buf, kind);
-        put_u32(&mut self.buf, object.0);
+        self.saved_chain = self.chain;
+        self.open = Some(open);
+        self.present = 0;
+        self.write_head(open);
+        self.body_start = self.buf.len();
+        self.mask_at = usize::MAX;
+        if open.kind != LEAVE {
+            self.mask_at = self.buf.len();
+            self.buf.resize(self.buf.len() + self.mask_len, 0);
+        }
     }
 
-    fn begin_fields(&mut self) {
-        self.field_count_at = self.buf.len();
-        self.field_count = 0;
-        put_u16(&mut self.buf, 0);
+    fn write_head(&mut self, o: Open) {
+        let mut head = o.kind;
+        let next = self.chain.object.checked_add(1) == Some(o.object.0);
+        if next {
+            head |= NEXT_ID;
+        }
+        let same_class = o.kind != LEAVE && self.chain.class == Some(o.class);
+        if same_class {
+            head |= SAME_CLASS;
+        }
+        if o.flag {
+            head |= FLAG;
+        }
+        let same_loc = o.location.is_some() && self.chain.location == o.location;
+        if same_loc {
+            head |= SAME_LOC;
+        }
+        put_u8(&mut self.buf, head);
+        if !next {
+            let delta = i64::from(o.object.0) - i64::from(self.chain.object);
+            put_varint(&mut self.buf, zigzag(delta));
+        }
+        self.chain.object = o.object.0;
+        if o.kind != LEAVE {
+            if !same_class {
+                put_varint(&mut self.buf, u64::from(o.class));
+            }
+            self.chain.class = Some(o.class);
+        }
+        if let Some(l) = o.location {
+            if !same_loc {
+                put_varint(&mut self.buf, u64::from(l.parent.0));
+                put_varint(&mut self.buf, u64::from(l.zone));
+            }
+            self.chain.location = Some(l);
+        }
     }
 
     fn flush(&mut self) {
-        self.buf[7..9].copy_from_slice(&self.count.to_le_bytes());
-        let bytes = std::mem::take(&mut self.buf);
-        self.done.push((self.part, bytes));
+        self.buf[9..11].copy_from_slice(&self.count.to_le_bytes());
+        let mut payload = Vec::with_capacity(self.buf.len());
+        payload.extend_from_slice(&self.buf);
+        self.done_bytes += payload.len();
+        self.done.push(Part {
+            seq: self.seq,
+            part: self.part,
+            payload,
+        });
         self.part = (self.part + 1).min(MAX_PART);
+        self.seq = self.seq.wrapping_add(1);
         self.start_part();
     }
 
-    /// Finishes and returns `(part number, packet bytes)` for every non-empty part;
-    /// with `complete`, the final one is flagged as the tick's last (a snapshot cut
-    /// short by the byte budget is not complete: no part is flagged). With
-    /// `keepalive`, an empty snapshot yields one empty part (acked like any part, it
-    /// keeps the server's RTT estimate fresh).
-    pub fn finish(mut self, keepalive: bool, complete: bool) -> Vec<(u16, Vec<u8>)> {
+    /// Finishes and returns every non-empty part; with `complete`, the final one is
+    /// flagged as the tick's last (a snapshot cut short by the byte budget is not
+    /// complete: no part is flagged). With `keepalive`, an empty snapshot yields one
+    /// empty part (acked like any part, it keeps the server's RTT estimate fresh).
+    pub fn finish(mut self, keepalive: bool, complete: bool) -> Vec<Part> {
         if self.count > 0 || (keepalive && self.done.is_empty()) {
             self.flush();
         }
-        if let (true, Some((part, bytes))) = (complete, self.done.last_mut()) {
-            let flagged = (*part).min(MAX_PART) | LAST_PART;
-            bytes[5..7].copy_from_slice(&flagged.to_le_bytes());
+        if let (true, Some(p)) = (complete, self.done.last_mut()) {
+            let flagged = p.part.min(MAX_PART) | LAST_PART;
+            p.payload[7..9].copy_from_slice(&flagged.to_le_bytes());
         }
         self.done
     }
-}
-
-fn put_location(out: &mut Vec<u8>, l: Location) {
-    put_u32(out, l.parent.0);
-    put_u32(out, l.zone);
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::protocol::ServerMessage;
+    use crate::testing::{AVATAR, SCHEMA};
 
-    fn parts_of(w: PartWriter) -> Vec<(u16, bool, u16)> {
-        w.finish(true, true)
+    fn decoded(parts: &[Part]) -> Vec<(u16, bool, Vec<Record<'_>>)> {
+        parts
             .iter()
-            .map(|(n, bytes)| match ServerMessage::decode(bytes).unwrap() {
+            .map(|p| match ServerMessage::decode(&p.payload).unwrap() {
                 ServerMessage::Snapshot {
-                    part, last, count, ..
+                    seq,
+                    part,
+                    last,
+                    count,
+                    body,
+                    ..
                 } => {
-                    assert_eq!(part, *n);
-                    (part, last, count)
+                    assert_eq!((seq, part), (p.seq, p.part));
+                    (seq, last, decode_records(body, count, &SCHEMA).unwrap())
                 }
                 other => panic!("not a snapshot: {}", other.name()),
             })
@@ -315,33 +572,229 @@ mod tests {
 
     #[test]
     fn only_the_final_part_is_flagged_last() {
-        let mut w = PartWriter::new(Tick(9), 64);
-        for i in 0..30 {
-            w.leave(DoId(i));
+        let mut w = PartWriter::new(Tick(9), 64, 65534);
+        for i in 0..60 {
+            w.leave(DoId(i * 1000));
         }
-        let parts = parts_of(w);
-        assert!(parts.len() > 2, "{parts:?}");
-        let (last, rest) = parts.split_last().unwrap();
-        assert!(last.1, "final part flagged: {parts:?}");
-        assert!(rest.iter().all(|p| !p.1), "{parts:?}");
-        assert_eq!(parts.iter().map(|p| p.2).sum::<u16>(), 30);
+        let parts = w.finish(true, true);
+        let d = decoded(&parts);
+        assert!(d.len() > 2);
+        let (last, rest) = d.split_last().unwrap();
+        assert!(last.1);
+        assert!(rest.iter().all(|p| !p.1));
+        // Sequence numbers count up across parts and wrap.
+        assert_eq!(d[0].0, 65534);
+        assert_eq!(d[2].0, 0);
+        let ids: Vec<u32> = d
+            .iter()
+            .flat_map(|p| p.2.iter().map(|r| r.object.0))
+            .collect();
+        assert_eq!(ids, (0..60).map(|i| i * 1000).collect::<Vec<_>>());
         // An empty keepalive snapshot is one whole part.
-        assert_eq!(parts_of(PartWriter::new(Tick(9), 64)), vec![(0, true, 0)]);
+        let empty = PartWriter::new(Tick(9), 64, 3).finish(true, true);
+        assert!(decoded(&empty)[0].1);
     }
 
     #[test]
     fn a_cut_snapshot_flags_no_part() {
-        let mut w = PartWriter::new(Tick(9), 64);
+        let mut w = PartWriter::new(Tick(9), 64, 0);
         for i in 0..30 {
             w.leave(DoId(i));
         }
         let parts = w.finish(false, false);
-        assert!(parts.len() > 2);
-        for (_, bytes) in &parts {
-            match ServerMessage::decode(bytes).unwrap() {
-                ServerMessage::Snapshot { last, .. } => assert!(!last),
-                other => panic!("{other:?}"),
+        assert!(decoded(&parts).iter().all(|p| !p.1));
+    }
+
+    #[test]
+    fn records_round_trip_with_chains_across_parts() {
+        let class = SCHEMA.class(AVATAR).unwrap();
+        let n = state_fields(&SCHEMA, class).count();
+        let fields: Vec<_> = state_fields(&SCHEMA, class).collect();
+        let loc = Location::zone(7);
+        let mut w = PartWriter::new(Tick(3), 100, 0);
+        let mut expect = Vec::new();
+        for i in 0..20u32 {
+            let id = DoId(100 + i);
+            if i % 3 == 0 {
+                w.enter(id, AVATAR, n, loc, i == 3);
+                for (k, f) in fields.iter().enumerate() {
+                    w.field(k, f.default);
+                }
+            } else {
+                let moved = (i % 3 == 2).then_some(Location::zone(i));
+                w.update(id, AVATAR, n, moved);
+                w.field(n - 1, fields[n - 1].default);
+            }
+            w.end();
+            expect.push(id);
+        }
+        w.leave(DoId(5));
+        expect.push(DoId(5));
+        let parts = w.finish(false, true);
+        assert!(parts.len() > 3, "{} parts", parts.len());
+        let d = decoded(&parts);
+        let recs: Vec<&Record<'_>> = d.iter().flat_map(|p| p.2.iter()).collect();
+        assert_eq!(recs.iter().map(|r| r.object).collect::<Vec<_>>(), expect);
+        for (i, r) in recs.iter().take(20).enumerate() {
+            match r.kind {
+                RecordKind::Enter {
+                    class,
+                    location,
+                    owned,
+                } => {
+                    assert_eq!((class, location, owned), (AVATAR, loc, i == 3));
+                    assert_eq!(r.fields.len(), n);
+                }
+                RecordKind::Update { moved, .. } => {
+                    assert_eq!(moved, (i % 3 == 2).then_some(Location::zone(i as u32)));
+                    assert_eq!(
+                        r.fields,
+                        vec![(fields[n - 1].number, fields[n - 1].default)]
+                    );
+                }
+                RecordKind::Leave => panic!("record {i} is a leave"),
             }
         }
+        assert_eq!(recs[20].kind, RecordKind::Leave);
+    }
+
+    #[test]
+    fn a_run_of_updates_costs_head_mask_and_value() {
+        let class = SCHEMA.class(AVATAR).unwrap();
+        let n = state_fields(&SCHEMA, class).count();
+        let mut w = PartWriter::new(Tick(3), 1200, 0);
+        w.update(DoId(1), AVATAR, n, None);
+        w.field(3, &[1, 0]);
+        w.end();
+        let first = w.bytes();
+        w.update(DoId(2), AVATAR, n, None);
+        w.field(3, &[2, 0]);
+        w.end();
+        // head + int16: the id follows the previous one, class and mask repeat.
+        assert_eq!(w.bytes() - first, 3);
+        w.update(DoId(3), AVATAR, n, None);
+        w.field(2, &[0; 12]);
+        w.end();
+        // A different mask is written: head + mask + 3 × int32.
+        assert_eq!(w.bytes() - first - 3, 14);
+    }
+
+    #[test]
+    fn malformed_bodies_are_errors() {
+        let bad: &[(&[u8], u16)] = &[
+            (&[3, 0], 1),                  // kind 3
+            (&[0x40, 0], 1),               // reserved bit
+            (&[0x08 | 1, 2], 1),           // same class with no previous record
+            (&[0x20 | 1 | 0x10, 2, 2], 1), // same location with none before
+            (&[1, 2, 99, 0], 1),           // unknown class
+            (&[1, 2, 2, 0xF0], 1),         // mask bit beyond the class's fields
+            (&[2 | 0x10, 2], 1),           // flags on a leave
+            (&[2, 2], 5),                  // count beyond the body
+            (&[2, 1], 1),                  // object id -1
+            (&[1, 2, 2, 0x01], 1),         // value missing
+        ];
+        for (body, count) in bad {
+            assert!(
+                decode_records(body, *count, &SCHEMA).is_err(),
+                "{body:?} decoded"
+            );
+        }
+    }
+
+    type Owned = Vec<(DoId, RecordKind, Vec<(u16, Vec<u8>)>)>;
+
+    fn owned(records: &[Record<'_>]) -> Owned {
+        records
+            .iter()
+            .map(|r| {
+                let f = r.fields.iter().map(|(n, v)| (*n, v.to_vec())).collect();
+                (r.object, r.kind, f)
+            })
+            .collect()
+    }
+
+    /// Encodes decoded records again with the writer (small parts: chains restart).
+    fn reencode(records: &[Record<'_>]) -> Owned {
+        let mut w = PartWriter::new(Tick(1), 80, 0);
+        for r in records {
+            let (class, n) = match r.kind {
+                RecordKind::Leave => {
+                    w.leave(r.object);
+                    continue;
+                }
+                RecordKind::Enter {
+                    class,
+                    location,
+                    owned,
+                } => {
+                    let n = state_fields(&SCHEMA, SCHEMA.class(class).unwrap()).count();
+                    w.enter(r.object, class, n, location, owned);
+                    (class, n)
+                }
+                RecordKind::Update { class, moved } => {
+                    let n = state_fields(&SCHEMA, SCHEMA.class(class).unwrap()).count();
+                    w.update(r.object, class, n, moved);
+                    (class, n)
+                }
+            };
+            let fields: Vec<_> = state_fields(&SCHEMA, SCHEMA.class(class).unwrap()).collect();
+            assert_eq!(fields.len(), n);
+            for (i, f) in fields.iter().enumerate() {
+                if let Some((_, v)) = r.fields.iter().find(|(num, _)| *num == f.number) {
+                    w.field(i, v);
+                }
+            }
+            w.end();
+        }
+        let parts = w.finish(false, true);
+        decoded(&parts).iter().flat_map(|p| owned(&p.2)).collect()
+    }
+
+    #[test]
+    fn mutated_bodies_fail_cleanly_or_reencode_to_the_same_records() {
+        let class = SCHEMA.class(AVATAR).unwrap();
+        let n = state_fields(&SCHEMA, class).count();
+        let fields: Vec<_> = state_fields(&SCHEMA, class).collect();
+        let mut w = PartWriter::new(Tick(3), 4000, 0);
+        for i in 0..40u32 {
+            let id = DoId(10 + i * (i % 3));
+            match i % 4 {
+                0 => {
+                    w.enter(id, AVATAR, n, Location::zone(i % 2), false);
+                    for (k, f) in fields.iter().enumerate() {
+                        w.field(k, f.default);
+                    }
+                    w.end();
+                }
+                3 => {
+                    w.leave(id);
+                }
+                _ => {
+                    w.update(id, AVATAR, n, (i % 5 == 0).then_some(Location::zone(2)));
+                    w.field(n - 1, fields[n - 1].default);
+                    w.end();
+                }
+            }
+        }
+        let parts = w.finish(false, true);
+        let payload = &parts[0].payload;
+        let (count, body) = (
+            u16::from_le_bytes([payload[9], payload[10]]),
+            &payload[11..],
+        );
+        let mut rng = crate::sim::Rng::new(12);
+        let mut accepted = 0;
+        for _ in 0..3000 {
+            let mut b = body.to_vec();
+            for _ in 0..=rng.below(2) {
+                let at = rng.below(b.len() as u64) as usize;
+                b[at] = rng.next_u64() as u8;
+            }
+            if let Ok(records) = decode_records(&b, count, &SCHEMA) {
+                accepted += 1;
+                assert_eq!(reencode(&records), owned(&records));
+            }
+        }
+        assert!(accepted > 100, "{accepted} mutants decoded");
     }
 }

@@ -74,6 +74,11 @@ impl Server {
         }
         self.zones.remove_object(loc, id);
         self.objects.remove(id);
+        // A client's message about the object may wait in the event queue (it sent
+        // it just before its owner left, say): the game must never see a message
+        // about an object after deleting it.
+        self.events
+            .retain(|e| !matches!(e, super::ServerEvent::Message { object, .. } if *object == id));
         Ok(())
     }
 

@@ -20,8 +20,9 @@ impl Server {
     /// Malformed, oversized, out-of-state or forbidden messages eject that connection
     /// (with a reason code sent to it and a log line); nothing else is affected.
     pub fn handle_datagram(&mut self, now: Time, connection: ConnectionId, bytes: &[u8]) {
+        let _client = self.client_span(connection).entered();
         let Some(peer) = self.peers.get(&connection) else {
-            log::debug!("message from unknown connection {} dropped", connection.0);
+            tracing::debug!("message from unknown connection {} dropped", connection.0);
             return;
         };
         if bytes.len() > self.config.max_message_size {
@@ -73,6 +74,7 @@ impl Server {
                 let r = self.clamp_rates(r);
                 if let Some(p) = self.peers.get_mut(&conn) {
                     p.rates = r;
+                    p.budget.set_asked(r.rate);
                     // A lower rate also lowers the burst the budget may hold.
                     p.cmd_tokens = p.cmd_tokens.min(f64::from(r.cmd_rate.max(1)));
                 }
@@ -85,13 +87,11 @@ impl Server {
                 self.charge_command(now, conn)?;
                 self.apply_interest(conn, op, &locations, Some(handle));
             }
-            ClientMessage::Ack { parts, received } => {
+            ClientMessage::Ack { window, received } => {
                 if let Some(p) = self.peers.get_mut(&conn) {
                     p.confirm(received);
                 }
-                for part in parts {
-                    self.ack_part(now, conn, part);
-                }
+                self.on_ack(now, conn, window);
             }
             ClientMessage::Ping { id, client_time } => {
                 if self.spend_command(now, conn) {
@@ -109,13 +109,17 @@ impl Server {
                 field,
                 args,
             } => {
+                // The rules first: a forbidden message ejects even over the budget.
+                let Some(client) = self.check_object_message(conn, object, field, args)? else {
+                    return Ok(());
+                };
                 if self.spend_command(now, conn) {
-                    self.on_object_message(conn, object, field, args)?;
-                } else {
-                    log::debug!(
-                        "connection {}: over its command rate, message dropped",
-                        conn.0
-                    );
+                    self.events.push_back(ServerEvent::Message {
+                        client,
+                        object,
+                        field,
+                        args: args.to_vec(),
+                    });
                 }
             }
             ClientMessage::Disconnect => {
@@ -135,10 +139,18 @@ impl Server {
         refill(p, now);
         if p.cmd_tokens >= 1.0 {
             p.cmd_tokens -= 1.0;
-            true
-        } else {
-            false
+            return true;
         }
+        p.commands_dropped += 1;
+        if p.commands_dropped.is_power_of_two() {
+            tracing::warn!(
+                "client {}: over its command rate {}/s, {} commands dropped so far",
+                p.id.0,
+                p.rates.cmd_rate,
+                p.commands_dropped
+            );
+        }
+        false
     }
 
     /// Charges one command for a message that cannot be dropped without putting the
@@ -175,6 +187,10 @@ impl Server {
                 .clamp(min_update, c.max_update_rate.max(min_update)),
             cmd_rate: r.cmd_rate.clamp(min_cmd, c.max_cmd_rate.max(min_cmd)),
             interp: r.interp.clamp(0.0, 5.0),
+            rate: r.rate.clamp(
+                super::budget::MIN_RATE,
+                c.max_rate.max(super::budget::MIN_RATE),
+            ),
         }
     }
 
@@ -205,8 +221,10 @@ impl Server {
             return;
         }
         let rates = self.clamp_rates(h.rates);
+        let packet = self.config.max_packet_size;
         if let Some(p) = self.peers.get_mut(&conn) {
             p.rates = rates;
+            p.budget = super::budget::Budget::new(rates.rate, packet, now);
         }
         match self.hooks.challenge(conn) {
             Some(challenge) => {
@@ -276,7 +294,7 @@ impl Server {
     }
 
     fn reject(&mut self, conn: ConnectionId, reason: RejectReason) {
-        log::info!("connection {} refused: {reason}", conn.0);
+        tracing::info!("connection {} refused: {reason}", conn.0);
         self.transmits.push_back(super::Transmit {
             connection: conn,
             payload: ServerMessage::Reject(reason.clone()).to_bytes(),
@@ -293,15 +311,17 @@ impl Server {
     /// The security checks of a client's field message, in order: the field exists,
     /// the object is visible to the client, the class has the field, the client may
     /// send it (`clsend`, or `ownsend` and owner), the arguments unpack exactly.
-    fn on_object_message(
-        &mut self,
+    /// `Ok(Some(sender))` when it passes, `Ok(None)` when it is a harmless race (the
+    /// object just left the client's view) and is dropped.
+    fn check_object_message(
+        &self,
         conn: ConnectionId,
         object: DoId,
         field: u16,
         args: &[u8],
-    ) -> Result<(), Violation> {
+    ) -> Result<Option<ClientId>, Violation> {
         let Some(p) = self.peers.get(&conn) else {
-            return Ok(());
+            return Ok(None);
         };
         let who = p.id;
         let Some(f) = self.schema.field(field) else {
@@ -315,13 +335,13 @@ impl Server {
         };
         let Some(view) = p.views.get(&object) else {
             if p.leaving.contains_key(&object) || p.recent_left.contains_key(&object) {
-                log::debug!(
+                tracing::debug!(
                     "client {}: {} for object {} that just left its view, dropped",
                     who.0,
                     f.name,
                     object.0
                 );
-                return Ok(());
+                return Ok(None);
             }
             return Err((
                 EjectReason::NotVisible,
@@ -333,7 +353,7 @@ impl Server {
         };
         let owned = view.owned;
         let Some(obj) = self.objects.get(object) else {
-            return Ok(());
+            return Ok(None);
         };
         if !obj.class.has_field(field) {
             return Err((
@@ -367,13 +387,7 @@ impl Server {
                 ),
             ));
         }
-        self.events.push_back(ServerEvent::Message {
-            client: who,
-            object,
-            field,
-            args: args.to_vec(),
-        });
-        Ok(())
+        Ok(Some(who))
     }
 }
 

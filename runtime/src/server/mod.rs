@@ -23,23 +23,30 @@
 //! object the server remembers the latest tick the client acknowledged; a snapshot
 //! carries, per object, either an *enter* record with full state (entry not yet
 //! acknowledged), an *update* with the fields changed since that tick, or a *leave*.
-//! Snapshot parts travel unreliably; the client acks each part. Only objects with
-//! unacknowledged changes are visited, so an idle tick costs O(clients).
+//! Snapshot packets travel unreliably with a sequence number; the client acks with the
+//! newest one and a bitfield of the 32 before it. Each client has a byte budget
+//! (`pipes-rate`, lowered by a congestion response) and what does not fit waits, by
+//! accumulated priority (see `snapshot.rs` and `budget.rs`). Only objects with
+//! unsent or unacknowledged changes are visited, so an idle tick costs O(clients).
 
 mod api;
 mod backlog;
+mod budget;
 mod error;
 mod events;
 mod inbound;
 mod objects;
+mod owner;
 mod peer;
 mod replicated;
 mod snapshot;
 mod visibility;
 mod zones;
 
+pub use budget::NetStats;
 pub use error::ServerError;
 pub use events::{DisconnectReason, HelloInfo, Hooks, OpenDoor, ServerEvent, Target, Transmit};
+pub use owner::{OwnerUpdate, Refusal};
 
 use crate::config::Config;
 use crate::ids::{ClientId, ConnectionId, DetMap};
@@ -70,6 +77,11 @@ pub struct ClientInfo {
     pub interp: f64,
     /// Round-trip time measured from snapshot acks (average of the last 5).
     pub rtt: Option<Duration>,
+    /// Field messages and pings dropped because the client sent faster than its
+    /// command rate (a pipes client paces itself, so this stays 0 for one).
+    pub commands_dropped: u64,
+    /// Snapshot bandwidth: sent and delivered bytes/s, budget, loss, RTT, choke.
+    pub net: NetStats,
 }
 
 /// The server core. See the module documentation for the call order.
@@ -85,6 +97,7 @@ pub struct Server {
     clients: DetMap<ClientId, ConnectionId>,
     next_client: u32,
     hooks: Box<dyn Hooks>,
+    priorities: snapshot::Priorities,
     transmits: VecDeque<Transmit>,
     events: VecDeque<ServerEvent>,
 }
@@ -114,6 +127,10 @@ impl Server {
             clients: DetMap::default(),
             next_client: 0,
             hooks: Box::new(OpenDoor),
+            priorities: snapshot::Priorities {
+                class: DetMap::default(),
+                relevance: None,
+            },
             transmits: VecDeque::new(),
             events: VecDeque::new(),
         }
@@ -175,14 +192,15 @@ impl Server {
                 let behind = self
                     .rate
                     .secs_to_ticks(now.since(self.tick_start(self.tick)).as_secs_f64());
-                log::warn!("server is {behind:.0} ticks behind; skipping ahead");
+                tracing::warn!("server is {behind:.0} ticks behind; skipping ahead");
                 // Jump so that the tick containing `now` is current.
                 let start = self.start.unwrap_or(now);
                 let elapsed = now.since(start).as_secs_f64();
                 self.tick = Tick(self.rate.secs_to_ticks(elapsed).floor() as u32);
                 break;
             }
-            self.end_tick(now);
+            let tick_span = tracing::info_span!("tick", tick = self.tick.0);
+            tick_span.in_scope(|| self.end_tick(now));
             self.tick = self.tick.next();
             ran += 1;
         }
@@ -198,6 +216,7 @@ impl Server {
             .map(|p| p.conn)
             .collect();
         for conn in conns {
+            let _client = self.client_span(conn).entered();
             self.send_snapshot(now, conn);
             if let Some(p) = self.peers.get_mut(&conn) {
                 let step = f64::from(self.rate.hz()) / f64::from(p.rates.update_rate.max(1));
@@ -209,6 +228,7 @@ impl Server {
             .saturating_sub(self.config.snapshot_history.saturating_mul(2));
         for p in self.peers.values_mut() {
             p.prune_recent(oldest);
+            p.trim_working_sets();
         }
     }
 
@@ -253,6 +273,7 @@ impl Server {
 
     /// The transport lost a connection.
     pub fn handle_disconnect(&mut self, _now: Time, connection: ConnectionId) {
+        let _client = self.client_span(connection).entered();
         self.drop_peer(connection, DisconnectReason::TransportLost);
     }
 
@@ -266,6 +287,8 @@ impl Server {
             cmd_rate: p.rates.cmd_rate,
             interp: f64::from(p.rates.interp),
             rtt: p.rtt.average(),
+            commands_dropped: p.commands_dropped,
+            net: p.budget.stats(),
         })
     }
 
@@ -280,6 +303,7 @@ impl Server {
             .clients
             .get(&client)
             .ok_or(ServerError::UnknownClient(client))?;
+        let _client = self.client_span(conn).entered();
         self.eject(conn, EjectReason::Kicked, detail.to_owned());
         Ok(())
     }
@@ -303,6 +327,17 @@ impl Server {
         });
     }
 
+    /// The `client` span for log lines about one connection: its connection number and,
+    /// once verified, its client id. Free when no `tracing` subscriber is installed.
+    fn client_span(&self, conn: ConnectionId) -> tracing::Span {
+        let client = self
+            .peers
+            .get(&conn)
+            .filter(|p| p.is_active())
+            .map(|p| p.id.0);
+        tracing::info_span!("client", conn = conn.0, id = ?client)
+    }
+
     /// Ends a connection: tells the client why, logs, cleans up.
     fn eject(&mut self, conn: ConnectionId, reason: EjectReason, detail: String) {
         let who = match self.peers.get(&conn) {
@@ -310,7 +345,7 @@ impl Server {
             Some(_) => "unverified connection".to_owned(),
             None => return,
         };
-        log::warn!("ejecting {who} (connection {}): {reason}: {detail}", conn.0);
+        tracing::warn!("ejecting {who} (connection {}): {reason}: {detail}", conn.0);
         let msg = ServerMessage::Disconnect { reason, detail };
         self.transmits.push_back(Transmit {
             connection: conn,

@@ -39,6 +39,8 @@ pub(crate) struct ServerObject {
     pub(crate) location_tick: Tick,
     /// Latest of the slot ticks and the location tick.
     pub(crate) changed_tick: Tick,
+    /// The game's priority for this object (default 1), see `Server::set_priority`.
+    pub(crate) priority: f32,
 }
 
 impl ServerObject {
@@ -152,6 +154,7 @@ impl ObjectStore {
                 slots,
                 location_tick: tick,
                 changed_tick: tick,
+                priority: 1.0,
             },
         );
         Ok(id)

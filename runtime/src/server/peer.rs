@@ -1,8 +1,9 @@
 //! Per-connection state on the server: handshake stage, rates, interest, and what the
 //! client has been sent and has acknowledged about each object it sees.
 
+use super::budget::Budget;
 use crate::ids::{ClientId, ConnectionId, DetMap, DetSet, DoId, InterestHandle, Location, ZoneSet};
-use crate::protocol::{PartId, Rates};
+use crate::protocol::Rates;
 use crate::time::{Tick, Time};
 use std::collections::VecDeque;
 use std::time::Duration;
@@ -23,8 +24,15 @@ pub(crate) enum Stage {
 pub(crate) struct View {
     /// The tick from which this (re-)entry is sent; acks of older records don't count.
     pub(crate) since: Tick,
-    /// Latest tick of a record about this object the client acknowledged (since `since`).
+    /// Latest tick of a record about this object the client acknowledged (since
+    /// `since`): the baseline the client is known to hold.
     pub(crate) acked: Option<Tick>,
+    /// Tick of the latest record sent and not known lost: every change up to it is
+    /// delivered or in flight (`None`: the entry must be sent).
+    pub(crate) sent: Option<Tick>,
+    /// Accumulated priority: grows each snapshot the object waits under budget
+    /// pressure, back to 0 when it is sent.
+    pub(crate) priority: f32,
     /// The client owns the object.
     pub(crate) owned: bool,
     /// A leave of an earlier visit was still unacknowledged when this visit began: if
@@ -35,19 +43,37 @@ pub(crate) struct View {
 /// What a record in a sent part said.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Sent {
-    /// Enter or update: acking it advances the view's baseline.
-    State,
+    /// Full state: acking it makes the part's tick the view's baseline.
+    Enter,
+    /// The changes after `base`: acking it advances a baseline of at least `base`.
+    Update {
+        /// The tick the record's changes are counted from.
+        base: Tick,
+    },
     /// Leave: acking it ends the leave.
     Leave,
 }
 
-/// A sent snapshot part, kept until acked or too old.
+/// What became of a sent part.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Fate {
+    /// No news yet.
+    InFlight,
+    /// The client acknowledged it.
+    Acked,
+    /// Presumed lost (its records were queued again); a late ack still counts.
+    Lost,
+}
+
+/// A sent snapshot packet, kept until its fate is known and older ones are gone.
 #[derive(Clone, Debug)]
 pub(crate) struct SentPart {
-    pub(crate) id: PartId,
+    pub(crate) seq: u16,
+    pub(crate) tick: Tick,
     pub(crate) sent_at: Time,
+    pub(crate) bytes: usize,
     pub(crate) records: Vec<(DoId, Sent)>,
-    pub(crate) acked: bool,
+    pub(crate) fate: Fate,
 }
 
 /// An interest request waiting for its objects to settle on the client.
@@ -96,12 +122,23 @@ pub(crate) struct Peer {
     /// The last snapshot was cut short by the byte budget: the next one sends the
     /// longest-unacknowledged changes first, so no object starves.
     pub(crate) snapshot_cut: bool,
-    /// Objects that left the view, with the tick of leaving, until a leave is acked.
-    pub(crate) leaving: DetMap<DoId, Tick>,
+    /// Objects that left the view, with the tick of leaving and whether a leave is in
+    /// flight, until a leave is acked.
+    pub(crate) leaving: DetMap<DoId, (Tick, bool)>,
     /// Recently left objects: a message about them is a race, not a violation.
     pub(crate) recent_left: DetMap<DoId, Tick>,
     pub(crate) recent_order: VecDeque<(Tick, DoId)>,
+    /// Sent packets, in sequence order (consecutive numbers).
     pub(crate) sent: VecDeque<SentPart>,
+    /// Sequence number of the next snapshot packet.
+    pub(crate) next_seq: u16,
+    /// Bandwidth budget and congestion state.
+    pub(crate) budget: Budget,
+    /// Reused buffer of the snapshot being written: sort keys of the candidates
+    /// (inverted priority under pressure, object id, entry flag).
+    pub(crate) order: Vec<u64>,
+    /// Reused buffer of the snapshot being written: `(packet seq, object, record)`.
+    pub(crate) written: Vec<(u16, DoId, Sent)>,
     pub(crate) last_sent: Option<Tick>,
     /// When the last snapshot packet went out.
     pub(crate) last_packet_at: Time,
@@ -114,6 +151,8 @@ pub(crate) struct Peer {
     pub(crate) rtt: RttWindow,
     pub(crate) cmd_tokens: f64,
     pub(crate) cmd_time: Time,
+    /// Field messages and pings dropped over the command budget.
+    pub(crate) commands_dropped: u64,
     pub(crate) owned: DetSet<DoId>,
     /// Reliable object messages sent this session (wrapping).
     pub(crate) events_sent: u32,
@@ -134,6 +173,7 @@ impl Peer {
                 update_rate: 20,
                 cmd_rate: 100,
                 interp: 0.1,
+                rate: crate::config::Config::default().rate,
             },
             interest: ZoneSet::default(),
             views: DetMap::default(),
@@ -144,6 +184,10 @@ impl Peer {
             recent_left: DetMap::default(),
             recent_order: VecDeque::new(),
             sent: VecDeque::new(),
+            next_seq: 0,
+            budget: Budget::new(crate::config::Config::default().rate, 1200, now),
+            order: Vec::new(),
+            written: Vec::new(),
             last_sent: None,
             last_packet_at: now,
             pending_events: DetMap::default(),
@@ -153,6 +197,7 @@ impl Peer {
             rtt: RttWindow::default(),
             cmd_tokens: 0.0,
             cmd_time: now,
+            commands_dropped: 0,
             owned: DetSet::default(),
             events_sent: 0,
             unconfirmed: VecDeque::new(),
@@ -185,6 +230,15 @@ impl Peer {
         done
     }
 
+    /// Gives back the room of the per-tick working sets once a burst has drained:
+    /// a hash set keeps its capacity, and iterating it (every snapshot walks
+    /// `pending_enter` and `dirty`) costs O(capacity), so without this one burst of
+    /// entries would make every later tick cost O(the burst) instead of O(changes).
+    pub(crate) fn trim_working_sets(&mut self) {
+        shrink_sparse(&mut self.pending_enter);
+        shrink_sparse(&mut self.dirty);
+    }
+
     /// Forgets recently-left entries older than `oldest`.
     pub(crate) fn prune_recent(&mut self, oldest: Tick) {
         while let Some(&(t, id)) = self.recent_order.front() {
@@ -197,16 +251,44 @@ impl Peer {
             }
         }
     }
+}
 
-    /// Index of a sent part (parts are kept in send order).
-    pub(crate) fn find_sent(&self, id: PartId) -> Option<usize> {
-        let (a, b) = self.sent.as_slices();
-        match a.binary_search_by_key(&id, |p| p.id) {
-            Ok(i) => Some(i),
-            Err(_) => b
-                .binary_search_by_key(&id, |p| p.id)
-                .ok()
-                .map(|i| i + a.len()),
+/// Capacity at or below which a set is left alone (shrinking it would save little).
+const SHRINK_FLOOR: usize = 64;
+
+/// Shrinks `set` to twice its length when it uses under an eighth of its capacity.
+/// Shrinking costs O(capacity) but only follows a drop to an eighth, so it is paid at
+/// most once per burst (amortized O(1) per element inserted).
+pub(crate) fn shrink_sparse<T: std::hash::Hash + Eq, S: std::hash::BuildHasher>(
+    set: &mut std::collections::HashSet<T, S>,
+) {
+    if set.capacity() > SHRINK_FLOOR && set.len() * 8 < set.capacity() {
+        set.shrink_to((set.len() * 2).max(SHRINK_FLOOR));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_drained_burst_gives_its_room_back() {
+        let mut set: DetSet<DoId> = DetSet::default();
+        for k in 0..10_000 {
+            set.insert(DoId(k));
         }
+        let big = set.capacity();
+        for k in 10..10_000 {
+            set.remove(&DoId(k));
+        }
+        assert_eq!(set.capacity(), big, "a hash set keeps its room by itself");
+        shrink_sparse(&mut set);
+        assert!(set.capacity() <= 4 * SHRINK_FLOOR, "{}", set.capacity());
+        assert_eq!(set.len(), 10);
+        // A set in use keeps its room: no shrink-grow churn every tick.
+        let mut busy: DetSet<DoId> = (0..1000).map(DoId).collect();
+        let cap = busy.capacity();
+        shrink_sparse(&mut busy);
+        assert_eq!(busy.capacity(), cap);
     }
 }

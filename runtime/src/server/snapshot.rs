@@ -1,34 +1,152 @@
 //! Building a client's snapshot and processing its acks.
+//!
+//! Per visible object the server keeps the baseline the client is known to hold
+//! (`View::acked`) and the newest record sent and not known lost (`View::sent`).
+//! A snapshot carries, within the client's byte budget, leaves first, then entries
+//! and updates. While the budget has room, an update repeats every change after the
+//! baseline (a lost packet then costs nothing: the next snapshot carries it too, and
+//! interpolation keeps its samples). Once the budget limits the snapshots, an update
+//! holds only the changes after `sent`: a record in flight is never sent again while
+//! nothing changed, so the bytes go to what the client has not been sent. When a
+//! packet is presumed lost (a newer one was acked, or no ack came in time), its
+//! objects go back to their baseline and are sent again from it. Under budget pressure, candidates go in order of an
+//! accumulated priority (per-class × per-object × the relevance hook, added each
+//! snapshot an object waits), so nothing starves.
 
-use super::peer::{Peer, Sent, SentPart};
+use super::peer::{Fate, Peer, Sent, SentPart};
 use super::Server;
-use crate::ids::{ConnectionId, DoId};
-use crate::protocol::encode_object_message;
+use crate::ids::{ClientId, ConnectionId, DoId};
 use crate::protocol::snapshot::PartWriter;
-use crate::protocol::{PartId, Reliability};
+use crate::protocol::{encode_object_message, seq_diff, AckWindow, Reliability, ACK_BITS};
 use crate::time::{Tick, Time};
 use std::time::Duration;
 
 /// Longest time without any snapshot packet to a client (an empty one is sent then).
 const KEEPALIVE: Duration = Duration::from_millis(500);
+/// A packet this many sequence numbers older than an acked one, itself unacked, is lost.
+const REORDER: i32 = 2;
+/// Most sent packets remembered per client (older ones count as lost).
+const MAX_SENT: usize = 4096;
+
+/// Priorities the game gives, used under budget pressure.
+pub(crate) struct Priorities {
+    /// Per-class priority (default 1).
+    pub(crate) class: crate::ids::DetMap<u16, f32>,
+    /// The game's relevance hook: scales an object's priority for a client.
+    pub(crate) relevance: Option<Box<dyn FnMut(ClientId, DoId) -> f32 + Send>>,
+}
 
 impl Server {
+    /// Sets the priority of every object of a class (default 1; higher is sent first
+    /// when a client's budget cannot carry everything; 0 waits until nothing else does).
+    pub fn set_class_priority(&mut self, class: u16, priority: f32) {
+        self.priorities.class.insert(class, sanitize(priority));
+    }
+
+    /// Sets one object's priority (default 1), multiplied with its class's.
+    pub fn set_priority(&mut self, id: DoId, priority: f32) -> Result<(), super::ServerError> {
+        let o = self
+            .objects
+            .get_mut(id)
+            .ok_or(super::ServerError::UnknownObject(id))?;
+        o.priority = sanitize(priority);
+        Ok(())
+    }
+
+    /// Installs a relevance hook: `f(client, object)` scales the object's priority for
+    /// that client (e.g. by inverse distance to the client's avatar). Called only for
+    /// objects waiting to be sent while the client's budget is short.
+    pub fn set_relevance(&mut self, f: impl FnMut(ClientId, DoId) -> f32 + Send + 'static) {
+        self.priorities.relevance = Some(Box::new(f));
+    }
+
     /// Writes and queues the snapshot of the current tick for one client.
     pub(super) fn send_snapshot(&mut self, now: Time, conn: ConnectionId) {
+        self.expire_sent(now, conn);
         let tick = self.tick;
+        let max_packet = self.config.max_packet_size;
+        let max_snapshot = self.config.max_snapshot_bytes;
         let Some(peer) = self.peers.get_mut(&conn) else {
             return;
         };
-        let mut w = PartWriter::new(tick, self.config.max_packet_size);
-        let mut records: Vec<(u16, DoId, Sent)> = Vec::new();
-        let budget = self.config.max_snapshot_bytes;
-        // Each returns whether the byte budget cut it short (the rest waits a tick).
-        let mut cut = write_leaves(peer, &mut w, &mut records, budget);
-        cut |= write_enters(self, conn, &mut w, &mut records, budget);
-        let Some(peer) = self.peers.get_mut(&conn) else {
-            return;
-        };
-        cut |= write_updates(&self.objects, peer, &mut w, &mut records, budget);
+        let allowed = peer
+            .budget
+            .refill(now, peer.rates.update_rate)
+            .min(max_snapshot);
+        let pressure = peer.snapshot_cut;
+        let mut w = PartWriter::new(tick, max_packet, peer.next_seq);
+        let mut written = std::mem::take(&mut peer.written);
+        let mut order = std::mem::take(&mut peer.order);
+        written.clear();
+        let mut held = write_leaves(peer, &mut w, &mut written, allowed);
+        // Entries and updates: everything due, by priority under pressure.
+        order.clear();
+        collect(&self.objects, peer, &mut order);
+        if pressure {
+            let client = peer.id;
+            let prio = &mut self.priorities;
+            for key in order.iter_mut() {
+                let (id, enter) = unkey(*key);
+                let Some(v) = peer.views.get_mut(&id) else {
+                    continue;
+                };
+                let class = self.objects.get(id).map_or(1.0, |o| {
+                    o.priority * prio.class.get(&o.class.number).copied().unwrap_or(1.0)
+                });
+                let relevance = prio
+                    .relevance
+                    .as_mut()
+                    .map_or(1.0, |f| sanitize(f(client, id)));
+                v.priority = sanitize(v.priority + class * relevance);
+                // Highest priority first (inverted bits of a non-negative f32 sort
+                // like the value, reversed), then by id: deterministic.
+                let inverted = u64::from(!(v.priority.to_bits() >> 1) & 0x7FFF_FFFF);
+                *key = inverted << 33 | u64::from(id.0) << 1 | u64::from(enter);
+            }
+        }
+        // By priority, else by id: runs of consecutive ids cost no id bytes on the wire.
+        order.sort_unstable();
+        let mut written_records = 0usize;
+        let start = w.bytes();
+        let mut visited = order.len();
+        for (k, &key) in order.iter().enumerate() {
+            let (id, enter) = unkey(key);
+            if w.bytes() >= allowed {
+                held += order.len() - k;
+                visited = k;
+                break;
+            }
+            let redundant = !pressure;
+            if write_record(
+                &self.objects,
+                peer,
+                &mut w,
+                &mut written,
+                id,
+                enter,
+                tick,
+                redundant,
+            ) {
+                written_records += 1;
+            } else if redundant {
+                peer.dirty.remove(&id);
+            }
+        }
+        // Under pressure, every visited object is now in flight or clean (with room,
+        // objects stay dirty until acked: each snapshot repeats their changes).
+        if pressure {
+            if visited == order.len() {
+                peer.dirty.clear();
+            } else {
+                for &key in &order[..visited] {
+                    peer.dirty.remove(&unkey(key).0);
+                }
+            }
+        }
+        let cut = held > 0;
+        let avg = (w.bytes() - start)
+            .checked_div(written_records)
+            .unwrap_or(16);
         peer.last_sent = Some(tick);
         // An empty snapshot also goes out while reliable messages are unconfirmed: its
         // ack tells how far the client has read them (see `backlog`).
@@ -37,87 +155,198 @@ impl Server {
         // whole tick (it infers that objects absent from a whole snapshot stopped).
         peer.snapshot_cut = cut;
         let parts = w.finish(keepalive, !cut);
+        let total: usize = parts.iter().map(|p| p.payload.len()).sum();
+        peer.budget.spend(now, total);
+        if cut {
+            peer.budget.choked(now, held * avg);
+        }
         if !parts.is_empty() {
             peer.last_packet_at = now;
         }
-        for (part, payload) in parts {
-            let recs = records
-                .iter()
-                .filter(|r| r.0 == part)
-                .map(|r| (r.1, r.2))
-                .collect();
+        // `written` is in packet order: hand each packet its run of records.
+        let mut rest = written.as_slice();
+        for part in parts {
+            let n = rest.iter().take_while(|r| r.0 == part.seq).count();
+            let (mine, tail) = rest.split_at(n);
+            rest = tail;
+            peer.next_seq = part.seq.wrapping_add(1);
             peer.sent.push_back(SentPart {
-                id: PartId { tick, part },
+                seq: part.seq,
+                tick,
                 sent_at: now,
-                records: recs,
-                acked: false,
+                bytes: part.payload.len(),
+                records: mine.iter().map(|r| (r.1, r.2)).collect(),
+                fate: Fate::InFlight,
             });
             self.transmits.push_back(super::Transmit {
                 connection: conn,
-                payload,
+                payload: part.payload,
                 reliability: Reliability::Unreliable,
                 close_after: false,
             });
         }
-        let oldest = tick.saturating_sub(self.config.snapshot_history);
-        while peer.sent.front().is_some_and(|p| p.id.tick < oldest) {
+        peer.written = written;
+        peer.order = order;
+        self.prune_sent(now, conn);
+    }
+
+    /// Presumes lost the packets that waited too long for an ack.
+    fn expire_sent(&mut self, now: Time, conn: ConnectionId) {
+        let Some(peer) = self.peers.get_mut(&conn) else {
+            return;
+        };
+        let rtt = peer
+            .budget
+            .stats()
+            .rtt
+            .unwrap_or(Duration::from_millis(500));
+        let timeout = rtt * 2 + Duration::from_millis(100);
+        let mut lost = Vec::new();
+        for (i, p) in peer.sent.iter().enumerate() {
+            if now.since(p.sent_at) < timeout {
+                break; // in send order: the rest are younger
+            }
+            if p.fate == Fate::InFlight {
+                lost.push(i);
+            }
+        }
+        for i in lost {
+            peer.lose(now, i);
+        }
+    }
+
+    /// Forgets packets whose fate is known from the front, and the oldest beyond the
+    /// limits (counted lost).
+    fn prune_sent(&mut self, now: Time, conn: ConnectionId) {
+        let oldest = self.tick.saturating_sub(self.config.snapshot_history);
+        let Some(peer) = self.peers.get_mut(&conn) else {
+            return;
+        };
+        while let Some(front) = peer.sent.front() {
+            let old = front.tick < oldest || peer.sent.len() > MAX_SENT;
+            if front.fate == Fate::InFlight && !old {
+                break;
+            }
+            if front.fate == Fate::InFlight {
+                peer.lose(now, 0);
+            }
             peer.sent.pop_front();
         }
     }
 
-    /// Processes the acknowledgement of one snapshot part.
-    pub(super) fn ack_part(&mut self, now: Time, conn: ConnectionId, id: PartId) {
+    /// Processes an ack window: newly acked packets in sequence order, then presumes
+    /// lost the unacked ones it shows were passed over.
+    pub(super) fn on_ack(&mut self, now: Time, conn: ConnectionId, window: AckWindow) {
         let Some(peer) = self.peers.get_mut(&conn) else {
             return;
         };
-        let Some(i) = peer.find_sent(id) else {
-            return; // too old, never sent, or forged: nothing to learn
+        let Some(front) = peer.sent.front().map(|p| p.seq) else {
+            return;
         };
-        if peer.sent[i].acked {
+        // Ignore windows about packets never sent (forged or corrupt) or forgotten.
+        if seq_diff(peer.next_seq, window.newest) <= 0 || seq_diff(window.newest, front) < 0 {
             return;
         }
-        peer.sent[i].acked = true;
-        peer.rtt.push(now.since(peer.sent[i].sent_at));
-        let records = std::mem::take(&mut peer.sent[i].records);
+        let end = usize::from(window.newest.wrapping_sub(front));
+        if end >= peer.sent.len() {
+            return;
+        }
+        let low = window.newest.wrapping_sub(ACK_BITS);
+        let start = if seq_diff(low, front) > 0 {
+            usize::from(low.wrapping_sub(front))
+        } else {
+            0
+        };
         let mut done = Vec::new();
         let mut flush = Vec::new();
-        for (obj, kind) in records {
-            match kind {
-                Sent::Leave => {
-                    if peer
-                        .leaving
-                        .get(&obj)
-                        .is_some_and(|&since| id.tick >= since)
-                    {
-                        peer.leaving.remove(&obj);
-                    }
+        for i in start..=end {
+            let Some(part) = self.peers.get(&conn).and_then(|p| p.sent.get(i)) else {
+                break;
+            };
+            let (seq, fate) = (part.seq, part.fate);
+            if window.contains(seq) {
+                if fate != Fate::Acked {
+                    self.part_acked(now, conn, i, &mut done, &mut flush);
                 }
-                Sent::State => {
-                    let Some(v) = peer.views.get_mut(&obj) else {
-                        continue;
-                    };
-                    if id.tick < v.since {
-                        continue; // about an earlier visit of this object
-                    }
-                    let acked = v.acked.map_or(id.tick, |a| a.max(id.tick));
-                    v.acked = Some(acked);
-                    if peer.pending_enter.remove(&obj) {
-                        done.extend(peer.settle(obj));
-                        flush.push(obj);
-                    }
-                    let changed = self.objects.get(obj).map_or(Tick(0), |o| o.changed_tick);
-                    if changed > acked {
-                        peer.dirty.insert(obj);
-                    } else {
-                        peer.dirty.remove(&obj);
-                    }
+            } else if seq_diff(window.newest, seq) > REORDER && fate == Fate::InFlight {
+                if let Some(peer) = self.peers.get_mut(&conn) {
+                    peer.lose(now, i);
                 }
+            }
+        }
+        if let Some(peer) = self.peers.get_mut(&conn) {
+            // Older than the window and never acked: passed over for good.
+            for i in 0..start {
+                peer.lose(now, i);
             }
         }
         for obj in flush {
             self.flush_pending(conn, obj);
         }
         self.complete(conn, done);
+    }
+
+    /// Applies the ack of sent packet `i`.
+    fn part_acked(
+        &mut self,
+        now: Time,
+        conn: ConnectionId,
+        i: usize,
+        done: &mut Vec<crate::ids::InterestHandle>,
+        flush: &mut Vec<DoId>,
+    ) {
+        let Some(peer) = self.peers.get_mut(&conn) else {
+            return;
+        };
+        let Some(part) = peer.sent.get_mut(i) else {
+            return;
+        };
+        let was = std::mem::replace(&mut part.fate, Fate::Acked);
+        let (tick, bytes, rtt) = (part.tick, part.bytes, now.since(part.sent_at));
+        let records = std::mem::take(&mut part.records);
+        if was == Fate::InFlight {
+            peer.rtt.push(rtt);
+            peer.budget.on_ack(now, bytes, rtt);
+        }
+        for &(obj, kind) in &records {
+            if kind == Sent::Leave {
+                if peer.leaving.get(&obj).is_some_and(|l| tick >= l.0) {
+                    peer.leaving.remove(&obj);
+                }
+                continue;
+            }
+            let Some(v) = peer.views.get_mut(&obj) else {
+                continue;
+            };
+            if tick < v.since {
+                continue; // about an earlier visit of this object
+            }
+            let holds = match kind {
+                Sent::Update { base } => v.acked.is_some_and(|a| a >= base),
+                _ => true,
+            };
+            if !holds {
+                // An earlier record is missing (lost or late): this one's changes do
+                // not complete the client's state. Send again from the baseline.
+                v.sent = v.acked;
+                peer.dirty.insert(obj);
+                continue;
+            }
+            let acked = v.acked.map_or(tick, |a| a.max(tick));
+            v.acked = Some(acked);
+            let sent = v.sent.map_or(acked, |s| s.max(acked));
+            v.sent = Some(sent);
+            let changed = self.objects.get(obj).map_or(Tick(0), |o| o.changed_tick);
+            if kind == Sent::Enter && peer.pending_enter.remove(&obj) {
+                done.extend(peer.settle(obj));
+                flush.push(obj);
+                if changed > acked {
+                    peer.dirty.insert(obj);
+                }
+            } else if changed <= acked {
+                peer.dirty.remove(&obj);
+            }
+        }
     }
 
     /// Sends the messages that waited for an object's entry, stamped with the current tick.
@@ -149,132 +378,154 @@ impl Server {
     }
 }
 
-fn write_leaves(
-    peer: &Peer,
-    w: &mut PartWriter,
-    records: &mut Vec<(u16, DoId, Sent)>,
-    budget: usize,
-) -> bool {
-    for &id in peer.leaving.keys() {
-        if w.bytes() > budget {
-            return true;
-        }
-        let part = w.leave(id);
-        records.push((part, id, Sent::Leave));
+/// A priority that sorts: finite and not negative.
+fn sanitize(p: f32) -> f32 {
+    if p.is_finite() {
+        p.max(0.0)
+    } else {
+        0.0
     }
-    false
 }
 
-fn write_enters(
-    server: &Server,
-    conn: ConnectionId,
-    w: &mut PartWriter,
-    records: &mut Vec<(u16, DoId, Sent)>,
-    budget: usize,
-) -> bool {
-    let Some(peer) = server.peers.get(&conn) else {
-        return false;
-    };
-    for &id in &peer.pending_enter {
-        if w.bytes() > budget {
-            return true;
+impl Peer {
+    /// Presumes sent packet `i` lost: its objects go back to their baseline (sent
+    /// again from it), its leaves are sent again, the congestion response hears of it.
+    pub(crate) fn lose(&mut self, now: Time, i: usize) {
+        let Some(part) = self.sent.get_mut(i) else {
+            return;
+        };
+        if part.fate != Fate::InFlight {
+            return;
         }
-        let (Some(obj), Some(view)) = (server.objects.get(id), peer.views.get(&id)) else {
+        part.fate = Fate::Lost;
+        let tick = part.tick;
+        let sent_at = part.sent_at;
+        self.budget.on_loss(now, sent_at);
+        for k in 0..self.sent[i].records.len() {
+            let (obj, kind) = self.sent[i].records[k];
+            match kind {
+                Sent::Leave => {
+                    if let Some(l) = self.leaving.get_mut(&obj) {
+                        if tick >= l.0 {
+                            l.1 = false;
+                        }
+                    }
+                }
+                Sent::Enter | Sent::Update { .. } => {
+                    let Some(v) = self.views.get_mut(&obj) else {
+                        continue;
+                    };
+                    if tick < v.since || v.acked.is_some_and(|a| a >= tick) {
+                        continue; // an earlier visit, or already covered by a later ack
+                    }
+                    v.sent = v.acked;
+                    if !self.pending_enter.contains(&obj) {
+                        self.dirty.insert(obj);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Writes the leaves not in flight; returns how many the budget held back.
+fn write_leaves(
+    peer: &mut Peer,
+    w: &mut PartWriter,
+    written: &mut Vec<(u16, DoId, Sent)>,
+    allowed: usize,
+) -> usize {
+    let mut held = 0;
+    for (&id, l) in peer.leaving.iter_mut() {
+        if l.1 {
+            continue;
+        }
+        if w.bytes() >= allowed {
+            held += 1;
+            continue;
+        }
+        let seq = w.leave(id);
+        l.1 = true;
+        written.push((seq, id, Sent::Leave));
+    }
+    held
+}
+
+/// The entries and updates due: entries never sent (or whose state changed since the
+/// one in flight), then objects with changes not in flight.
+fn collect(objects: &super::objects::ObjectStore, peer: &Peer, order: &mut Vec<u64>) {
+    for &id in &peer.pending_enter {
+        let (Some(o), Some(v)) = (objects.get(id), peer.views.get(&id)) else {
             continue;
         };
-        w.enter(id, obj.class.number, obj.location, view.owned);
-        for s in obj.slots.iter().filter(|s| s.visible_to(view.owned)) {
-            w.field(s.number, &s.value);
+        if v.sent.is_none_or(|s| o.changed_tick > s) {
+            order.push(u64::from(id.0) << 1 | 1);
         }
-        let part = w.end();
-        records.push((part, id, Sent::State));
     }
-    false
+    order.extend(peer.dirty.iter().map(|&id| u64::from(id.0) << 1));
 }
 
-fn write_updates(
+/// The object and whether its entry is due, from a sort key (bits 1-32, bit 0).
+fn unkey(key: u64) -> (DoId, bool) {
+    (DoId((key >> 1) as u32), key & 1 != 0)
+}
+
+/// Writes the record due for one object (its entry with `enter`); false when nothing
+/// was due (the object is then clean). The caller takes it out of the dirty set.
+/// `redundant`: repeat the changes after the client's baseline even if in flight.
+#[allow(clippy::too_many_arguments)]
+fn write_record(
     objects: &super::objects::ObjectStore,
     peer: &mut Peer,
     w: &mut PartWriter,
-    records: &mut Vec<(u16, DoId, Sent)>,
-    budget: usize,
-) -> bool {
-    let mut clean = Vec::new();
-    let mut cut = false;
-    let mut write = |id: DoId, w: &mut PartWriter| -> bool {
-        if w.bytes() > budget {
-            return false;
-        }
-        write_update(objects, peer, w, records, &mut clean, id);
-        true
-    };
-    if peer.snapshot_cut {
-        // Under budget pressure, oldest acknowledged first: a fixed iteration order
-        // would send the same objects every tick and starve the rest.
-        let mut order: Vec<(Tick, DoId)> = peer
-            .dirty
-            .iter()
-            .map(|&id| {
-                let acked = peer.views.get(&id).and_then(|v| v.acked);
-                (acked.unwrap_or(Tick(0)), id)
-            })
-            .collect();
-        order.sort_unstable();
-        for (_, id) in order {
-            if !write(id, w) {
-                cut = true;
-                break;
-            }
-        }
-    } else {
-        for &id in &peer.dirty {
-            if !write(id, w) {
-                cut = true;
-                break;
-            }
-        }
-    }
-    for id in clean {
-        peer.dirty.remove(&id);
-    }
-    cut
-}
-
-/// Writes the unacknowledged changes of one dirty object; objects with none left go
-/// to `clean`.
-fn write_update(
-    objects: &super::objects::ObjectStore,
-    peer: &Peer,
-    w: &mut PartWriter,
-    records: &mut Vec<(u16, DoId, Sent)>,
-    clean: &mut Vec<DoId>,
+    written: &mut Vec<(u16, DoId, Sent)>,
     id: DoId,
-) {
-    let (Some(obj), Some(view)) = (objects.get(id), peer.views.get(&id)) else {
-        clean.push(id);
-        return;
+    enter: bool,
+    tick: Tick,
+    redundant: bool,
+) -> bool {
+    let (Some(obj), Some(view)) = (objects.get(id), peer.views.get_mut(&id)) else {
+        return false;
     };
-    let acked = view.acked.unwrap_or(Tick(0));
-    if obj.changed_tick <= acked {
-        clean.push(id);
-        return;
+    let n = obj.slots.len();
+    if enter {
+        w.enter(id, obj.class.number, n, obj.location, view.owned);
+        for (i, s) in obj.slots.iter().enumerate() {
+            if s.visible_to(view.owned) {
+                w.field(i, &s.value);
+            }
+        }
+        let seq = w.end();
+        written.push((seq, id, Sent::Enter));
+        view.sent = Some(tick);
+        view.priority = 0.0;
+        return true;
     }
-    let moved = (obj.location_tick > acked).then_some(obj.location);
-    w.update(id, moved);
-    let mut n = 0;
-    for s in obj
-        .slots
-        .iter()
-        .filter(|s| s.tick > acked && s.visible_to(view.owned))
-    {
-        w.field(s.number, &s.value);
-        n += 1;
+    let base = if redundant {
+        view.acked.or(view.sent)
+    } else {
+        view.sent.or(view.acked)
+    };
+    let Some(base) = base else {
+        return false;
+    };
+    if obj.changed_tick <= base {
+        return false;
     }
-    if n == 0 && moved.is_none() {
+    let moved = (obj.location_tick > base).then_some(obj.location);
+    w.update(id, obj.class.number, n, moved);
+    for (i, s) in obj.slots.iter().enumerate() {
+        if s.tick > base && s.visible_to(view.owned) {
+            w.field(i, &s.value);
+        }
+    }
+    if w.fields_written() == 0 && moved.is_none() {
         w.cancel();
-        clean.push(id);
-        return;
+        return false;
     }
-    let part = w.end();
-    records.push((part, id, Sent::State));
+    let seq = w.end();
+    written.push((seq, id, Sent::Update { base }));
+    view.sent = Some(tick);
+    view.priority = 0.0;
+    true
 }

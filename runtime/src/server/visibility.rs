@@ -17,6 +17,8 @@ impl Peer {
                 *v = View {
                     since: tick,
                     acked: None,
+                    sent: None,
+                    priority: v.priority,
                     owned,
                     prior_leave: true,
                 };
@@ -32,6 +34,8 @@ impl Peer {
             View {
                 since: tick,
                 acked: None,
+                sent: None,
+                priority: 0.0,
                 owned,
                 prior_leave,
             },
@@ -51,7 +55,7 @@ impl Peer {
             self.pending_count -= evs.len();
         }
         if v.prior_leave || self.last_sent.is_some_and(|t| t >= v.since) {
-            self.leaving.insert(id, tick);
+            self.leaving.insert(id, (tick, false));
         }
         self.recent_left.insert(id, tick);
         self.recent_order.push_back((tick, id));

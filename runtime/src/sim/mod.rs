@@ -37,6 +37,12 @@ pub struct LinkConfig {
     pub loss: f64,
     /// Probability an unreliable packet is delivered twice.
     pub duplicate: f64,
+    /// A bottleneck on the server→client direction: bytes per second the link
+    /// carries (`None`: unlimited). Packets queue behind each other at this rate.
+    pub down_rate: Option<u64>,
+    /// Bytes the bottleneck's queue holds; an unreliable packet arriving at a full
+    /// queue is dropped (tail drop), a reliable one waits (its transport retries).
+    pub down_queue: usize,
 }
 
 impl LinkConfig {
@@ -47,6 +53,8 @@ impl LinkConfig {
             jitter: Duration::ZERO,
             loss: 0.0,
             duplicate: 0.0,
+            down_rate: None,
+            down_queue: 0,
         }
     }
 
@@ -57,7 +65,17 @@ impl LinkConfig {
             jitter: Duration::from_millis(jitter_ms),
             loss,
             duplicate,
+            down_rate: None,
+            down_queue: 0,
         }
+    }
+
+    /// This link with a server→client bottleneck of `bytes_per_s` and a queue of
+    /// `queue` bytes.
+    pub fn bottleneck(mut self, bytes_per_s: u64, queue: usize) -> LinkConfig {
+        self.down_rate = Some(bytes_per_s.max(1));
+        self.down_queue = queue;
+        self
     }
 }
 
@@ -78,6 +96,8 @@ pub struct SimClient {
     stalled: bool,
     held: Vec<InFlight>,
     held_bytes: usize,
+    /// When the down bottleneck has sent everything queued so far.
+    down_free_at: Time,
 }
 
 impl SimClient {
@@ -102,6 +122,10 @@ pub struct NetStats {
     pub client_bytes: u64,
     /// Packets dropped by the loss model (unreliable only).
     pub dropped: u64,
+    /// Packets dropped by a full bottleneck queue (unreliable only).
+    pub queue_dropped: u64,
+    /// Packets the server sent.
+    pub server_packets: u64,
 }
 
 /// The simulation ran past its step budget (a livelock in the code under test).
@@ -190,6 +214,7 @@ impl SimNet {
             stalled: false,
             held: Vec::new(),
             held_bytes: 0,
+            down_free_at: self.now,
         });
         self.open(i);
         i
@@ -248,6 +273,7 @@ impl SimNet {
                 continue;
             };
             self.stats.server_bytes += t.payload.len() as u64;
+            self.stats.server_packets += 1;
             self.send(
                 false,
                 i,
@@ -292,6 +318,23 @@ impl SimNet {
         close: bool,
     ) {
         let link = self.clients[client].link;
+        // The bottleneck: a packet waits for those queued before it, or is dropped
+        // when the queue is full.
+        let mut queued = Duration::ZERO;
+        if let (false, Some(rate)) = (to_server, link.down_rate) {
+            let c = &mut self.clients[client];
+            let start = c.down_free_at.max(self.now);
+            let backlog = start.since(self.now).as_secs_f64() * rate as f64;
+            if backlog + bytes.len() as f64 > link.down_queue as f64
+                && reliability == Reliability::Unreliable
+            {
+                self.stats.queue_dropped += 1;
+                return;
+            }
+            let serialize = Duration::from_secs_f64(bytes.len() as f64 / rate as f64);
+            c.down_free_at = start + serialize;
+            queued = c.down_free_at.since(self.now);
+        }
         let mut copies = Vec::new();
         match reliability {
             Reliability::Reliable => {
@@ -300,7 +343,7 @@ impl SimNet {
                     retries += 1;
                 }
                 let rto = link.latency * 2 + link.jitter * 2 + Duration::from_millis(20);
-                let mut at = self.now + self.jittered(&link) + rto * retries;
+                let mut at = self.now + queued + self.jittered(&link) + rto * retries;
                 let c = &mut self.clients[client];
                 let last = if to_server {
                     &mut c.last_up
@@ -316,9 +359,9 @@ impl SimNet {
                     self.stats.dropped += 1;
                     return;
                 }
-                copies.push(self.now + self.jittered(&link));
+                copies.push(self.now + queued + self.jittered(&link));
                 if self.rng.chance(link.duplicate) {
-                    copies.push(self.now + self.jittered(&link));
+                    copies.push(self.now + queued + self.jittered(&link));
                 }
             }
         }

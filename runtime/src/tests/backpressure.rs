@@ -40,7 +40,10 @@ fn a_client_that_stops_reading_is_ejected_alone_and_the_others_converge() {
     };
     let mut sim = connected_with(3, LinkConfig::new(20, 5, 0.0, 0.0), 401, config);
     for i in 0..3 {
-        sim.clients[i].client.set_interest(&[Location::zone(1)]);
+        sim.clients[i]
+            .client
+            .set_interest(&[Location::zone(1)])
+            .unwrap();
     }
     let chat = sim
         .server
@@ -115,7 +118,10 @@ fn a_client_that_stops_reading_is_ejected_alone_and_the_others_converge() {
 fn a_reading_client_on_a_lossy_link_keeps_up_with_a_steady_flood() {
     let mut sim = connected(2, lossy(0.2), 402);
     for i in 0..2 {
-        sim.clients[i].client.set_interest(&[Location::zone(1)]);
+        sim.clients[i]
+            .client
+            .set_interest(&[Location::zone(1)])
+            .unwrap();
     }
     let chat = sim
         .server
@@ -147,7 +153,10 @@ fn a_byte_limit_ejects_too() {
     };
     let mut sim = connected_with(2, LinkConfig::perfect(), 403, config);
     for i in 0..2 {
-        sim.clients[i].client.set_interest(&[Location::zone(1)]);
+        sim.clients[i]
+            .client
+            .set_interest(&[Location::zone(1)])
+            .unwrap();
     }
     let chat = sim
         .server
@@ -186,11 +195,17 @@ fn interest_requests_waiting_for_objects_are_bounded() {
     take_server_events(&mut sim);
     // Client 0 asks for 5 zones, each waiting ~300 ms for its object to be acked.
     for zone in 1..=5 {
-        sim.clients[0].client.add_interest(&[Location::zone(zone)]);
+        sim.clients[0]
+            .client
+            .add_interest(&[Location::zone(zone)])
+            .unwrap();
     }
     // Client 1 asks for three: within the bound.
     for zone in 1..=3 {
-        sim.clients[1].client.add_interest(&[Location::zone(zone)]);
+        sim.clients[1]
+            .client
+            .add_interest(&[Location::zone(zone)])
+            .unwrap();
     }
     let c0 = id_of(&sim, 0);
     sim.run_for(secs(1.5)).unwrap();
@@ -240,7 +255,7 @@ fn the_client_refuses_sends_beyond_its_outbound_bound_and_leaves_if_it_must() {
     assert_eq!(accepted, 8);
     assert_eq!(refused, Some(ClientError::QueueFull(8)));
     // A reliable protocol message cannot be dropped: the session ends instead.
-    c.set_interest(&[Location::zone(2)]);
+    c.set_interest(&[Location::zone(2)]).unwrap();
     assert_eq!(
         c.stage(),
         &Stage::Closed(ClientDisconnect::QueueOverflow {
@@ -282,7 +297,7 @@ fn a_game_that_never_polls_events_makes_the_client_leave() {
     client.connect(now);
     shuttle(&mut server, &mut client, now);
     assert!(client.is_connected());
-    client.set_interest(&[Location::zone(1)]);
+    client.set_interest(&[Location::zone(1)]).unwrap();
     shuttle(&mut server, &mut client, now);
     for _ in 0..20 {
         server

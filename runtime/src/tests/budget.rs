@@ -7,6 +7,7 @@ use crate::client::{ClientDisconnect, ClientEvent};
 use crate::config::Config;
 use crate::ids::Location;
 use crate::protocol::EjectReason;
+use crate::schema::FieldMessage as _;
 use crate::server::{DisconnectReason, ServerEvent};
 use crate::sim::{LinkConfig, SimNet};
 use crate::testing::{Say, CHAT};
@@ -61,13 +62,15 @@ fn an_interest_flood_ejects_only_the_flooder() {
     for zone in 0..30u32 {
         sim.clients[0]
             .client
-            .add_interest(&[Location::zone(zone % 4)]);
+            .add_interest(&[Location::zone(zone % 4)])
+            .unwrap();
     }
     let mut said = 0;
     for second in 0..3u32 {
         sim.clients[1]
             .client
-            .set_interest(&[Location::zone(second % 4), Location::zone(0)]);
+            .set_interest(&[Location::zone(second % 4), Location::zone(0)])
+            .unwrap();
         for _ in 0..10 {
             sim.run_for(secs(0.1)).unwrap();
             let text = format!("{said}");
@@ -111,7 +114,10 @@ fn interest_changes_within_the_budget_all_complete() {
     take_events(&mut sim, 0);
     // Eight changes per second with a budget of ten: never in debt beyond a second.
     for n in 0..24u32 {
-        sim.clients[0].client.set_interest(&[Location::zone(n % 4)]);
+        sim.clients[0]
+            .client
+            .set_interest(&[Location::zone(n % 4)])
+            .unwrap();
         sim.run_for(secs(0.125)).unwrap();
     }
     sim.run_for(secs(0.5)).unwrap();
@@ -162,7 +168,10 @@ fn a_command_rate_of_zero_allowed_by_the_server_divides_nothing() {
         50,
         "clamped to the server's maximum"
     );
-    sim.clients[0].client.set_interest(&[Location::zone(1)]);
+    sim.clients[0]
+        .client
+        .set_interest(&[Location::zone(1)])
+        .unwrap();
     let chat = sim
         .server
         .generate(CHAT, Location::zone(1), None, &[])
@@ -188,4 +197,39 @@ fn a_command_rate_of_zero_allowed_by_the_server_divides_nothing() {
         sim.clients[0].client.rtt().is_some(),
         "pongs still come back"
     );
+}
+
+#[test]
+fn a_forbidden_message_over_the_budget_still_ejects() {
+    let mut sim = with_cmd_rate(&[10], 505);
+    let flooder = id_of(&sim, 0);
+    sim.clients[0]
+        .client
+        .set_interest(&[Location::zone(1)])
+        .unwrap();
+    let chat = sim
+        .server
+        .generate(CHAT, Location::zone(1), None, &[])
+        .unwrap();
+    sim.run_for(secs(1.0)).unwrap();
+    take_server_events(&mut sim);
+    // Spend the whole budget at once, then send what the client may never send
+    // (`said` is broadcast only): the rules come before the budget.
+    for _ in 0..40 {
+        let say = Say { text: "x".into() };
+        let bytes = crate::schema::FieldMessage::to_bytes(&say).unwrap();
+        sim.clients[0]
+            .client
+            .send_unchecked(chat, crate::testing::Say::NUMBER, &bytes);
+    }
+    let said = crate::testing::Said {
+        sender: 0,
+        text: "forged".into(),
+    };
+    let bytes = crate::schema::FieldMessage::to_bytes(&said).unwrap();
+    sim.clients[0]
+        .client
+        .send_unchecked(chat, crate::testing::Said::NUMBER, &bytes);
+    sim.run_for(secs(0.5)).unwrap();
+    assert_eq!(ejections(&mut sim), [(flooder, EjectReason::NotSendable)]);
 }

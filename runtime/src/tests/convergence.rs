@@ -54,7 +54,8 @@ fn churn(sim: &mut SimNet, ids: &mut Vec<DoId>, rounds: usize) {
             let zone = sim.rng().below(u64::from(ZONES)) as u32;
             sim.clients[i]
                 .client
-                .set_interest(&[Location::zone(zone), Location::zone((zone + 1) % ZONES)]);
+                .set_interest(&[Location::zone(zone), Location::zone((zone + 1) % ZONES)])
+                .unwrap();
         }
         sim.run_for(secs(0.05)).unwrap();
     }
@@ -86,7 +87,7 @@ fn converges(loss: f64, seed: u64) -> SimNet {
     let mut sim = connected(6, lossy(loss), seed);
     for i in 0..6u32 {
         let zones = [Location::zone(i % ZONES), Location::zone((i + 1) % ZONES)];
-        sim.clients[i as usize].client.set_interest(&zones);
+        sim.clients[i as usize].client.set_interest(&zones).unwrap();
     }
     let mut ids: Vec<DoId> = (0..40).map(|k| avatar(&mut sim, k % ZONES, None)).collect();
     // Some owned objects too.
@@ -141,7 +142,8 @@ fn heavy(seed: u64) {
     for i in 0..4 {
         sim.clients[i]
             .client
-            .set_interest(&[Location::zone(0), Location::zone(1)]);
+            .set_interest(&[Location::zone(0), Location::zone(1)])
+            .unwrap();
     }
     let mut ids: Vec<DoId> = (0..30).map(|k| avatar(&mut sim, k % 2, None)).collect();
     churn(&mut sim, &mut ids, 60);

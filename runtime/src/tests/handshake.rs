@@ -73,6 +73,7 @@ fn wrong_protocol_version_is_rejected() {
             update_rate: 20,
             cmd_rate: 100,
             interp: 0.1,
+            rate: 196_608,
         },
     });
     server.handle_datagram(Time::ZERO, conn, &hello.to_bytes());

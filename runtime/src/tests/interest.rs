@@ -29,7 +29,8 @@ fn interest_complete_comes_after_every_object_of_the_zones() {
         sim.run_for(secs(0.5)).unwrap();
         let h = sim.clients[0]
             .client
-            .set_interest(&[Location::zone(0), Location::zone(1)]);
+            .set_interest(&[Location::zone(0), Location::zone(1)])
+            .unwrap();
         sim.run_for(secs(3.0)).unwrap();
         let ev = take_events(&mut sim, 0);
         let done = complete_index(&ev, h);
@@ -54,8 +55,8 @@ fn add_and_remove_change_the_view_and_handles_differ() {
     let mut sim = connected(1, LinkConfig::perfect(), 41);
     let zones = world(&mut sim);
     let c = &mut sim.clients[0].client;
-    let h1 = c.add_interest(&[Location::zone(0)]);
-    let h2 = c.add_interest(&[Location::zone(2)]);
+    let h1 = c.add_interest(&[Location::zone(0)]).unwrap();
+    let h2 = c.add_interest(&[Location::zone(2)]).unwrap();
     assert_ne!(h1, h2);
     sim.run_for(secs(0.5)).unwrap();
     let ev = take_events(&mut sim, 0);
@@ -63,13 +64,19 @@ fn add_and_remove_change_the_view_and_handles_differ() {
     complete_index(&ev, h2);
     let have = |sim: &SimNet, id: &DoId| sim.clients[0].client.object(*id).is_some();
     assert!(zones[0].iter().chain(&zones[2]).all(|id| have(&sim, id)));
-    let h3 = sim.clients[0].client.remove_interest(&[Location::zone(0)]);
+    let h3 = sim.clients[0]
+        .client
+        .remove_interest(&[Location::zone(0)])
+        .unwrap();
     sim.run_for(secs(0.5)).unwrap();
     complete_index(&take_events(&mut sim, 0), h3);
     assert!(zones[0].iter().all(|id| !have(&sim, id)));
     assert!(zones[2].iter().all(|id| have(&sim, id)));
     // Set replaces everything.
-    sim.clients[0].client.set_interest(&[Location::zone(1)]);
+    sim.clients[0]
+        .client
+        .set_interest(&[Location::zone(1)])
+        .unwrap();
     sim.run_for(secs(0.5)).unwrap();
     assert!(zones[1].iter().all(|id| have(&sim, id)));
     assert!(zones[2].iter().all(|id| !have(&sim, id)));
@@ -79,7 +86,10 @@ fn add_and_remove_change_the_view_and_handles_differ() {
 #[test]
 fn empty_zone_completes_at_once_and_later_arrivals_still_come() {
     let mut sim = connected(1, LinkConfig::perfect(), 42);
-    let h = sim.clients[0].client.set_interest(&[Location::zone(7)]);
+    let h = sim.clients[0]
+        .client
+        .set_interest(&[Location::zone(7)])
+        .unwrap();
     sim.run_for(secs(0.2)).unwrap();
     complete_index(&take_events(&mut sim, 0), h);
     let id = avatar(&mut sim, 7, None);
@@ -99,7 +109,7 @@ fn zones_under_a_parent_are_distinct() {
         .server
         .generate(crate::testing::AVATAR, under, None, &[])
         .unwrap();
-    sim.clients[0].client.set_interest(&[under]);
+    sim.clients[0].client.set_interest(&[under]).unwrap();
     sim.run_for(secs(0.3)).unwrap();
     assert!(sim.clients[0].client.object(child).is_some());
     assert!(sim.clients[0].client.object(top).is_none());
@@ -115,7 +125,7 @@ fn too_many_zones_eject() {
     sim.add_client(client_with(Config::default()), LinkConfig::perfect());
     sim.run_for(secs(0.3)).unwrap();
     let zones: Vec<Location> = (0..4).map(Location::zone).collect();
-    sim.clients[0].client.add_interest(&zones);
+    sim.clients[0].client.add_interest(&zones).unwrap();
     sim.run_for(secs(0.3)).unwrap();
     assert!(sim.clients[0].events.iter().any(|e| matches!(
         e,
@@ -141,8 +151,14 @@ fn game_can_refuse_an_interest() {
     sim.add_client(client_with(Config::default()), LinkConfig::perfect());
     sim.add_client(client_with(Config::default()), LinkConfig::perfect());
     sim.run_for(secs(0.3)).unwrap();
-    sim.clients[0].client.add_interest(&[Location::zone(1)]);
-    sim.clients[1].client.add_interest(&[Location::zone(666)]);
+    sim.clients[0]
+        .client
+        .add_interest(&[Location::zone(1)])
+        .unwrap();
+    sim.clients[1]
+        .client
+        .add_interest(&[Location::zone(666)])
+        .unwrap();
     sim.run_for(secs(0.3)).unwrap();
     assert!(sim.clients[0].client.is_connected());
     assert!(sim.clients[1].client.is_closed());
@@ -158,4 +174,22 @@ fn server_side_interest_needs_no_handle() {
         .unwrap();
     sim.run_for(secs(0.3)).unwrap();
     assert!(sim.clients[0].client.object(id).is_some());
+}
+
+#[test]
+fn an_interest_request_too_large_for_one_message_is_refused_locally() {
+    use crate::client::ClientError;
+    use crate::protocol::MAX_INTEREST_LOCATIONS;
+    let mut sim = connected(1, LinkConfig::perfect(), 931);
+    let many: Vec<Location> = (0..=MAX_INTEREST_LOCATIONS as u32)
+        .map(Location::zone)
+        .collect();
+    let c = &mut sim.clients[0].client;
+    let want = ClientError::TooManyLocations {
+        given: MAX_INTEREST_LOCATIONS + 1,
+        max: MAX_INTEREST_LOCATIONS,
+    };
+    assert_eq!(c.add_interest(&many), Err(want.clone()));
+    assert_eq!(c.set_interest(&many), Err(want));
+    assert!(c.add_interest(&many[..MAX_INTEREST_LOCATIONS]).is_ok());
 }

@@ -27,7 +27,7 @@ fn bind_all(sim: &mut SimNet) {
     for c in &mut sim.clients {
         c.client.interpolate::<SetPos, Vec3>().unwrap();
         c.client.interpolate::<SetH, Degrees>().unwrap();
-        c.client.set_interest(&[Location::zone(0)]);
+        c.client.set_interest(&[Location::zone(0)]).unwrap();
     }
 }
 
@@ -205,7 +205,7 @@ fn deleted_objects_drop_their_variables() {
     assert!(c.interpolated::<Vec3>(keep, SET_POS).is_some());
     assert_eq!(c.interpolators().len(), 2);
     // Leaving the zone (disable) drops them too.
-    c.set_interest(&[Location::zone(1)]);
+    c.set_interest(&[Location::zone(1)]).unwrap();
     sim.run_for(secs(1.0)).unwrap();
     let c = &sim.clients[0].client;
     assert!(c.object(keep).is_none());
@@ -282,7 +282,10 @@ fn binding_refuses_fields_that_cannot_be_interpolated() {
 #[test]
 fn binding_late_records_the_current_values() {
     let mut sim = connected(1, LinkConfig::perfect(), 9);
-    sim.clients[0].client.set_interest(&[Location::zone(0)]);
+    sim.clients[0]
+        .client
+        .set_interest(&[Location::zone(0)])
+        .unwrap();
     let id = avatar(&mut sim, 0, None);
     drive(&mut sim, id, 33, |_| {});
     let c = &mut sim.clients[0].client;

@@ -2,7 +2,7 @@
 //! many clients, and stale snapshots delivered out of order.
 
 use super::util::*;
-use crate::client::{ClientEvent, Lifecycle};
+use crate::client::{ClientDisconnect, ClientEvent, Lifecycle};
 use crate::config::Config;
 use crate::ids::{ConnectionId, DoId, Location};
 use crate::protocol::ClientMessage;
@@ -28,7 +28,10 @@ fn lifecycle_of(events: &[ClientEvent], id: DoId) -> Vec<&'static str> {
 #[test]
 fn lifecycle_events_come_in_order() {
     let mut sim = connected(1, LinkConfig::perfect(), 10);
-    sim.clients[0].client.set_interest(&[Location::zone(1)]);
+    sim.clients[0]
+        .client
+        .set_interest(&[Location::zone(1)])
+        .unwrap();
     sim.run_for(secs(0.3)).unwrap();
     let id = avatar(&mut sim, 1, None);
     sim.run_for(secs(0.3)).unwrap();
@@ -56,7 +59,10 @@ fn owner_gets_the_owner_view_others_the_client_view() {
     let mut sim = connected(2, LinkConfig::perfect(), 11);
     let owner = id_of(&sim, 0);
     // Client 1 watches the zone; the owner sees its object without watching it.
-    sim.clients[1].client.set_interest(&[Location::zone(5)]);
+    sim.clients[1]
+        .client
+        .set_interest(&[Location::zone(5)])
+        .unwrap();
     sim.run_for(secs(0.3)).unwrap();
     let id = avatar(&mut sim, 5, Some(owner));
     sim.run_for(secs(0.3)).unwrap();
@@ -75,11 +81,18 @@ fn owner_gets_the_owner_view_others_the_client_view() {
 #[test]
 fn zone_moves_enter_leave_and_update_location() {
     let mut sim = connected(3, LinkConfig::new(20, 5, 0.0, 0.0), 12);
-    sim.clients[0].client.set_interest(&[Location::zone(1)]);
-    sim.clients[1].client.set_interest(&[Location::zone(2)]);
+    sim.clients[0]
+        .client
+        .set_interest(&[Location::zone(1)])
+        .unwrap();
+    sim.clients[1]
+        .client
+        .set_interest(&[Location::zone(2)])
+        .unwrap();
     sim.clients[2]
         .client
-        .set_interest(&[Location::zone(1), Location::zone(2)]);
+        .set_interest(&[Location::zone(1), Location::zone(2)])
+        .unwrap();
     sim.run_for(secs(0.5)).unwrap();
     let id = avatar(&mut sim, 1, None);
     sim.run_for(secs(0.5)).unwrap();
@@ -112,7 +125,10 @@ fn zone_moves_enter_leave_and_update_location() {
 fn owned_objects_go_away_with_their_owner_and_a_reconnect_starts_fresh() {
     let mut sim = connected(2, LinkConfig::new(30, 10, 0.05, 0.02), 13);
     let owner = id_of(&sim, 0);
-    sim.clients[1].client.set_interest(&[Location::zone(3)]);
+    sim.clients[1]
+        .client
+        .set_interest(&[Location::zone(3)])
+        .unwrap();
     let mine = avatar(&mut sim, 3, Some(owner));
     let other = avatar(&mut sim, 3, None);
     sim.run_for(secs(1.0)).unwrap();
@@ -132,7 +148,10 @@ fn owned_objects_go_away_with_their_owner_and_a_reconnect_starts_fresh() {
     sim.reconnect(0, client_with(Config::default()));
     sim.run_for(secs(1.0)).unwrap();
     assert!(sim.clients[0].client.is_connected());
-    sim.clients[0].client.set_interest(&[Location::zone(3)]);
+    sim.clients[0]
+        .client
+        .set_interest(&[Location::zone(3)])
+        .unwrap();
     sim.run_for(secs(1.0)).unwrap();
     assert!(sim.clients[0].client.object(other).is_some());
     assert_converged(&sim);
@@ -150,7 +169,7 @@ fn many_clients_converge() {
             Location::zone(i as u32 % 8),
             Location::zone((i as u32 + 3) % 8),
         ];
-        sim.clients[i].client.set_interest(&zones);
+        sim.clients[i].client.set_interest(&zones).unwrap();
     }
     let mut ids = Vec::new();
     for k in 0..200u32 {
@@ -284,7 +303,10 @@ fn resent_values_raise_one_state_change() {
         ..Config::default()
     };
     let mut sim = connected_with(1, LinkConfig::new(200, 0, 0.0, 0.0), 21, config);
-    sim.clients[0].client.set_interest(&[Location::zone(0)]);
+    sim.clients[0]
+        .client
+        .set_interest(&[Location::zone(0)])
+        .unwrap();
     let id = avatar(&mut sim, 0, None);
     sim.run_for(secs(2.0)).unwrap();
     take_events(&mut sim, 0);
@@ -307,4 +329,33 @@ fn resent_values_raise_one_state_change() {
         ClientEvent::StateChanged { object, fields, .. } if *object == id && fields == &[SET_POS]))
     );
     assert_converged(&sim);
+}
+
+#[test]
+fn a_silent_server_ends_the_session_in_seconds_not_at_the_transport_timeout() {
+    use crate::client::Stage;
+    use crate::protocol::{Accept, Rates, ServerMessage};
+    let mut c = client_with(Config::default());
+    let t0 = Time::from_secs_f64(1.0);
+    c.connect(t0);
+    let accept = Accept {
+        client_id: crate::ids::ClientId(7),
+        tick_rate: 66,
+        rates: Rates {
+            update_rate: 20,
+            cmd_rate: 100,
+            interp: 0.1,
+            rate: 196_608,
+        },
+        server_time: 0,
+    };
+    c.handle_datagram(t0, &ServerMessage::Accept(accept).to_bytes());
+    assert!(c.is_connected());
+    // Pings go out, nothing comes back.
+    c.update(t0 + secs(1.0));
+    c.handle_datagram(t0 + secs(1.5), &[0xff]); // even a bad message shows it is alive
+    c.update(t0 + secs(3.0));
+    assert!(c.is_connected(), "heard 1.5 s ago");
+    c.update(t0 + secs(3.6));
+    assert_eq!(c.stage(), &Stage::Closed(ClientDisconnect::ServerSilent));
 }

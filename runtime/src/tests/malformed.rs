@@ -7,18 +7,17 @@ use crate::client::{ClientDisconnect, ClientEvent};
 use crate::config::Config;
 use crate::ids::{ConnectionId, DoId, InterestHandle, Location};
 use crate::protocol::snapshot::decode_records;
-use crate::protocol::{
-    ClientMessage, EjectReason, Hello, InterestOp, PartId, Rates, ServerMessage,
-};
+use crate::protocol::{ClientMessage, EjectReason, Hello, InterestOp, Rates, ServerMessage};
 use crate::sim::{LinkConfig, Rng, SimNet};
 use crate::testing::{EXAMPLE_HASH, SCHEMA};
-use crate::time::{Tick, Time};
+use crate::time::Time;
 
 fn valid_client_messages() -> Vec<Vec<u8>> {
     let rates = Rates {
         update_rate: 20,
         cmd_rate: 100,
         interp: 0.1,
+        rate: 196_608,
     };
     vec![
         ClientMessage::Hello(Hello {
@@ -37,10 +36,7 @@ fn valid_client_messages() -> Vec<Vec<u8>> {
         }
         .to_bytes(),
         ClientMessage::Ack {
-            parts: vec![PartId {
-                tick: Tick(1),
-                part: 0,
-            }],
+            window: crate::protocol::AckWindow::new(0),
             received: 0,
         }
         .to_bytes(),
@@ -63,7 +59,10 @@ fn valid_client_messages() -> Vec<Vec<u8>> {
 fn busy() -> SimNet {
     let mut sim = connected(2, LinkConfig::new(5, 2, 0.0, 0.0), 70);
     for i in 0..2 {
-        sim.clients[i].client.set_interest(&[Location::zone(1)]);
+        sim.clients[i]
+            .client
+            .set_interest(&[Location::zone(1)])
+            .unwrap();
     }
     for _ in 0..5 {
         avatar(&mut sim, 1, None);

@@ -14,7 +14,10 @@ use crate::testing::{Emote, Said, Say, SetPos, CHAT, EMOTE, SAID, SAY, SET_NAME,
 fn room(link: LinkConfig, seed: u64) -> (SimNet, DoId, DoId) {
     let mut sim = connected(3, link, seed);
     for i in 0..3 {
-        sim.clients[i].client.set_interest(&[Location::zone(1)]);
+        sim.clients[i]
+            .client
+            .set_interest(&[Location::zone(1)])
+            .unwrap();
     }
     let chat = sim
         .server
@@ -119,7 +122,10 @@ fn message_sent_with_the_generate_arrives_after_the_object() {
     for loss in [0.0, 0.2] {
         let mut sim = connected(2, lossy(loss), 22);
         for i in 0..2 {
-            sim.clients[i].client.set_interest(&[Location::zone(1)]);
+            sim.clients[i]
+                .client
+                .set_interest(&[Location::zone(1)])
+                .unwrap();
         }
         sim.run_for(secs(0.5)).unwrap();
         let chat = sim
@@ -374,7 +380,10 @@ fn command_rate_limits_messages() {
     };
     sim.add_client(client_with(slow), LinkConfig::perfect());
     sim.run_for(secs(0.5)).unwrap();
-    sim.clients[0].client.set_interest(&[Location::zone(1)]);
+    sim.clients[0]
+        .client
+        .set_interest(&[Location::zone(1)])
+        .unwrap();
     let chat = sim
         .server
         .generate(CHAT, Location::zone(1), None, &[])

@@ -3,6 +3,7 @@
 mod util;
 
 mod backpressure;
+mod bandwidth;
 mod budget;
 mod clock;
 mod convergence;
@@ -12,6 +13,7 @@ mod interp;
 mod lifecycle;
 mod malformed;
 mod messages;
+mod owner;
 mod threads;
 mod udp;
 mod visibility;

@@ -115,7 +115,7 @@ impl Net {
                 c.pump_at(now).unwrap();
                 while let Some(e) = c.poll_event() {
                     if matches!(e, ClientEvent::Connected { .. }) {
-                        c.client.set_interest(&[Location::zone(0)]);
+                        c.client.set_interest(&[Location::zone(0)]).unwrap();
                     }
                 }
             }

@@ -24,7 +24,7 @@ const fn u8_field(number: u16, name: &'static str, flags: FieldFlags) -> FieldIn
         flags,
         keywords: &[],
         fixed_size: Some(1),
-        skip: skip_u8,
+        skip: &skip_u8,
         default: &[0],
     }
 }
@@ -72,7 +72,10 @@ fn ownrecv_state_reaches_only_the_owner_and_plain_ram_stays_on_the_server() {
     }
     sim.run_for(secs(0.5)).unwrap();
     let owner = id_of(&sim, 0);
-    sim.clients[1].client.set_interest(&[Location::zone(1)]);
+    sim.clients[1]
+        .client
+        .set_interest(&[Location::zone(1)])
+        .unwrap();
     let id = sim
         .server
         .generate(0, Location::zone(1), Some(owner), &[])
@@ -110,7 +113,10 @@ fn messages_waiting_for_an_object_are_bounded() {
     };
     let mut sim = connected_with(2, LinkConfig::new(100, 0, 0.0, 0.0), 81, config);
     for i in 0..2 {
-        sim.clients[i].client.set_interest(&[Location::zone(1)]);
+        sim.clients[i]
+            .client
+            .set_interest(&[Location::zone(1)])
+            .unwrap();
     }
     sim.run_for(secs(0.5)).unwrap();
     let chat = sim

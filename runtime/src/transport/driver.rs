@@ -93,7 +93,7 @@ impl<T: Transport> ServerDriver<T> {
             match e {
                 TransportEvent::Connected(c) => self.server.handle_connect(now, c),
                 TransportEvent::Disconnected { connection, reason } => {
-                    log::debug!("connection {} lost: {reason}", connection.0);
+                    tracing::debug!("connection {} lost: {reason}", connection.0);
                     self.server.handle_disconnect(now, connection);
                 }
                 TransportEvent::Message {
@@ -123,7 +123,7 @@ impl<T: Transport> ServerDriver<T> {
                 Err(TransportError::UnknownConnection(_)) => {}
                 Err(e) => {
                     self.stats.send_errors += 1;
-                    log::error!("send to connection {}: {e}", t.connection.0);
+                    tracing::error!("send to connection {}: {e}", t.connection.0);
                 }
             }
             if t.close_after {
@@ -211,7 +211,7 @@ impl<T: Transport> ClientDriver<T> {
                     }
                 }
                 TransportEvent::Disconnected { reason, .. } => {
-                    log::debug!("transport lost: {reason}");
+                    tracing::debug!("transport lost: {reason}");
                     self.client.handle_transport_lost();
                 }
                 TransportEvent::Message { payload, .. } => {
@@ -235,7 +235,7 @@ impl<T: Transport> ClientDriver<T> {
                 Err(TransportError::UnknownConnection(_)) => {}
                 Err(e) => {
                     self.stats.send_errors += 1;
-                    log::error!("send: {e}");
+                    tracing::error!("send: {e}");
                 }
             }
         }

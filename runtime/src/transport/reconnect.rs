@@ -111,7 +111,7 @@ impl Reconnect {
                 ReconnectStatus::Attempted(attempt)
             }
             Err(e) => {
-                log::warn!("reconnect attempt {attempt} failed: {e}");
+                tracing::warn!("reconnect attempt {attempt} failed: {e}");
                 ReconnectStatus::Waiting(now + self.policy.delay(attempt + 1).unwrap_or_default())
             }
         }

@@ -285,7 +285,7 @@ fn apply(
 ) {
     let send = |packet: &[u8], addr: SocketAddr| {
         if let Err(e) = socket.send_to(packet, addr) {
-            log::debug!("udp send to {addr} failed: {e}");
+            tracing::debug!("udp send to {addr} failed: {e}");
         }
     };
     match result {
@@ -293,7 +293,7 @@ fn apply(
         ServerResult::PacketToSend { payload, addr } => send(payload, addr),
         ServerResult::Payload { client_id, payload } => {
             if let Err(e) = renet.process_packet_from(payload, client_id) {
-                log::debug!("udp: packet for client {client_id}: {e}");
+                tracing::debug!("udp: packet for client {client_id}: {e}");
             }
         }
         ServerResult::ClientConnected {
@@ -436,12 +436,12 @@ impl Transport for UdpServer {
                 match self.netcode.generate_payload_packet(id, &packet) {
                     Ok((addr, bytes)) => {
                         if let Err(e) = self.socket.send_to(bytes, addr) {
-                            log::debug!("udp send to client {id} ({addr}) failed: {e}");
+                            tracing::debug!("udp send to client {id} ({addr}) failed: {e}");
                             break;
                         }
                     }
                     Err(e) => {
-                        log::debug!("udp: cannot encrypt for client {id}: {e}");
+                        tracing::debug!("udp: cannot encrypt for client {id}: {e}");
                         break;
                     }
                 }

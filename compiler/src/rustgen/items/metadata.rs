@@ -79,7 +79,7 @@ impl Gen<'_> {
                 row,
                 "        ::pipes::schema::FieldInfo {{ number: {n}, name: {:?}, class: {:?}, \
                  kind: ::pipes::schema::FieldKind::{kind}, flags: ::pipes::schema::FieldFlags({}), \
-                 keywords: &{:?}, fixed_size: {fixed}, skip: {skip}, default: &{default:?} }},",
+                 keywords: &{:?}, fixed_size: {fixed}, skip: &{skip}, default: &{default:?} }},",
                 field.name,
                 model.class(field.class).name,
                 field.keywords.flags & 0x1ff,

@@ -108,7 +108,7 @@ impl Transport for SteamServer {
                 ListenSocketEvent::Connecting(req) => {
                     // Admission (password, bans, Steam auth) is the server core's job.
                     if let Err(e) = req.accept() {
-                        log::warn!("steam: could not accept a connection: {e:?}");
+                        tracing::warn!("steam: could not accept a connection: {e:?}");
                     }
                 }
                 ListenSocketEvent::Connected(ev) => {

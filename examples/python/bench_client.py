@@ -1,0 +1,106 @@
+"""CPU of a Python pipesnet client applying a busy zone (BENCHMARKS.md).
+
+    python examples/python/bench_client.py --serve --port 27500 --objects 500 --seconds 12 &
+    python examples/python/bench_client.py --port 27500 --mode handlers --seconds 10
+    python examples/python/bench_client.py --port 27500 --mode interp --seconds 10
+
+The server (its own process) puts `--objects` avatars in zone 1 and moves 10 % of them
+every frame; the client runs 60 frames/s, requests 20 snapshots/s and reports its own
+process CPU time.
+`handlers`: a Python `setPos` handler runs for every changed field; `interp`: setPos is
+interpolated in Rust and read once per object per frame, no per-field Python calls.
+"""
+
+import argparse
+import math
+import os
+import sys
+import time
+from typing import Any
+
+sys.path.insert(0, os.path.dirname(__file__))
+
+from pipesnet import ClientRepository, DistributedObject, DistributedObjectAI, ServerRepository  # noqa: E402
+
+DC = os.path.join(os.path.dirname(__file__), "bench.dc")
+UPDATES = 0
+
+
+class BenchAvatar(DistributedObject):
+    def setPos(self, x: float, y: float, z: float) -> None:
+        global UPDATES
+        UPDATES += 1
+        self.pos = (x, y, z)
+
+
+class InterpAvatar(DistributedObject):
+    pass
+
+
+def serve(port: int, objects: int, seconds: float) -> None:
+    server = ServerRepository([DC], port=port)
+    avatars = []
+    for _ in range(objects):
+        av = DistributedObjectAI(server)
+        av.dclass_name = "BenchAvatar"
+        server.generate_object(av, 1)
+        avatars.append(av)
+    moving = avatars[: max(1, objects // 10)]
+    start = time.monotonic()
+    while (t := time.monotonic() - start) < seconds:
+        for i, av in enumerate(moving):
+            av.set_field("setPos", [math.cos(t + i), math.sin(t + i), 0.0])
+        server.poll()
+        time.sleep(0.01)
+
+
+def run(port: int, mode: str, seconds: float) -> None:
+    cr = ClientRepository([DC], port=port)
+    cr.classes["BenchAvatar"] = BenchAvatar if mode == "handlers" else InterpAvatar
+    cr.owner_classes.clear()
+    while not cr.connected:
+        cr.poll()
+        time.sleep(0.005)
+    cr.set_update_rate(20)
+    if mode == "interp":
+        cr.interpolate("BenchAvatar", "setPos")
+    done: list[int] = []
+    cr.set_interest([1], lambda: done.append(1))
+    while not done:
+        cr.poll()
+        time.sleep(0.005)
+    cpu0, wall0, upd0 = time.process_time(), time.monotonic(), UPDATES
+    reads: Any = None
+    while time.monotonic() - wall0 < seconds:
+        cr.poll()
+        if mode == "interp":
+            for do in cr.do_id2do.values():
+                reads = cr.interpolated(do, "setPos")
+        time.sleep(1 / 60)  # a 60 fps game frame
+    cpu, wall = time.process_time() - cpu0, time.monotonic() - wall0
+    stats = cr.net_stats()
+    updates = UPDATES - upd0
+    print(
+        f"bench: mode={mode} objects={len(cr.do_id2do)} wall_s={wall:.1f} cpu_s={cpu:.2f} "
+        f"cpu_per_s={cpu / wall:.3f} handler_calls={updates} "
+        f"updates_per_cpu_s={updates / max(cpu, 1e-9):.0f} "
+        f"bytes_received={stats['bytes_received']} last_read={reads is not None}"
+    )
+
+
+def main() -> None:
+    args = argparse.ArgumentParser()
+    args.add_argument("--serve", action="store_true")
+    args.add_argument("--port", type=int, default=27500)
+    args.add_argument("--objects", type=int, default=500)
+    args.add_argument("--mode", choices=["handlers", "interp"], default="handlers")
+    args.add_argument("--seconds", type=float, default=10.0)
+    opts = args.parse_args()
+    if opts.serve:
+        serve(opts.port, opts.objects, opts.seconds)
+    else:
+        run(opts.port, opts.mode, opts.seconds)
+
+
+if __name__ == "__main__":
+    main()

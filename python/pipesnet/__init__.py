@@ -1,0 +1,22 @@
+"""pipesnet: Panda3D-style distributed objects over the pipes Rust runtime.
+
+Subclass :class:`DistributedObject` (client views), :class:`DistributedObjectOV`
+(owner views) and :class:`DistributedObjectAI` (server side); drive a
+:class:`ServerRepository` or :class:`ClientRepository` with ``poll()`` once per frame.
+"""
+
+from ._native import MemoryNetwork, PipesError, Schema
+from .objects import DistributedObject, DistributedObjectAI, DistributedObjectBase, DistributedObjectOV
+from .repository import ClientRepository, ServerRepository
+
+__all__ = [
+    "ClientRepository",
+    "DistributedObject",
+    "DistributedObjectAI",
+    "DistributedObjectBase",
+    "DistributedObjectOV",
+    "MemoryNetwork",
+    "PipesError",
+    "Schema",
+    "ServerRepository",
+]

@@ -1,0 +1,299 @@
+"""Server and client repositories: poll the native core, drive Python objects."""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any, Callable, Optional, Sequence
+
+from ._native import Client, MemoryNetwork, PipesError, Schema, Server
+from .objects import ALIVE, DELETED, DISABLED, GENERATED, DistributedObject, DistributedObjectAI, DistributedObjectBase
+
+
+def resolve_classes(schema: Schema, suffix: str) -> dict[str, type]:
+    """Classes for the schema's dclasses from its import lines, as Panda resolves them.
+
+    ``from game.objects import DistributedAvatar/AI`` imports ``DistributedAvatarAI`` for
+    the ``AI`` suffix and ``DistributedAvatar`` for no suffix. A dclass ``D`` takes
+    ``D + suffix`` if imported, else ``D``; dclasses without a class are left out.
+    """
+    symbols: dict[str, Any] = {}
+    for module_spec, names in schema.imports():
+        module_name, *module_suffixes = module_spec.split("/")
+        if suffix and suffix in module_suffixes:
+            module_name += suffix
+        module = importlib.import_module(module_name)
+        if not names:
+            continue
+        for spec in names:
+            name, *suffixes = spec.split("/")
+            wanted = [name] + ([name + suffix] if suffix in suffixes else [])
+            for w in wanted:
+                if hasattr(module, w):
+                    symbols[w] = getattr(module, w)
+    classes: dict[str, type] = {}
+    for dclass in schema.class_names():
+        found = symbols.get(dclass + suffix)
+        if found is None and suffix != "OV":
+            found = symbols.get(dclass)
+        if isinstance(found, type):
+            classes[dclass] = found
+    return classes
+
+
+def _schema(dc_files: Sequence[str] | Schema) -> Schema:
+    return dc_files if isinstance(dc_files, Schema) else Schema(list(dc_files))
+
+
+class ServerRepository:
+    """The authoritative side: creates objects, receives client messages."""
+
+    def __init__(
+        self,
+        dc_files: Sequence[str] | Schema,
+        port: int = 27015,
+        host: str = "0.0.0.0",
+        memory: Optional[MemoryNetwork] = None,
+    ) -> None:
+        self.dc = _schema(dc_files)
+        self.server = Server(self.dc, port=port, host=host, memory=memory)
+        self.classes = resolve_classes(self.dc, "AI")
+        self.do_id2do: dict[int, DistributedObjectAI] = {}
+        self.client_sender: Optional[int] = None
+
+    @property
+    def port(self) -> Optional[int]:
+        """The UDP port listened on."""
+        return self.server.port
+
+    def handle_client_connected(self, client: int) -> None:
+        """Override: a client finished its handshake."""
+
+    def handle_client_disconnected(self, client: int, reason: str) -> None:
+        """Override: a client left (objects it owned were deleted)."""
+
+    def poll(self) -> None:
+        """One frame: network in, events to objects and hooks, network out."""
+        for event in self.server.poll():
+            kind = event[0]
+            if kind == "connected":
+                self.handle_client_connected(event[1])
+            elif kind == "disconnected":
+                for owned in [d for d in self.do_id2do.values() if d.owner == event[1]]:
+                    if self.server.zone_of(owned.do_id) is None:
+                        self._forget(owned)
+                self.handle_client_disconnected(event[1], event[2])
+            elif kind == "message":
+                _, client, do_id, field, args = event
+                do = self.do_id2do.get(do_id)
+                handler = getattr(do, field, None)
+                # Events come in a batch: skip messages for objects deleted since they arrived.
+                if handler is not None and self.server.zone_of(do_id) is not None:
+                    self.client_sender = client
+                    try:
+                        handler(*args)
+                    finally:
+                        self.client_sender = None
+
+    def _dclass_name(self, do: DistributedObjectAI) -> str:
+        if do.dclass_name:
+            return do.dclass_name
+        for name, cls in self.classes.items():
+            if type(do) is cls:
+                return name
+        name = type(do).__name__
+        return name[:-2] if name.endswith("AI") else name
+
+    def generate_object(self, do: DistributedObjectAI, zone_id: int, owner: Optional[int] = None) -> None:
+        """Puts ``do`` in the world in ``zone_id``: ``generate``, then ``announce_generate``."""
+        do.dclass_name = self._dclass_name(do)
+        do.do_id = self.server.generate(do.dclass_name, zone_id, owner)
+        do.zone_id = zone_id
+        do.owner = owner
+        self.do_id2do[do.do_id] = do
+        do.do_state = GENERATED
+        do.generate()
+        do.do_state = ALIVE
+        do.announce_generate()
+
+    def delete_object(self, do: DistributedObjectAI) -> None:
+        """Removes ``do`` from the world; clients see it leave."""
+        self.server.delete(do.do_id)
+        self._forget(do)
+
+    def _forget(self, do: DistributedObjectAI) -> None:
+        self.do_id2do.pop(do.do_id, None)
+        do.do_state = DELETED
+        do.delete()
+
+    def set_field(self, do: DistributedObjectAI, field: str, args: Sequence[Any]) -> None:
+        """Sets a replicated field of ``do``."""
+        self.server.set_field(do.do_id, field, list(args))
+
+    def send_update(
+        self,
+        do: DistributedObjectAI,
+        field: str,
+        args: Sequence[Any],
+        client: Optional[int] = None,
+        exclude_client: Optional[int] = None,
+    ) -> None:
+        """Sends a message field of ``do`` (to ``client``, or to all who see it)."""
+        self.server.send(do.do_id, field, list(args), client=client, exclude=exclude_client)
+
+    def add_explicit_interest(self, client: int, zones: Sequence[int]) -> None:
+        """Gives a client interest in zones from the server's side."""
+        self.server.add_interest(client, list(zones))
+
+    def close_client_connection(self, client: int, reason: str = "closed by server") -> None:
+        """Disconnects a client with a reason."""
+        self.server.kick(client, reason)
+
+
+class ClientRepository:
+    """A client: connects, keeps Python objects in step with the server's."""
+
+    def __init__(
+        self,
+        dc_files: Sequence[str] | Schema,
+        host: str = "127.0.0.1",
+        port: int = 27015,
+        memory: Optional[MemoryNetwork] = None,
+    ) -> None:
+        self.dc = _schema(dc_files)
+        self.client = Client(self.dc, host=host, port=port, memory=memory)
+        self.classes = resolve_classes(self.dc, "")
+        self.owner_classes = resolve_classes(self.dc, "OV")
+        self.do_id2do: dict[int, DistributedObject] = {}
+        self.disconnect_reason: Optional[str] = None
+        self._interest_callbacks: dict[int, Callable[[], None]] = {}
+
+    @property
+    def connected(self) -> bool:
+        """Whether the session is up."""
+        return self.client.connected
+
+    @property
+    def client_id(self) -> Optional[int]:
+        """Our id on the server, once connected."""
+        return self.client.client_id
+
+    @property
+    def rtt_ms(self) -> Optional[float]:
+        """Round-trip time in milliseconds, once measured."""
+        return self.client.rtt_ms
+
+    def net_stats(self) -> dict[str, int]:
+        """Traffic counters."""
+        return self.client.net_stats()
+
+    def handle_connected(self) -> None:
+        """Override: the handshake finished."""
+
+    def handle_disconnected(self, reason: str) -> None:
+        """Override: the session ended (``reason`` says why)."""
+
+    def poll(self) -> None:
+        """One frame: snapshots applied, then lifecycle hooks and field handlers in order."""
+        for event in self.client.poll():
+            self._dispatch(event)
+
+    def _dispatch(self, event: tuple[Any, ...]) -> None:
+        kind = event[0]
+        if kind == "generate":
+            self._generate(*event[1:])
+        elif kind == "alive":
+            do = self.do_id2do.get(event[1])
+            if do is not None:
+                do.do_state = ALIVE
+                do.announce_generate()
+        elif kind == "changed":
+            do = self.do_id2do.get(event[1])
+            if do is not None:
+                if event[3] is not None:
+                    do.zone_id = event[3]
+                self._apply(do, event[2])
+        elif kind == "message":
+            do = self.do_id2do.get(event[1])
+            handler = getattr(do, event[2], None)
+            if handler is not None:
+                handler(*event[3])
+        elif kind == "disable":
+            do = self.do_id2do.get(event[1])
+            if do is not None:
+                do.do_state = DISABLED
+                do.disable()
+        elif kind == "delete":
+            do = self.do_id2do.pop(event[1], None)
+            if do is not None:
+                do.do_state = DELETED
+                do.delete()
+        elif kind == "interest_complete":
+            callback = self._interest_callbacks.pop(event[1], None)
+            if callback is not None:
+                callback()
+        elif kind == "connected":
+            self.handle_connected()
+        elif kind == "disconnected":
+            self.disconnect_reason = event[1]
+            self.handle_disconnected(event[1])
+
+    def _generate(self, do_id: int, dclass: str, owned: bool, zone: int, fields: list[Any]) -> None:
+        cls = self.owner_classes.get(dclass) if owned else None
+        if cls is None:
+            cls = self.classes.get(dclass)
+        if cls is None:
+            return
+        do: DistributedObject = cls(self)
+        do.do_id, do.zone_id, do.dclass_name, do.is_owner = do_id, zone, dclass, owned
+        self.do_id2do[do_id] = do
+        do.generate()
+        do.do_state = GENERATED
+        self._apply(do, fields)
+
+    @staticmethod
+    def _apply(do: DistributedObjectBase, fields: list[Any]) -> None:
+        for name, args in fields:
+            handler = getattr(do, name, None)
+            if handler is not None:
+                handler(*args)
+
+    def send_update(self, do: DistributedObject, field: str, args: Sequence[Any]) -> None:
+        """Sends a field message of ``do`` to the server."""
+        self.client.send(do.do_id, field, list(args))
+
+    def set_interest(self, zones: Sequence[int], callback: Optional[Callable[[], None]] = None) -> int:
+        """Replaces the interest set; ``callback`` runs when every object has arrived."""
+        return self._interest(self.client.set_interest(list(zones)), callback)
+
+    def add_interest(self, zones: Sequence[int], callback: Optional[Callable[[], None]] = None) -> int:
+        """Adds zones to the interest set."""
+        return self._interest(self.client.add_interest(list(zones)), callback)
+
+    def remove_interest(self, zones: Sequence[int], callback: Optional[Callable[[], None]] = None) -> int:
+        """Removes zones from the interest set."""
+        return self._interest(self.client.remove_interest(list(zones)), callback)
+
+    def _interest(self, handle: int, callback: Optional[Callable[[], None]]) -> int:
+        if callback is not None:
+            self._interest_callbacks[handle] = callback
+        return handle
+
+    def interpolate(self, dclass: str, field: str) -> None:
+        """Smooths a float64 state field of every object of ``dclass``."""
+        self.client.interpolate(dclass, field)
+
+    def interpolated(self, do: DistributedObject, field: str) -> Optional[tuple[float, ...]]:
+        """The smoothed value of ``do``'s field this frame."""
+        value = self.client.interpolated(do.do_id, field)
+        return None if value is None else tuple(value)
+
+    def set_update_rate(self, rate: int, cmd_rate: int = 100) -> None:
+        """Requests snapshots per second."""
+        self.client.set_rates(rate, cmd_rate)
+
+    def disconnect(self) -> None:
+        """Leaves cleanly."""
+        self.client.disconnect()
+
+
+__all__ = ["ClientRepository", "PipesError", "ServerRepository", "resolve_classes"]

@@ -1,0 +1,262 @@
+//! The native server: a `pipes` server driven over UDP or a memory network.
+
+use crate::convert::err;
+use crate::{MemoryNetwork, Schema};
+use pipes::server::{ServerEvent, Target};
+use pipes::transport::driver::ServerDriver;
+use pipes::transport::memory::MemoryLink;
+use pipes::transport::udp::{Security, UdpConfig, UdpServer};
+use pipes::transport::Transport;
+use pipes::{ClientId, Config, DoId, Location};
+use pyo3::prelude::*;
+use pyo3::types::PyTuple;
+
+/// An authoritative server; call `poll()` once per frame.
+#[pyclass(unsendable, module = "pipesnet._native")]
+pub struct Server {
+    schema: Py<Schema>,
+    driver: ServerDriver<Box<dyn Transport>>,
+    port: Option<u32>,
+}
+
+fn zone(z: u32) -> Location {
+    Location::zone(z)
+}
+
+#[pymethods]
+impl Server {
+    /// Listens on UDP `port` (0 picks one) of `host`, or on `memory` when given.
+    #[new]
+    #[pyo3(signature = (schema, port=27015, host="0.0.0.0", memory=None))]
+    fn new(
+        schema: Py<Schema>,
+        port: u16,
+        host: &str,
+        memory: Option<&MemoryNetwork>,
+    ) -> PyResult<Server> {
+        let info = schema.get().loaded.info;
+        let config = Config::default();
+        let (transport, port): (Box<dyn Transport>, Option<u32>) = match memory {
+            Some(m) => (
+                Box::new(m.net.listen(MemoryLink::default()).map_err(err)?),
+                None,
+            ),
+            None => {
+                let addr = format!("{host}:{port}")
+                    .parse()
+                    .map_err(|e| err(format!("bad address {host}:{port}: {e}")))?;
+                let udp = UdpServer::bind(
+                    addr,
+                    config.max_clients as usize,
+                    Security::Unsecure,
+                    UdpConfig::default(),
+                )
+                .map_err(err)?;
+                let port = udp.local_addr().map_err(err)?.port();
+                (Box::new(udp), Some(u32::from(port)))
+            }
+        };
+        Ok(Server {
+            schema,
+            driver: ServerDriver::new(pipes::server::Server::new(info, config), transport),
+            port,
+        })
+    }
+
+    /// The UDP port listened on (`None` on a memory network).
+    #[getter]
+    fn port(&self) -> Option<u32> {
+        self.port
+    }
+
+    /// One frame: receive, run the protocol, send. Returns the events, in order:
+    /// `("connected", client)`, `("disconnected", client, reason)`,
+    /// `("rejected", connection, reason)`, `("message", client, do_id, field, args)`.
+    fn poll<'py>(&mut self, py: Python<'py>) -> PyResult<Vec<Bound<'py, PyTuple>>> {
+        self.driver.pump().map_err(err)?;
+        let mut out = Vec::new();
+        while let Some(e) = self.driver.poll_event() {
+            out.push(self.event(py, e)?);
+        }
+        Ok(out)
+    }
+
+    /// Sends what was queued since the last `poll` now.
+    fn flush(&mut self) -> PyResult<()> {
+        self.driver.flush().map_err(err)
+    }
+
+    /// Creates an object of dclass `class_name` in `zone_id`, owned by `owner` if given.
+    #[pyo3(signature = (class_name, zone_id, owner=None))]
+    fn generate(&mut self, class_name: &str, zone_id: u32, owner: Option<u32>) -> PyResult<u32> {
+        let class = self.schema.get().class_number(class_name)?;
+        let id = self
+            .driver
+            .server
+            .generate(class, zone(zone_id), owner.map(ClientId), &[])
+            .map_err(err)?;
+        Ok(id.0)
+    }
+
+    /// Deletes an object.
+    fn delete(&mut self, do_id: u32) -> PyResult<()> {
+        self.driver.server.delete(DoId(do_id)).map_err(err)
+    }
+
+    /// Moves an object to another zone.
+    fn move_object(&mut self, do_id: u32, zone_id: u32) -> PyResult<()> {
+        self.driver
+            .server
+            .move_object(DoId(do_id), zone(zone_id))
+            .map_err(err)
+    }
+
+    /// Sets a state (`ram`/`required`) field; it replicates in the next snapshots.
+    fn set_field(&mut self, do_id: u32, field: &str, args: &Bound<'_, PyAny>) -> PyResult<()> {
+        let (n, bytes) = self.pack(do_id, field, args)?;
+        self.driver
+            .server
+            .set_field(DoId(do_id), n, &bytes)
+            .map(drop)
+            .map_err(err)
+    }
+
+    /// A state field's current value, as a list of arguments.
+    fn get_field<'py>(
+        &self,
+        py: Python<'py>,
+        do_id: u32,
+        field: &str,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let n = self.number(do_id, field)?;
+        let bytes = self
+            .driver
+            .server
+            .field(DoId(do_id), n)
+            .ok_or_else(|| err(format!("object {do_id} has no stored value for {field}")))?;
+        self.schema.get().unpack_number(py, n, bytes)
+    }
+
+    /// Sends a message field: to `client`, else to everyone who sees the object except
+    /// `exclude` (`broadcast` fields), or to its owner with `owner_only`.
+    #[pyo3(signature = (do_id, field, args, client=None, exclude=None, owner_only=false))]
+    fn send(
+        &mut self,
+        do_id: u32,
+        field: &str,
+        args: &Bound<'_, PyAny>,
+        client: Option<u32>,
+        exclude: Option<u32>,
+        owner_only: bool,
+    ) -> PyResult<()> {
+        let (n, bytes) = self.pack(do_id, field, args)?;
+        let target = match (client, owner_only) {
+            (Some(c), _) => Target::Client(ClientId(c)),
+            (None, true) => Target::Owner,
+            (None, false) => Target::Broadcast {
+                except: exclude.map(ClientId),
+            },
+        };
+        self.driver
+            .server
+            .send(DoId(do_id), n, &bytes, target)
+            .map_err(err)
+    }
+
+    /// Adds zones to a client's interest from the server's side.
+    fn add_interest(&mut self, client: u32, zones: Vec<u32>) -> PyResult<()> {
+        let locs: Vec<Location> = zones.into_iter().map(zone).collect();
+        self.driver
+            .server
+            .set_client_interest(ClientId(client), pipes::protocol::InterestOp::Add, &locs)
+            .map_err(err)
+    }
+
+    /// Disconnects a client with a reason it receives.
+    fn kick(&mut self, client: u32, reason: &str) -> PyResult<()> {
+        self.driver
+            .server
+            .kick(ClientId(client), reason)
+            .map_err(err)
+    }
+
+    /// Connected client ids.
+    fn clients(&self) -> Vec<u32> {
+        self.driver.server.clients().map(|c| c.0).collect()
+    }
+
+    /// The owner of an object, if any.
+    fn owner(&self, do_id: u32) -> Option<u32> {
+        self.driver.server.owner(DoId(do_id)).map(|c| c.0)
+    }
+
+    /// The zone of an object.
+    fn zone_of(&self, do_id: u32) -> Option<u32> {
+        self.driver.server.location(DoId(do_id)).map(|l| l.zone)
+    }
+
+    /// Number of objects.
+    fn object_count(&self) -> usize {
+        self.driver.server.object_count()
+    }
+
+    /// Traffic: `{"bytes_sent", "bytes_received", "send_errors"}`.
+    fn net_stats(&self) -> std::collections::BTreeMap<&'static str, u64> {
+        let s = self.driver.stats();
+        [
+            ("bytes_sent", s.bytes_sent),
+            ("bytes_received", s.bytes_received),
+            ("send_errors", s.send_errors),
+        ]
+        .into_iter()
+        .collect()
+    }
+}
+
+impl Server {
+    fn number(&self, do_id: u32, field: &str) -> PyResult<u16> {
+        let class = self
+            .driver
+            .server
+            .class_of(DoId(do_id))
+            .ok_or_else(|| err(format!("unknown object {do_id}")))?;
+        let schema = self.schema.get();
+        schema.field_number(&schema.class_name(class), field)
+    }
+
+    fn pack(&self, do_id: u32, field: &str, args: &Bound<'_, PyAny>) -> PyResult<(u16, Vec<u8>)> {
+        let n = self.number(do_id, field)?;
+        Ok((n, self.schema.get().pack_number(n, args)?))
+    }
+
+    fn event<'py>(&self, py: Python<'py>, e: ServerEvent) -> PyResult<Bound<'py, PyTuple>> {
+        let schema = self.schema.get();
+        match e {
+            ServerEvent::ClientConnected { client, .. } => {
+                ("connected", client.0).into_pyobject(py)
+            }
+            ServerEvent::ClientDisconnected { client, reason } => {
+                ("disconnected", client.0, format!("{reason:?}")).into_pyobject(py)
+            }
+            ServerEvent::ClientRejected { connection, reason } => {
+                ("rejected", connection.0, format!("{reason:?}")).into_pyobject(py)
+            }
+            ServerEvent::Message {
+                client,
+                object,
+                field,
+                args,
+            } => {
+                let value = schema.unpack_number(py, field, &args)?;
+                (
+                    "message",
+                    client.0,
+                    object.0,
+                    schema.field_name(field),
+                    value,
+                )
+                    .into_pyobject(py)
+            }
+        }
+    }
+}

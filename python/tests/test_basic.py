@@ -1,0 +1,64 @@
+"""Server and client in one process over the memory network."""
+
+import os
+from typing import Callable
+
+import pytest
+
+import game_objects
+from game_objects import DistributedNode, DistributedNodeAI
+from pipesnet import ClientRepository, MemoryNetwork, PipesError, Schema, ServerRepository
+
+DC = os.path.join(os.path.dirname(__file__), "game.dc")
+
+
+def pump(server: ServerRepository, clients: list[ClientRepository], until: Callable[[], bool], frames: int = 400) -> None:
+    """Polls everyone until `until()` holds (bounded)."""
+    for _ in range(frames):
+        server.poll()
+        for c in clients:
+            c.poll()
+        if until():
+            return
+        import time
+        time.sleep(0.002)
+    raise AssertionError("condition not reached")
+
+
+@pytest.fixture
+def world() -> tuple[ServerRepository, ClientRepository]:
+    game_objects.LOG.clear()
+    net = MemoryNetwork()
+    schema = Schema([DC])
+    server = ServerRepository(schema, memory=net)
+    client = ClientRepository(schema, memory=net)
+    pump(server, [client], lambda: client.connected)
+    return server, client
+
+
+def test_schema_loads_and_reports_errors(tmp_path: object) -> None:
+    assert Schema([DC]).hash != 0
+    with pytest.raises(PipesError, match="cannot read"):
+        Schema(["/nonexistent.dc"])
+
+
+def test_object_replicates_with_handlers_in_order(world: tuple[ServerRepository, ClientRepository]) -> None:
+    server, client = world
+    node = DistributedNodeAI(server)
+    server.generate_object(node, 5)
+    node.set_field("setPos", [1.0, 2.0, 3.0])
+    node.set_field("setName", ["bob"])
+    done: list[int] = []
+    client.set_interest([5], lambda: done.append(1))
+    pump(server, [client], lambda: node.do_id in client.do_id2do and bool(done))
+    obj = client.do_id2do[node.do_id]
+    assert isinstance(obj, DistributedNode)
+    assert obj.pos == (1.0, 2.0, 3.0) and obj.name == "bob"
+    assert obj.zone_id == 5 and not obj.is_owner
+    kinds = [e[0] for e in game_objects.LOG if e[1] == node.do_id]
+    assert kinds[0] == "generate" and kinds[-1] == "announce"
+    node.set_field("setPos", [4.0, 5.0, 6.0])
+    pump(server, [client], lambda: obj.pos == (4.0, 5.0, 6.0))
+    server.delete_object(node)
+    pump(server, [client], lambda: node.do_id not in client.do_id2do)
+    assert [e[0] for e in game_objects.LOG[-2:]] == ["disable", "delete"]

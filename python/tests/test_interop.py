@@ -1,0 +1,65 @@
+"""One protocol: the Python quick start against the Rust examples, over UDP on loopback.
+
+Needs the Rust example binaries (`cargo build -p pipes-examples --example server
+--example client`); skipped with a message when they are not built.
+"""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+
+import pytest
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+BIN = os.path.join(ROOT, "target", "debug", "examples")
+EXAMPLES = os.path.join(ROOT, "examples", "python")
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def need(name: str) -> str:
+    path = os.path.join(BIN, name)
+    if not os.path.exists(path):
+        pytest.skip(f"{path} not built (cargo build -p pipes-examples --example {name})")
+    return path
+
+
+def test_python_client_against_rust_server() -> None:
+    port = free_port()
+    server = subprocess.Popen([need("server"), "--port", str(port), "--seconds", "6"], stdout=subprocess.PIPE, text=True)
+    try:
+        time.sleep(0.5)
+        out = subprocess.run(
+            [sys.executable, os.path.join(EXAMPLES, "client.py"), "--port", str(port), "--seconds", "2.5"],
+            capture_output=True, text=True, timeout=30,
+        )
+        last = out.stdout.strip().splitlines()[-1]
+        assert last.startswith("client: objects=2 chat_heard="), out.stdout + out.stderr
+        assert int(last.split("chat_heard=")[1].split()[0]) >= 1
+    finally:
+        server.kill()
+        server.wait()
+
+
+def test_rust_client_against_python_server() -> None:
+    client_bin = need("client")
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, os.path.join(EXAMPLES, "server.py"), "--port", str(port), "--seconds", "6"],
+        stdout=subprocess.PIPE, text=True,
+    )
+    try:
+        time.sleep(1.0)
+        out = subprocess.run([client_bin, "--port", str(port), "--seconds", "2.5"], capture_output=True, text=True, timeout=30)
+        assert "connected as" in out.stdout, out.stdout + out.stderr
+        assert "said" in out.stdout, out.stdout + out.stderr
+    finally:
+        server.kill()
+        server.wait()
