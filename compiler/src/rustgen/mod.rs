@@ -2,8 +2,8 @@
 //!
 //! For every struct and dclass it emits a Rust type that packs and unpacks exactly as
 //! Panda3D's `DCPacker` does; for every dclass a module with one argument type per
-//! field (implementing `pipes::schema::FieldMessage`), a `Field` enum of its own and
-//! inherited fields, and its metadata; Rust enums for switches, aliases for typedefs,
+//! field (implementing `pipes::schema::FieldMessage`), a `Field` enum of its own
+//! fields and its parents' `Field` enums, and its metadata; Rust enums for switches, aliases for typedefs,
 //! and one static `SCHEMA` (`pipes::schema::SchemaInfo`) the runtime routes with.
 //! The output depends only on the `pipes` crate and is formatted with `prettyplease`.
 
@@ -68,13 +68,43 @@ pub fn class_modules(model: &Model) -> HashMap<ClassId, String> {
 }
 
 fn check_supported(model: &Model) -> Result<(), CodegenError> {
-    if !model.all_objects_valid {
-        return Err(CodegenError {
-            message: "the schema has undefined names (loaded with --lenient); \
-                      code can only be generated for a complete schema"
-                .into(),
-        });
+    check_limits(model)
+}
+
+/// What a lenient build stands in for undefined names, one line each: an undefined
+/// type becomes an empty placeholder type (no fields, packs to no bytes, as Panda3D's
+/// placeholder class), an undefined parent class an empty dclass. Empty for a
+/// complete schema.
+pub fn placeholders(model: &Model) -> Vec<String> {
+    if model.all_objects_valid {
+        return Vec::new();
     }
+    let names = Names::new(model);
+    let mut out = Vec::new();
+    for (i, t) in model.typedefs.iter().enumerate() {
+        if let Some(name) = names.placeholder_name(TypedefId(i as u32), t) {
+            out.push(format!(
+                "type `{}` is not defined: generated `{name}`, an empty placeholder type \
+                 that packs to no bytes (as Panda3D's placeholder class)",
+                t.name
+            ));
+        }
+    }
+    for &id in &model.class_list {
+        let c = model.class(id);
+        if c.bogus {
+            out.push(format!(
+                "class `{}` is not defined: generated `{}`, an empty placeholder dclass",
+                c.name, names.class_type[&id]
+            ));
+        }
+    }
+    out
+}
+
+/// The limits of the wire format every back end shares: field numbers and class
+/// ids are 16-bit. `dcc check` reports these with the text `dcc build` fails with.
+pub fn check_limits(model: &Model) -> Result<(), CodegenError> {
     if model.fields_by_number.len() > usize::from(u16::MAX) + 1 {
         return Err(CodegenError {
             message: format!(
@@ -102,8 +132,11 @@ pub(crate) struct Names {
     pub class_mod: HashMap<ClassId, String>,
     /// Root-level enum of each switch.
     pub switch_type: HashMap<SwitchId, String>,
-    /// Root-level alias of each named typedef.
+    /// Root-level alias of each named typedef (or the placeholder type of an
+    /// undefined one).
     pub alias: HashMap<TypedefId, String>,
+    /// Undefined type names (lenient loads), each generated as an empty type.
+    pub placeholder: std::collections::HashSet<TypedefId>,
     /// Argument type of each field that has one, inside its class's module.
     pub message: HashMap<FieldId, String>,
 }
@@ -129,6 +162,7 @@ impl Names {
             class_mod: HashMap::new(),
             switch_type: HashMap::new(),
             alias: HashMap::new(),
+            placeholder: Default::default(),
             message: HashMap::new(),
         };
         for (i, c) in model.classes.iter().enumerate() {
@@ -175,6 +209,12 @@ impl Names {
                 .insert(SwitchId(i as u32), types.claim(&base));
         }
         for (i, t) in model.typedefs.iter().enumerate() {
+            if is_placeholder(t) {
+                let name = types.claim(&names::type_name(&t.name));
+                names.alias.insert(TypedefId(i as u32), name);
+                names.placeholder.insert(TypedefId(i as u32));
+                continue;
+            }
             if t.implicit || t.bogus || matches!(t.param.ty, Type::Invalid) {
                 continue;
             }
@@ -183,6 +223,21 @@ impl Names {
         }
         names
     }
+}
+
+impl Names {
+    /// The placeholder type generated for an undefined type name, if `t` is one.
+    fn placeholder_name(&self, id: TypedefId, t: &crate::model::Typedef) -> Option<&str> {
+        if !is_placeholder(t) {
+            return None;
+        }
+        self.alias.get(&id).map(String::as_str)
+    }
+}
+
+/// An undefined type name a lenient load made a placeholder for.
+fn is_placeholder(t: &crate::model::Typedef) -> bool {
+    t.bogus && !t.implicit && matches!(t.param.ty, Type::Invalid)
 }
 
 /// The generator: the model and the names chosen for it.

@@ -55,8 +55,8 @@ impl DistributedChat {
     /// Unpacks every field in order.
     pub fn unpack(r: &mut wire::Reader<'_>) -> wire::WireResult<Self> {
         Ok(Self {
-            say: <distributed_chat::Say as ::pipes::schema::Message>::unpack(r)?,
-            said: <distributed_chat::Said as ::pipes::schema::Message>::unpack(r)?,
+            say: wire::unpack(r)?,
+            said: wire::unpack(r)?,
         })
     }
 }
@@ -82,7 +82,8 @@ pub mod distributed_chat {
     pub fn info() -> &'static ::pipes::schema::ClassInfo {
         &super::SCHEMA.classes[ID as usize]
     }
-    /// A message for any field of the class (own and inherited).
+    /// A message for any field of the class: a variant per own field, and per
+    /// parent one holding the parent's `Field` (inherited fields).
     #[allow(clippy::large_enum_variant)]
     #[derive(Clone, Debug, PartialEq)]
     pub enum Field {
@@ -118,8 +119,8 @@ pub mod distributed_chat {
         pub fn unpack(number: u16, r: &mut wire::Reader<'_>) -> wire::WireResult<Self> {
             Ok(
                 match number {
-                    3 => Self::Say(Say::unpack(r)?),
-                    4 => Self::Said(Said::unpack(r)?),
+                    3 => Self::Say(wire::unpack(r)?),
+                    4 => Self::Said(wire::unpack(r)?),
                     _ => {
                         return Err(
                             wire::WireError::new(
@@ -238,17 +239,11 @@ impl DistributedAvatar {
     /// Unpacks every field in order.
     pub fn unpack(r: &mut wire::Reader<'_>) -> wire::WireResult<Self> {
         Ok(Self {
-            set_name: <distributed_avatar::SetName as ::pipes::schema::Message>::unpack(
-                r,
-            )?,
-            set_color: <distributed_avatar::SetColor as ::pipes::schema::Message>::unpack(
-                r,
-            )?,
-            set_pos: <distributed_avatar::SetPos as ::pipes::schema::Message>::unpack(
-                r,
-            )?,
-            set_h: <distributed_avatar::SetH as ::pipes::schema::Message>::unpack(r)?,
-            emote: <distributed_avatar::Emote as ::pipes::schema::Message>::unpack(r)?,
+            set_name: wire::unpack(r)?,
+            set_color: wire::unpack(r)?,
+            set_pos: wire::unpack(r)?,
+            set_h: wire::unpack(r)?,
+            emote: wire::unpack(r)?,
         })
     }
 }
@@ -274,7 +269,8 @@ pub mod distributed_avatar {
     pub fn info() -> &'static ::pipes::schema::ClassInfo {
         &super::SCHEMA.classes[ID as usize]
     }
-    /// A message for any field of the class (own and inherited).
+    /// A message for any field of the class: a variant per own field, and per
+    /// parent one holding the parent's `Field` (inherited fields).
     #[allow(clippy::large_enum_variant)]
     #[derive(Clone, Debug, PartialEq)]
     pub enum Field {
@@ -322,12 +318,12 @@ pub mod distributed_avatar {
         pub fn unpack(number: u16, r: &mut wire::Reader<'_>) -> wire::WireResult<Self> {
             Ok(
                 match number {
-                    5 => Self::SetName(SetName::unpack(r)?),
-                    6 => Self::SetColor(SetColor::unpack(r)?),
-                    7 => Self::SetPos(SetPos::unpack(r)?),
-                    8 => Self::SetH(SetH::unpack(r)?),
-                    9 => Self::SetPosH(SetPosH::unpack(r)?),
-                    10 => Self::Emote(Emote::unpack(r)?),
+                    5 => Self::SetName(wire::unpack(r)?),
+                    6 => Self::SetColor(wire::unpack(r)?),
+                    7 => Self::SetPos(wire::unpack(r)?),
+                    8 => Self::SetH(wire::unpack(r)?),
+                    9 => Self::SetPosH(wire::unpack(r)?),
+                    10 => Self::Emote(wire::unpack(r)?),
                     _ => {
                         return Err(
                             wire::WireError::new(
@@ -545,8 +541,8 @@ pub mod distributed_avatar {
         }
         fn unpack(r: &mut wire::Reader<'_>) -> wire::WireResult<Self> {
             Ok(Self {
-                set_pos: SetPos::unpack(r)?,
-                set_h: SetH::unpack(r)?,
+                set_pos: wire::unpack(r)?,
+                set_h: wire::unpack(r)?,
             })
         }
     }
@@ -601,24 +597,31 @@ fn skip_field_2(r: &mut wire::Reader<'_>) -> wire::WireResult<()> {
     Ok(())
 }
 /// The schema's classes and fields, for the runtime.
-pub static SCHEMA: ::pipes::schema::SchemaInfo = ::pipes::schema::SchemaInfo {
+pub static SCHEMA: ::pipes::schema::SchemaInfo = {
+#[allow(unused_imports)]
+use ::pipes::schema::{
+    skip as S, skip_nothing as Z, ClassInfo as C, FieldFlags as G, FieldInfo as F,
+    FieldKind::{Atomic as KA, Molecular as KM, Parameter as KP},
+};
+::pipes::schema::SchemaInfo {
     hash: HASH,
     classes: &[
-        ::pipes::schema::ClassInfo { name: "Color", number: 0, is_struct: true, parents: &[], fields: &[0, 1, 2], required: &[], ram: &[] },
-        ::pipes::schema::ClassInfo { name: "DistributedChat", number: 1, is_struct: false, parents: &[], fields: &[3, 4], required: &[], ram: &[] },
-        ::pipes::schema::ClassInfo { name: "DistributedAvatar", number: 2, is_struct: false, parents: &[], fields: &[5, 6, 7, 8, 9, 10], required: &[5, 6, 7, 8], ram: &[5, 6, 7, 8] },
+        C { name: "Color", number: 0, is_struct: true, parents: &[], fields: &[0, 1, 2], required: &[], ram: &[] },
+        C { name: "DistributedChat", number: 1, is_struct: false, parents: &[], fields: &[3, 4], required: &[], ram: &[] },
+        C { name: "DistributedAvatar", number: 2, is_struct: false, parents: &[], fields: &[5, 6, 7, 8, 9, 10], required: &[5, 6, 7, 8], ram: &[5, 6, 7, 8] },
     ],
     fields: &[
-        ::pipes::schema::FieldInfo { number: 0, name: "r", class: "Color", kind: ::pipes::schema::FieldKind::Parameter, flags: ::pipes::schema::FieldFlags(0), keywords: &[], fixed_size: Some(1), skip: &skip_field_0, default: &[0] },
-        ::pipes::schema::FieldInfo { number: 1, name: "g", class: "Color", kind: ::pipes::schema::FieldKind::Parameter, flags: ::pipes::schema::FieldFlags(0), keywords: &[], fixed_size: Some(1), skip: &skip_field_1, default: &[0] },
-        ::pipes::schema::FieldInfo { number: 2, name: "b", class: "Color", kind: ::pipes::schema::FieldKind::Parameter, flags: ::pipes::schema::FieldFlags(0), keywords: &[], fixed_size: Some(1), skip: &skip_field_2, default: &[0] },
-        ::pipes::schema::FieldInfo { number: 3, name: "say", class: "DistributedChat", kind: ::pipes::schema::FieldKind::Atomic, flags: ::pipes::schema::FieldFlags(288), keywords: &["airecv", "clsend"], fixed_size: None, skip: &::pipes::schema::skip::<distributed_chat::Say>, default: &[0, 0] },
-        ::pipes::schema::FieldInfo { number: 4, name: "said", class: "DistributedChat", kind: ::pipes::schema::FieldKind::Atomic, flags: ::pipes::schema::FieldFlags(2), keywords: &["broadcast"], fixed_size: None, skip: &::pipes::schema::skip::<distributed_chat::Said>, default: &[0, 0, 0, 0, 0, 0] },
-        ::pipes::schema::FieldInfo { number: 5, name: "setName", class: "DistributedAvatar", kind: ::pipes::schema::FieldKind::Atomic, flags: ::pipes::schema::FieldFlags(11), keywords: &["broadcast", "ram", "required"], fixed_size: None, skip: &::pipes::schema::skip::<distributed_avatar::SetName>, default: &[4, 0, 84, 111, 111, 110] },
-        ::pipes::schema::FieldInfo { number: 6, name: "setColor", class: "DistributedAvatar", kind: ::pipes::schema::FieldKind::Atomic, flags: ::pipes::schema::FieldFlags(11), keywords: &["broadcast", "ram", "required"], fixed_size: Some(3), skip: &::pipes::schema::skip::<distributed_avatar::SetColor>, default: &[0, 0, 0] },
-        ::pipes::schema::FieldInfo { number: 7, name: "setPos", class: "DistributedAvatar", kind: ::pipes::schema::FieldKind::Atomic, flags: ::pipes::schema::FieldFlags(139), keywords: &["broadcast", "ownsend", "ram", "required"], fixed_size: Some(12), skip: &::pipes::schema::skip::<distributed_avatar::SetPos>, default: &[0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0] },
-        ::pipes::schema::FieldInfo { number: 8, name: "setH", class: "DistributedAvatar", kind: ::pipes::schema::FieldKind::Atomic, flags: ::pipes::schema::FieldFlags(139), keywords: &["broadcast", "ownsend", "ram", "required"], fixed_size: Some(2), skip: &::pipes::schema::skip::<distributed_avatar::SetH>, default: &[0, 0] },
-        ::pipes::schema::FieldInfo { number: 9, name: "setPosH", class: "DistributedAvatar", kind: ::pipes::schema::FieldKind::Molecular, flags: ::pipes::schema::FieldFlags(139), keywords: &["broadcast", "ownsend", "ram", "required"], fixed_size: Some(14), skip: &::pipes::schema::skip::<distributed_avatar::SetPosH>, default: &[0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0] },
-        ::pipes::schema::FieldInfo { number: 10, name: "emote", class: "DistributedAvatar", kind: ::pipes::schema::FieldKind::Atomic, flags: ::pipes::schema::FieldFlags(130), keywords: &["broadcast", "ownsend"], fixed_size: Some(1), skip: &::pipes::schema::skip::<distributed_avatar::Emote>, default: &[0] },
+        F { number: 0, name: "r", class: "Color", kind: KP, flags: G(0), keywords: &[], fixed_size: Some(1), skip: &skip_field_0, default: &[0] },
+        F { number: 1, name: "g", class: "Color", kind: KP, flags: G(0), keywords: &[], fixed_size: Some(1), skip: &skip_field_1, default: &[0] },
+        F { number: 2, name: "b", class: "Color", kind: KP, flags: G(0), keywords: &[], fixed_size: Some(1), skip: &skip_field_2, default: &[0] },
+        F { number: 3, name: "say", class: "DistributedChat", kind: KA, flags: G(288), keywords: &["airecv", "clsend"], fixed_size: None, skip: &S::<distributed_chat::Say>, default: &[0, 0] },
+        F { number: 4, name: "said", class: "DistributedChat", kind: KA, flags: G(2), keywords: &["broadcast"], fixed_size: None, skip: &S::<distributed_chat::Said>, default: &[0, 0, 0, 0, 0, 0] },
+        F { number: 5, name: "setName", class: "DistributedAvatar", kind: KA, flags: G(11), keywords: &["broadcast", "ram", "required"], fixed_size: None, skip: &S::<distributed_avatar::SetName>, default: &[4, 0, 84, 111, 111, 110] },
+        F { number: 6, name: "setColor", class: "DistributedAvatar", kind: KA, flags: G(11), keywords: &["broadcast", "ram", "required"], fixed_size: Some(3), skip: &S::<distributed_avatar::SetColor>, default: &[0, 0, 0] },
+        F { number: 7, name: "setPos", class: "DistributedAvatar", kind: KA, flags: G(139), keywords: &["broadcast", "ownsend", "ram", "required"], fixed_size: Some(12), skip: &S::<distributed_avatar::SetPos>, default: &[0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0] },
+        F { number: 8, name: "setH", class: "DistributedAvatar", kind: KA, flags: G(139), keywords: &["broadcast", "ownsend", "ram", "required"], fixed_size: Some(2), skip: &S::<distributed_avatar::SetH>, default: &[0, 0] },
+        F { number: 9, name: "setPosH", class: "DistributedAvatar", kind: KM, flags: G(139), keywords: &["broadcast", "ownsend", "ram", "required"], fixed_size: Some(14), skip: &S::<distributed_avatar::SetPosH>, default: &[0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0] },
+        F { number: 10, name: "emote", class: "DistributedAvatar", kind: KA, flags: G(130), keywords: &["broadcast", "ownsend"], fixed_size: Some(1), skip: &S::<distributed_avatar::Emote>, default: &[0] },
     ],
+}
 };

@@ -28,7 +28,7 @@ impl Gen<'_> {
                     (
                         path.clone(),
                         quote!(self.#name.pack_into(out)?;),
-                        quote!(<#path as ::pipes::schema::Message>::unpack(r)?),
+                        quote!(wire::unpack(r)?),
                     )
                 }
             };

@@ -1,5 +1,5 @@
-//! A dclass's constants (`NAME`, `ID`, `FIELDS`, ...) and its `Field` enum over
-//! every own and inherited field.
+//! A dclass's constants (`NAME`, `ID`, `FIELDS`, ...) and its `Field` enum: its own
+//! fields, and its parents' `Field` enums for inherited ones.
 
 use super::*;
 
@@ -9,34 +9,63 @@ impl Gen<'_> {
         let c = self.model.class(id);
         let name = &c.name;
         let n = Literal::u16_unsuffixed(number as u16);
-        let root = quote!(super::);
-        let mut scope = Scope::default();
+        // Own fields get a variant each; inherited ones are reached through one
+        // variant per parent holding the parent's `Field`, so the enums of a schema
+        // grow with its fields, not with classes times inherited fields.
+        let mut scope = Scope::with_reserved(&["Self"]);
         let mut variants = Vec::new();
         for &f in &c.inherited {
             let field = self.model.field(f);
             let (Some(num), true) = (field.number, self.has_message(f)) else {
                 continue;
             };
+            if field.class != id {
+                continue;
+            }
             let v = format_ident!("{}", scope.claim(&self.names.message[&f]));
-            let path = if field.class == id {
-                let m = format_ident!("{}", self.names.message[&f]);
-                quote!(#m)
-            } else {
-                self.message_path(f, &root)
-            };
-            variants.push((v, path, Literal::u16_unsuffixed(num as u16), ()));
+            let m = format_ident!("{}", self.names.message[&f]);
+            variants.push((v, quote!(#m), Literal::u16_unsuffixed(num as u16)));
         }
-        let decls = variants.iter().map(|(v, p, _, _)| quote!(#v(#p)));
+        let mut parents = Vec::new();
+        for &p in &c.parents {
+            let (Some(module), Some(_)) =
+                (self.names.class_mod.get(&p), self.model.class(p).number)
+            else {
+                continue;
+            };
+            let v = format_ident!("{}", scope.claim(&self.names.class_type[&p]));
+            let module = format_ident!("{}", module);
+            parents.push((v, module));
+        }
+        let decls = variants
+            .iter()
+            .map(|(v, p, _)| quote!(#v(#p)))
+            .chain(parents.iter().map(|(v, m)| quote!(#v(super::#m::Field))));
         let number_arms = variants
             .iter()
-            .map(|(v, _, n, _)| quote!(Self::#v(_) => #n,));
+            .map(|(v, _, n)| quote!(Self::#v(_) => #n,))
+            .chain(
+                parents
+                    .iter()
+                    .map(|(v, _)| quote!(Self::#v(f) => f.number(),)),
+            );
         let pack_arms = variants
             .iter()
-            .map(|(v, _, _, _)| quote!(Self::#v(m) => m.pack_into(out),));
+            .map(|(v, _, _)| quote!(Self::#v(m) => m.pack_into(out),))
+            .chain(
+                parents
+                    .iter()
+                    .map(|(v, _)| quote!(Self::#v(f) => f.pack_into(out),)),
+            );
         let unpack_arms = variants
             .iter()
-            .map(|(v, p, n, _)| quote!(#n => Self::#v(#p::unpack(r)?),));
-        let (number_body, pack_body) = if variants.is_empty() {
+            .map(|(v, _, n)| quote!(#n => Self::#v(wire::unpack(r)?),))
+            .chain(parents.iter().map(|(v, m)| {
+                quote!(_ if FIELDS.contains(&number) && super::#m::FIELDS.contains(&number) =>
+                    Self::#v(super::#m::Field::unpack(number, r)?),)
+            }));
+        let empty = variants.is_empty() && parents.is_empty();
+        let (number_body, pack_body) = if empty {
             (quote!(match *self {}), quote!(match *self {}))
         } else {
             (
@@ -45,7 +74,18 @@ impl Gen<'_> {
             )
         };
         let ctx = Literal::string(name);
-        let (field_out, field_r) = if variants.is_empty() {
+        let unknown =
+            quote!(wire::WireError::new(wire::WireErrorKind::UnknownField { number }, #ctx));
+        // A dclass without fields (an undefined parent's placeholder) knows no number.
+        let unpack_body = if empty {
+            quote!(Err(#unknown))
+        } else {
+            quote!(Ok(match number {
+                #(#unpack_arms)*
+                _ => return Err(#unknown),
+            }))
+        };
+        let (field_out, field_r) = if empty {
             (quote!(_out), quote!(_r))
         } else {
             (quote!(out), quote!(r))
@@ -67,7 +107,8 @@ impl Gen<'_> {
                 &super::SCHEMA.classes[ID as usize]
             }
 
-            /// A message for any field of the class (own and inherited).
+            /// A message for any field of the class: a variant per own field, and per
+            /// parent one holding the parent's `Field` (inherited fields).
             // Variants are as large as their arguments; boxing them would cost every
             // message an allocation to spare the rare huge fixed-size field.
             #[allow(clippy::large_enum_variant)]
@@ -93,10 +134,7 @@ impl Gen<'_> {
 
                 /// Unpacks the arguments of field `number` from `r`.
                 pub fn unpack(number: u16, #field_r: &mut wire::Reader<'_>) -> wire::WireResult<Self> {
-                    Ok(match number {
-                        #(#unpack_arms)*
-                        _ => return Err(wire::WireError::new(wire::WireErrorKind::UnknownField { number }, #ctx)),
-                    })
+                    #unpack_body
                 }
 
                 /// Unpacks exactly `bytes` as the arguments of field `number`.

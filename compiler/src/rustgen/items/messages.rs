@@ -83,7 +83,7 @@ impl Gen<'_> {
                 (
                     quote!({ #(pub #names: #paths),* }),
                     packs,
-                    quote!(Self { #(#names: #paths::unpack(r)?),* }),
+                    quote!(Self { #(#names: wire::unpack(r)?),* }),
                 )
             }
         };

@@ -29,9 +29,18 @@ impl Gen<'_> {
     /// Writes the `SCHEMA` static: classes by id, fields by number.
     pub(super) fn write_schema(&self, out: &mut dyn io::Write) -> io::Result<()> {
         let model = self.model;
+        // Rows name the runtime's types through short aliases local to the block
+        // (upper case, so they cannot meet the snake-case class modules the rows
+        // point into): a big schema's table is a third of its generated code.
         out.write_all(
             b"/// The schema's classes and fields, for the runtime.\n\
-              pub static SCHEMA: ::pipes::schema::SchemaInfo = ::pipes::schema::SchemaInfo {\n    \
+              pub static SCHEMA: ::pipes::schema::SchemaInfo = {\n\
+              #[allow(unused_imports)]\n\
+              use ::pipes::schema::{\n    \
+              skip as S, skip_nothing as Z, ClassInfo as C, FieldFlags as G, FieldInfo as F,\n    \
+              FieldKind::{Atomic as KA, Molecular as KM, Parameter as KP},\n\
+              };\n\
+              ::pipes::schema::SchemaInfo {\n    \
               hash: HASH,\n    classes: &[\n",
         )?;
         for (i, &id) in model.class_list.iter().enumerate() {
@@ -44,7 +53,7 @@ impl Gen<'_> {
             let (all, required, ram) = self.field_lists(id);
             writeln!(
                 out,
-                "        ::pipes::schema::ClassInfo {{ name: {:?}, number: {i}, is_struct: {}, \
+                "        C {{ name: {:?}, number: {i}, is_struct: {}, \
                  parents: &{parents:?}, fields: &{all:?}, required: &{required:?}, ram: &{ram:?} }},",
                 c.name, c.is_struct
             )?;
@@ -54,20 +63,16 @@ impl Gen<'_> {
         for (n, &f) in model.fields_by_number.iter().enumerate() {
             let field = model.field(f);
             let kind = match field.kind {
-                FieldKind::Atomic(_) => "Atomic",
-                FieldKind::Parameter(_) => "Parameter",
-                FieldKind::Molecular(_) => "Molecular",
+                FieldKind::Atomic(_) => "KA",
+                FieldKind::Parameter(_) => "KP",
+                FieldKind::Molecular(_) => "KM",
             };
             let skip = if self.has_message(f) {
-                format!(
-                    "::pipes::schema::skip::<{}>",
-                    self.message_path(f, &quote!())
-                )
-                .replace(' ', "")
+                format!("S::<{}>", self.message_path(f, &quote!())).replace(' ', "")
             } else if matches!(field.kind, FieldKind::Parameter(_)) {
                 format!("skip_field_{n}")
             } else {
-                "::pipes::schema::skip_nothing".into()
+                "Z".into()
             };
             let fixed = match self.field_fixed_size(f) {
                 Some(size) => format!("Some({size})"),
@@ -77,8 +82,8 @@ impl Gen<'_> {
             row.clear();
             let _ = write!(
                 row,
-                "        ::pipes::schema::FieldInfo {{ number: {n}, name: {:?}, class: {:?}, \
-                 kind: ::pipes::schema::FieldKind::{kind}, flags: ::pipes::schema::FieldFlags({}), \
+                "        F {{ number: {n}, name: {:?}, class: {:?}, \
+                 kind: {kind}, flags: G({}), \
                  keywords: &{:?}, fixed_size: {fixed}, skip: &{skip}, default: &{default:?} }},",
                 field.name,
                 model.class(field.class).name,
@@ -88,7 +93,7 @@ impl Gen<'_> {
             row.push('\n');
             out.write_all(row.as_bytes())?;
         }
-        out.write_all(b"    ],\n};\n")
+        out.write_all(b"    ],\n}\n};\n")
     }
 
     /// A class's field numbers: all inherited fields, the `required` ones and the

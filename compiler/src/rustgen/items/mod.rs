@@ -84,8 +84,24 @@ impl Gen<'_> {
         let mut out: Vec<(&String, TokenStream)> = Vec::new();
         for (&id, name) in &self.names.alias {
             let t = &self.model.typedefs[id.0 as usize];
-            let ty = self.rust_type(&t.param.ty, &quote!());
             let name_id = format_ident!("{}", name);
+            if self.names.placeholder.contains(&id) {
+                let d = doc(&format!(
+                    "Placeholder for `{}`, which the schema never defines (a lenient \
+                     build): no fields, packs to no bytes, as Panda3D's placeholder class.",
+                    t.name
+                ));
+                out.push((
+                    name,
+                    quote! {
+                        #d
+                        #[derive(Clone, Copy, Debug, Default, PartialEq)]
+                        pub struct #name_id;
+                    },
+                ));
+                continue;
+            }
+            let ty = self.rust_type(&t.param.ty, &quote!());
             let d = doc(&format!("`typedef {}`.", t.name));
             out.push((name, quote!(#d pub type #name_id = #ty;)));
         }
