@@ -25,6 +25,7 @@ use pipes_examples::net;
 use std::net::SocketAddr;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
+    pipes_examples::net::log_to_stderr(tracing::Level::INFO);
     run().map_err(|e| {
         // Without a cluster the first error is a bare "connection refused": say what to start.
         if e.to_string().to_ascii_lowercase().contains("refused") {
@@ -63,13 +64,13 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
             let seconds = net::arg("--seconds", f64::INFINITY);
             let mut ai = GameAi::connect(md)?;
             println!("ai: connected to {md}");
-            net::run_for(seconds, |_| ai.step().map(|()| true))?;
+            net::run_for(seconds, |_| Ok(ai.step().map(|()| true)?))?;
         }
         "client" => {
             let seconds = net::arg("--seconds", f64::INFINITY);
             let name = net::arg("--name", String::from("player"));
             let mut client = GameClient::connect(ca, &name, cheat)?;
-            net::run_for(seconds, |t| client.step(t))?;
+            net::run_for(seconds, |t| Ok(client.step(t)?))?;
             client.leave(seconds)?;
         }
         other => return Err(format!("unknown --role {other:?} (all, ai, client)").into()),

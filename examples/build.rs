@@ -1,7 +1,7 @@
 //! Generates the examples' schema modules: `schemas/example.dc` (the pipes example
 //! game), the Astron example's
 //! schema (`example.dc` + `astron/astron_game.dc`), `whiteboard.dc`, `load.dc` (the load harness's
-//! scenarios) and `guide.dc` (the game of `docs/GUIDE.md`).
+//! scenarios) `guide.dc` (the game of `docs/GUIDE.md`) and `arena.dc` (prediction and lag compensation).
 
 fn main() -> Result<(), pipes_build::Error> {
     pipes_build::Config::new()
@@ -18,6 +18,10 @@ fn main() -> Result<(), pipes_build::Error> {
     pipes_build::Config::new()
         .file("load.dc")
         .module_name("load_schema")
+        .compile()?;
+    pipes_build::Config::new()
+        .file("arena.dc")
+        .module_name("arena")
         .compile()?;
     // ANCHOR: build
     pipes_build::Config::new()

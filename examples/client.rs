@@ -1,102 +1,71 @@
 //! Quick-start client (as in panda3d-pipes): connects to the server on port 27015,
 //! says hello, sets its interest to zone 1, chats, and walks its avatar in a circle.
-//! Other avatars are shown interpolated (rendered 100 ms behind the server clock).
+//! Avatars are shown interpolated (others rendered 100 ms behind the server clock).
 //!
 //! ```sh
 //! cargo run --example client -- --host 127.0.0.1 --port 27015 --seconds 10
 //! ```
 
 use glam::DVec3;
-use pipes::client::ClientEvent;
-use pipes::interp::{InterpConfig, InterpTrack};
-use pipes::Location;
-use pipes_examples::net;
-use pipes_examples::schema::{distributed_avatar as avatar, distributed_chat as chat, SCHEMA};
+use pipes::client::{Client, ClientEvent};
+use pipes::{DoId, Location};
+use pipes_examples::net::{self, Every};
+use pipes_examples::schema::{avatar, chat, SCHEMA};
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
+fn main() -> Result<(), net::Error> {
+    net::log_to_stderr(tracing::Level::INFO);
     let host = net::arg("--host", std::net::Ipv4Addr::LOCALHOST);
-    let port = net::arg("--port", 27015u16);
-    let seconds = net::arg("--seconds", 10.0);
-    let mut client = net::connect(&SCHEMA, (host, port).into())?;
-    let mut me = None;
-    let mut room = None;
-    let mut others = InterpTrack::<DVec3>::new(InterpConfig::default());
-    let mut walk = net::Every::new(0.05);
-    let mut chat_timer = net::Every::new(1.0);
-    net::run_for(seconds, |t| -> Result<bool, Box<dyn std::error::Error>> {
-        client.pump()?;
-        let rate = client.client.tick_rate();
-        while let Some(event) = client.poll_event() {
-            match &event {
-                ClientEvent::Connected { client: id } => {
-                    println!("client: connected as {}", id.0);
-                    client.client.set_interest(&[Location::zone(1)])?;
-                }
-                ClientEvent::ObjectGenerated {
-                    object,
-                    class,
-                    owned,
-                } => {
-                    if *owned {
-                        me = Some(*object);
-                    } else if *class == chat::ID {
-                        room = Some(*object);
-                        let hello = chat::Say {
-                            text: "hello!".into(),
-                        };
-                        client.client.send_message(*object, &hello)?;
-                    }
-                }
-                ClientEvent::StateChanged { object, tick, .. } if Some(*object) != me => {
-                    let o = client.client.object(*object);
-                    if let Some(Ok(p)) = o.and_then(|o| o.get::<avatar::SetPos>()) {
-                        let v = DVec3::new(p.x, p.y, p.z);
-                        let _ = others.record(u64::from(object.0), 0, rate.tick_to_secs(*tick), v);
-                    }
-                }
-                ClientEvent::Message { .. } => {
-                    if let Some(Ok(said)) = event.decode::<chat::Said>() {
-                        println!("client: avatar {} said {:?}", said.sender, said.text);
-                    }
-                }
-                ClientEvent::Disconnected(why) => {
-                    println!("client: disconnected: {why:?}");
-                    return Ok(false);
-                }
-                _ => {}
+    let mut link = net::connect(&SCHEMA, (host, net::arg("--port", 27015)).into())?;
+    link.client.interpolate::<avatar::SetPos, DVec3>()?;
+    let (mut game, mut walk, mut talk) = (Game::default(), Every::new(0.05), Every::new(1.0));
+    net::run_for(net::arg("--seconds", 10.0), |t| {
+        link.frame(|client, event| game.on_event(client, event))?;
+        if let (Some(me), true) = (game.me, walk.due(t)) {
+            let (x, y) = (3.0 * t.cos(), 3.0 * t.sin());
+            link.client
+                .send_message(me, &avatar::SetPos { x, y, z: 0.0 })?;
+        }
+        if let (Some(room), true) = (game.room, talk.due(t)) {
+            let text = format!("{t:.0} s and walking");
+            link.client.send_message(room, &chat::Say { text })?;
+            for (id, p) in link.client.interpolated_all::<avatar::SetPos, DVec3>() {
+                println!("client: avatar {} at ({:.2}, {:.2})", id.0, p.x, p.y);
             }
         }
-        // 20 moves a second, well inside the command rate (100/s) the server grants:
-        // faster, the client's messages would queue behind each other.
-        if let (Some(me), true) = (me, walk.due(t)) {
-            let pos = avatar::SetPos {
-                x: 3.0 * t.cos(),
-                y: 3.0 * t.sin(),
-                z: 0.0,
-            };
-            client.client.send_message(me, &pos)?;
-        }
-        if chat_timer.due(t) {
-            if let (Some(room), true) = (room, client.client.is_connected()) {
-                let line = chat::Say {
-                    text: format!("{t:.0} s and walking"),
-                };
-                client.client.send_message(room, &line)?;
-            }
-            let now = client.clock().now();
-            if let Some(st) = client.client.server_time(now) {
-                others.update(st - client.client.interp_delay());
-                for (key, pos) in others.iter() {
-                    if let Some(p) = pos {
-                        println!("client: avatar {} at ({:.2}, {:.2})", key.object, p.x, p.y);
-                    }
-                }
-            }
-        }
-        client.flush()?;
-        Ok(true)
+        Ok(!link.client.is_closed())
     })?;
-    client.client.disconnect();
-    client.flush()?;
-    Ok(())
+    link.client.disconnect();
+    Ok(link.flush()?)
+}
+
+/// What the client keeps: its avatar and the chat room, once they arrive.
+#[derive(Default)]
+struct Game {
+    me: Option<DoId>,
+    room: Option<DoId>,
+}
+
+impl Game {
+    fn on_event(&mut self, client: &mut Client, event: ClientEvent) -> Result<(), net::Error> {
+        match (&event, event.decode::<chat::Said>()) {
+            (ClientEvent::Connected { client: id }, _) => {
+                println!("client: connected as {}", id.0);
+                client.set_interest(&[Location::zone(1)])?;
+            }
+            (&ClientEvent::ObjectGenerated { object, owned, .. }, _) if owned => {
+                self.me = Some(object);
+            }
+            (&ClientEvent::ObjectGenerated { object, class, .. }, _) if class == chat::ID => {
+                self.room = Some(object);
+                let text = "hello!".to_string();
+                client.send_message(object, &chat::Say { text })?;
+            }
+            (_, Some(Ok(chat::Said { sender, text }))) => {
+                println!("client: avatar {sender} said {text:?}");
+            }
+            (ClientEvent::Disconnected(why), _) => println!("client: disconnected: {why:?}"),
+            _ => {}
+        }
+        Ok(())
+    }
 }

@@ -13,6 +13,7 @@ use pipes_examples::net;
 use std::time::Instant;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
+    pipes_examples::net::log_to_stderr(tracing::Level::INFO);
     // Listen.
     let mut server = UdpServer::bind(
         ([127, 0, 0, 1], 0).into(),

@@ -14,6 +14,7 @@
 use pipes_examples::demo_world::{run, DemoOptions};
 
 fn main() {
+    pipes_examples::net::log_to_stderr(tracing::Level::INFO);
     let opts = match DemoOptions::parse(std::env::args().skip(1)) {
         Ok(o) => o,
         Err(e) => {

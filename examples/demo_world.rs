@@ -14,7 +14,6 @@
 use crate::schema::{distributed_avatar as avatar, distributed_chat as chat};
 use crate::schema::{DistributedAvatar, DistributedChat, SCHEMA};
 use glam::DVec3;
-use pipes::client::IntoInterpolated;
 use pipes::client::{Client, ClientEvent};
 use pipes::schema::FieldMessage as _;
 use pipes::server::{OwnerUpdate, Server, ServerEvent, Target};
@@ -204,12 +203,6 @@ fn npc_path(k: usize, t: f64) -> DVec3 {
     )
 }
 
-impl IntoInterpolated<DVec3> for avatar::SetPos {
-    fn into_interpolated(self) -> DVec3 {
-        DVec3::new(self.x, self.y, self.z)
-    }
-}
-
 fn pos_msg(p: DVec3) -> avatar::SetPos {
     avatar::SetPos {
         x: p.x,
@@ -325,37 +318,81 @@ pub fn run(o: &DemoOptions, progress: bool) -> Result<DemoSummary, Box<dyn Error
         ..Config::default()
     };
     let mut server = ServerDriver::new(Server::new(&SCHEMA, config.clone()), server_transport);
+    let mut world = World::generate(&mut server.server, o.objects)?;
+    let mut bots = make_bots(client_transports, &config, clock)?;
     let mut rng = pipes::sim::Rng::new(o.seed);
-
-    // The world: a chat room in zone 0 and NPCs walking in every zone.
-    let chat = server
-        .server
-        .generate_default::<DistributedChat>(Location::zone(0), None)?;
-    let mut world = World {
-        npcs: BTreeMap::new(),
-        chat,
-        avatars: BTreeMap::new(),
+    let mut meter = Meter::new(clock);
+    let start = clock.now();
+    let settle = 1.5 + 0.008 * o.latency_ms as f64 + if o.loss > 0.0 { 1.5 } else { 0.0 };
+    let mut connected_at: Option<f64> = None;
+    let end_play = loop {
+        let now = clock.now();
+        let elapsed = now.since(start).as_secs_f64();
+        match connected_at {
+            None if elapsed > CONNECT_TIMEOUT => return Err(not_connected(&bots).into()),
+            Some(c) if elapsed >= c + o.seconds + settle => break c + o.seconds,
+            _ => {}
+        }
+        let playing = connected_at.is_some_and(|c| elapsed < c + o.seconds);
+        // NPCs walk from the start until play ends: no jump when play begins.
+        let walking = connected_at.is_none() || playing;
+        server_frame(&mut server, &mut world, now, playing, walking, &mut meter)?;
+        for (i, bot) in bots.iter_mut().enumerate() {
+            bot.driver.pump_at(now)?;
+            let err = bot_game(bot, i, &world, elapsed, playing, &mut rng, now)?;
+            meter.max_err = meter.max_err.max(err);
+            bot.driver.flush_at(now)?;
+        }
+        if connected_at.is_none() && bots.iter().all(|b| b.avatar.is_some()) {
+            connected_at = Some(elapsed);
+        }
+        if progress && elapsed >= meter.next_report {
+            meter.report(&server, &world, &bots, elapsed, playing);
+        }
+        std::thread::sleep(Duration::from_millis(2));
     };
-    let t0 = server
-        .server
-        .tick_rate()
-        .tick_to_secs(server.server.current_tick());
-    for k in 0..o.objects {
-        let id = server
-            .server
-            .generate_default::<DistributedAvatar>(Location::zone(k as u32 % ZONES), None)?;
-        server.server.set(
-            id,
-            &avatar::SetName {
-                name: format!("npc{k}"),
-            },
-        )?;
-        server.server.set(id, &pos_msg(npc_path(k, t0)))?;
-        world.npcs.insert(id, k);
+    Ok(summarize(o, &server, &bots, meter, end_play, progress))
+}
+
+impl World {
+    /// The world: a chat room in zone 0 and `objects` NPCs walking in every zone.
+    fn generate(server: &mut Server, objects: usize) -> Result<World, Box<dyn Error>> {
+        let chat = server.generate_default::<DistributedChat>(Location::zone(0), None)?;
+        let mut npcs = BTreeMap::new();
+        let t0 = server.tick_rate().tick_to_secs(server.current_tick());
+        for k in 0..objects {
+            let zone = Location::zone(k as u32 % ZONES);
+            let id = server.generate_default::<DistributedAvatar>(zone, None)?;
+            let name = format!("npc{k}");
+            server.set(id, &avatar::SetName { name })?;
+            server.set(id, &pos_msg(npc_path(k, t0)))?;
+            npcs.insert(id, k);
+        }
+        Ok(World {
+            npcs,
+            chat,
+            avatars: BTreeMap::new(),
+        })
     }
 
-    let mut bots: Vec<Bot> = Vec::with_capacity(client_transports.len());
-    for t in client_transports {
+    /// Moves every NPC to its path's point at the server's current tick.
+    fn walk_npcs(&self, server: &mut Server) -> Result<(), Box<dyn Error>> {
+        let t = server.tick_rate().tick_to_secs(server.current_tick());
+        for (&id, &k) in &self.npcs {
+            server.set(id, &pos_msg(npc_path(k, t)))?;
+        }
+        Ok(())
+    }
+}
+
+/// A bot per client transport, interpolating the avatars it sees, on the demo's clock.
+fn make_bots(
+    transports: Vec<AnyTransport>,
+    config: &Config,
+    clock: Clock,
+) -> Result<Vec<Bot>, Box<dyn Error>> {
+    let mut bots = Vec::with_capacity(transports.len());
+    for t in transports {
         let mut client = Client::new(&SCHEMA, config.clone());
         client.interpolate::<avatar::SetPos, DVec3>()?;
         bots.push(Bot {
@@ -369,102 +406,117 @@ pub fn run(o: &DemoOptions, progress: bool) -> Result<DemoSummary, Box<dyn Error
             chats_heard: 0,
         });
     }
+    Ok(bots)
+}
 
-    let start = clock.now();
-    let secs = |t: Time| t.since(start).as_secs_f64();
-    let mut tick_us: Vec<u64> = Vec::new();
-    let mut max_err: f64 = 0.0;
-    let mut next_report = 1.0;
-    let mut last_bytes = 0u64;
-    let settle = 1.5 + 0.008 * o.latency_ms as f64 + if o.loss > 0.0 { 1.5 } else { 0.0 };
-    let mut connected_at: Option<f64> = None;
-    let end_play;
-    loop {
-        let now = clock.now();
-        let elapsed = secs(now);
-        let playing = connected_at.is_some_and(|c| elapsed < c + o.seconds);
-        if connected_at.is_none() && elapsed > CONNECT_TIMEOUT {
-            return Err(format!(
-                "only {} of {} bots connected within {CONNECT_TIMEOUT} s",
-                bots.iter()
-                    .filter(|b| b.driver.client.is_connected())
-                    .count(),
-                o.clients
-            )
-            .into());
-        }
-        if let Some(c) = connected_at {
-            if elapsed >= c + o.seconds + settle {
-                end_play = c + o.seconds;
-                break;
-            }
-        }
+/// The error when the bots did not all connect in time.
+fn not_connected(bots: &[Bot]) -> String {
+    let up = bots
+        .iter()
+        .filter(|b| b.driver.client.is_connected())
+        .count();
+    format!(
+        "only {up} of {} bots connected within {CONNECT_TIMEOUT} s",
+        bots.len()
+    )
+}
 
-        // Server frame.
-        let tick_before = server.server.current_tick();
-        server.pump_at(now)?;
-        server_game(&mut server, &mut world, playing)?;
-        if server.server.current_tick() != tick_before {
-            // NPCs walk from the start until play ends: no jump when play begins.
-            if connected_at.is_none() || playing {
-                let t = server
-                    .server
-                    .tick_rate()
-                    .tick_to_secs(server.server.current_tick());
-                for (&id, &k) in &world.npcs {
-                    server.server.set(id, &pos_msg(npc_path(k, t)))?;
-                }
-            }
-            server.flush_at(now)?;
-            tick_us.push(clock.now().since(now).as_micros() as u64);
-        } else {
-            server.flush_at(now)?;
-        }
+/// One server frame at `now`: receive, the game's events, the NPCs moved on a new
+/// tick while `walking`, send. Frames that ran a tick are timed into `meter`.
+fn server_frame(
+    server: &mut ServerDriver<AnyTransport>,
+    world: &mut World,
+    now: Time,
+    playing: bool,
+    walking: bool,
+    meter: &mut Meter,
+) -> Result<(), Box<dyn Error>> {
+    let tick_before = server.server.current_tick();
+    server.pump_at(now)?;
+    server_game(server, world, playing)?;
+    let ticked = server.server.current_tick() != tick_before;
+    if ticked && walking {
+        world.walk_npcs(&mut server.server)?;
+    }
+    server.flush_at(now)?;
+    if ticked {
+        let took = meter.clock.now().since(now);
+        meter.tick_us.push(took.as_micros() as u64);
+    }
+    Ok(())
+}
 
-        // Bot frames.
-        for (i, bot) in bots.iter_mut().enumerate() {
-            bot.driver.pump_at(now)?;
-            let err = bot_game(bot, i, &world, elapsed, playing, &mut rng, now)?;
-            max_err = max_err.max(err);
-            bot.driver.flush_at(now)?;
-        }
-        if connected_at.is_none() && bots.iter().all(|b| b.avatar.is_some()) {
-            connected_at = Some(elapsed);
-        }
+/// What the run measures as it goes.
+struct Meter {
+    /// The run's clock (frame times are measured on it).
+    clock: Clock,
+    /// Durations of the server frames that ran a tick, µs.
+    tick_us: Vec<u64>,
+    /// Largest interpolation error seen, m.
+    max_err: f64,
+    /// When the next progress line is due (seconds since the start).
+    next_report: f64,
+    /// Server bytes sent at the last progress line.
+    last_bytes: u64,
+}
 
-        if progress && elapsed >= next_report {
-            let sent = server.stats().bytes_sent;
-            let up = bots
-                .iter()
-                .filter(|b| b.driver.client.is_connected())
-                .count();
-            let rtts: Vec<f64> = bots
-                .iter()
-                .filter_map(|b| b.driver.client.rtt())
-                .map(|d| d.as_secs_f64() * 1000.0)
-                .collect();
-            let rtt = if rtts.is_empty() {
-                0.0
-            } else {
-                rtts.iter().sum::<f64>() / rtts.len() as f64
-            };
-            let per_client = (sent - last_bytes) as f64 / o.clients as f64 / 1024.0;
-            let net = net_line(&server.server);
-            println!(
-                "[{elapsed:4.1}s] clients={up}/{} objects={} (NPCs, avatars, chat) down={:.1} KiB/s per client \
-rtt={rtt:.1} ms {net}{}",
-                o.clients,
-                server.server.object_count(),
-                per_client,
-                if playing { "" } else { " (settling)" }
-            );
-            last_bytes = sent;
-            next_report += 1.0;
+impl Meter {
+    fn new(clock: Clock) -> Meter {
+        Meter {
+            clock,
+            tick_us: Vec::new(),
+            max_err: 0.0,
+            next_report: 1.0,
+            last_bytes: 0,
         }
-        std::thread::sleep(Duration::from_millis(2));
     }
 
-    let mismatches = compare(&server.server, &bots);
+    /// Prints the progress line for the last second.
+    fn report(
+        &mut self,
+        server: &ServerDriver<AnyTransport>,
+        world: &World,
+        bots: &[Bot],
+        elapsed: f64,
+        playing: bool,
+    ) {
+        let sent = server.stats().bytes_sent;
+        let up = bots
+            .iter()
+            .filter(|b| b.driver.client.is_connected())
+            .count();
+        let rtts: Vec<f64> = bots
+            .iter()
+            .filter_map(|b| b.driver.client.rtt())
+            .map(|d| d.as_secs_f64() * 1000.0)
+            .collect();
+        let rtt = rtts.iter().sum::<f64>() / rtts.len().max(1) as f64;
+        let per_client = (sent - self.last_bytes) as f64 / bots.len().max(1) as f64 / 1024.0;
+        println!(
+            "[{elapsed:4.1}s] clients={up}/{} objects={} ({} NPCs, {} avatars, 1 chat) \
+down={per_client:.1} KiB/s per client rtt={rtt:.1} ms {}{}",
+            bots.len(),
+            server.server.object_count(),
+            world.npcs.len(),
+            world.avatars.len(),
+            net_line(&server.server),
+            if playing { "" } else { " (settling)" }
+        );
+        self.last_bytes = sent;
+        self.next_report += 1.0;
+    }
+}
+
+/// The summary after the run (printing the chat count and mismatches with `progress`).
+fn summarize(
+    o: &DemoOptions,
+    server: &ServerDriver<AnyTransport>,
+    bots: &[Bot],
+    mut meter: Meter,
+    end_play: f64,
+    progress: bool,
+) -> DemoSummary {
+    let mismatches = compare(&server.server, bots);
     if progress {
         let heard: u64 = bots.iter().map(|b| b.chats_heard).sum();
         println!("chat lines heard by bots: {heard}");
@@ -472,20 +524,20 @@ rtt={rtt:.1} ms {net}{}",
             println!("mismatch: {m}");
         }
     }
-    tick_us.sort_unstable();
+    meter.tick_us.sort_unstable();
     let play_secs = end_play.max(1e-3);
-    Ok(DemoSummary {
+    let sent = server.stats().bytes_sent as f64;
+    DemoSummary {
         clients: o.clients,
         objects: o.objects,
         ticks: server.server.current_tick().0,
-        bytes_per_client_per_s: (server.stats().bytes_sent as f64 / o.clients as f64 / play_secs)
-            as u64,
-        tick_us_p50: percentile(&tick_us, 0.5),
-        tick_us_p99: percentile(&tick_us, 0.99),
-        max_interp_error_mm: (max_err * 1000.0).round() as u64,
+        bytes_per_client_per_s: (sent / o.clients as f64 / play_secs) as u64,
+        tick_us_p50: percentile(&meter.tick_us, 0.5),
+        tick_us_p99: percentile(&meter.tick_us, 0.99),
+        max_interp_error_mm: (meter.max_err * 1000.0).round() as u64,
         converged: mismatches.is_empty(),
         mismatches,
-    })
+    }
 }
 
 /// The server's game logic for one frame.

@@ -178,7 +178,9 @@ impl ServerGame {
         Ok(())
     }
     // ANCHOR_END: world
+}
 
+impl ServerGame {
     // ANCHOR: server_events
     fn on_event(&mut self, server: &mut Server, event: &ServerEvent) -> Result<(), ServerError> {
         match event {
@@ -224,7 +226,9 @@ impl ServerGame {
         Ok(())
     }
     // ANCHOR_END: server_events
+}
 
+impl ServerGame {
     // ANCHOR: move
     /// The owner proposes a move (`setPos` is `ownsend`); the server decides.
     fn move_player(
@@ -257,7 +261,9 @@ impl ServerGame {
         Ok(())
     }
     // ANCHOR_END: move
+}
 
+impl ServerGame {
     // ANCHOR: update
     /// Once per frame: pick-ups, then `sync` each player (only changed fields travel).
     fn update(&mut self, server: &mut Server) -> Result<(), ServerError> {
@@ -342,8 +348,10 @@ impl Bot {
             ended: None,
         }
     }
+}
+// ANCHOR_END: bot
 
-    // ANCHOR_END: bot
+impl Bot {
     // ANCHOR: client_events
     fn on_event(&mut self, client: &mut Client, event: &ClientEvent) -> Result<(), ClientError> {
         match event {
@@ -404,7 +412,9 @@ impl Bot {
         Ok(())
     }
     // ANCHOR_END: client_events
+}
 
+impl Bot {
     // ANCHOR: client_frame
     /// One frame at `t` seconds: interpolate, then (10 times a second) walk towards
     /// the nearest coin this client sees.
@@ -436,7 +446,9 @@ impl Bot {
         Ok(())
     }
     // ANCHOR_END: client_frame
+}
 
+impl Bot {
     // ANCHOR: refused
     /// What the client refuses locally, before the server would eject it.
     fn try_forbidden(&self, client: &mut Client) {
@@ -688,6 +700,13 @@ fn summarize(game: &ServerGame, clients: &[(&Client, &Bot)]) -> String {
 }
 
 fn main() -> Result<(), Box<dyn Error>> {
+    // The runtime logs ejects and refused connections: show them (RUST_LOG=debug for more).
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
     let transport = arg("--transport", String::from("udp"));
     let seconds = arg("--seconds", 4.0f64).clamp(2.0, 600.0);
     let loss = arg("--loss", 0.0f64).clamp(0.0, 0.5);

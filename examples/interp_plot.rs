@@ -327,6 +327,7 @@ fn report(run: &Run) {
 }
 
 fn main() -> Result<(), Box<dyn Error>> {
+    pipes_examples::net::log_to_stderr(tracing::Level::INFO);
     // Examples must not modify the checkout unless asked: the default is under target/.
     let out: PathBuf = pipes_examples::net::arg("--out", PathBuf::from("target/interpolation.svg"));
     let run = simulate()?;

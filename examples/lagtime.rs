@@ -12,6 +12,7 @@ use pipes_examples::net;
 use pipes_examples::schema::SCHEMA;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
+    pipes_examples::net::log_to_stderr(tracing::Level::INFO);
     let seconds = net::arg("--seconds", 3.0);
     let mut server = net::serve(&SCHEMA, 0)?;
     let mut client = net::connect(&SCHEMA, net::local(&server)?)?;

@@ -13,6 +13,16 @@ pub mod svg;
 #[allow(missing_docs, clippy::all)]
 pub mod schema {
     pipes::include_schema!("example");
+    pub use distributed_avatar as avatar;
+    pub use distributed_chat as chat;
+
+    /// An avatar's position as a vector, for interpolation
+    /// (`client.interpolate::<avatar::SetPos, glam::DVec3>()`).
+    impl pipes::client::IntoInterpolated<glam::DVec3> for avatar::SetPos {
+        fn into_interpolated(self) -> glam::DVec3 {
+            glam::DVec3::new(self.x, self.y, self.z)
+        }
+    }
 }
 
 /// The Astron example's schema: `schemas/example.dc` then `examples/astron/astron_game.dc`,

@@ -32,6 +32,7 @@ use std::alloc::System;
 static ALLOC: Cap<System> = Cap::new(System, usize::MAX);
 
 fn main() {
+    pipes_examples::net::log_to_stderr(tracing::Level::WARN);
     let mut args: Vec<String> = std::env::args().skip(1).collect();
     let scenario = if args.first().map(String::as_str) == Some("--scenario") {
         let Some(name) = args.get(1).cloned() else {

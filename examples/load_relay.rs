@@ -12,14 +12,16 @@
 //! After the load stops, the harness waits (at most `drain` seconds) until the server
 //! sends no more than keepalives (at most [`KEEPALIVE_BYTES`] per client per 100 ms).
 //!
-//! Note: the server's command budget is `cmd_rate` per client per second, at most 255;
-//! with `--updates-by client` a client offering more (`rate × objects`) has the excess
-//! dropped by the server, which `applied_per_s` against `sent_per_s` shows.
+//! Note: the server's command budget is `cmd_rate` per client per second, at most 255,
+//! and a client sends at [`COMMAND_PACE`] of it; with `--updates-by client` a client
+//! offering more (`rate × objects`) has its waiting values replaced by newer ones (only
+//! the newest of each object leaves), which `applied_per_s` against `sent_per_s` shows.
 
 use crate::load_schema::{relay_object, RelayObject, SCHEMA};
 use crate::load_world::{
     percentile, thread_cpu_ns, transports, ClientTransport, ServerTransport, TransportKind,
 };
+use pipes::client::COMMAND_PACE;
 use pipes::client::{Client, ClientEvent};
 use pipes::schema::FieldMessage as _;
 use pipes::server::{Server, ServerEvent};
@@ -196,7 +198,9 @@ pub struct RelaySummary {
     pub delivered_ratio: f64,
     /// Server → clients payload bytes per second during the load (all clients).
     pub server_bytes_per_s: u64,
-    /// Sum of the clients' bandwidth budgets, bytes per second (0: no budget yet).
+    /// Sum of the clients' bandwidth budgets, bytes per second, averaged over the frames
+    /// of the load (the congestion response moves them; compare with
+    /// `server_bytes_per_s`, measured over the same time).
     pub budget_bytes_per_s: u64,
     /// Server thread CPU time over wall time during the load, % of one core.
     pub server_cpu_pct: f64,
@@ -283,7 +287,9 @@ pub fn run(o: &RelayOptions, progress: bool) -> Result<RelaySummary, Box<dyn Err
     o.check()?;
     let clock = Clock::new();
     let (server_transport, client_transports) = transports(o.transport, o.clients)?;
-    let cmd_rate = (o.rate * o.objects as f64).ceil().clamp(1.0, 255.0) as u8;
+    let cmd_rate = (o.rate * o.objects as f64 / COMMAND_PACE)
+        .ceil()
+        .clamp(1.0, 255.0) as u8;
     let config = Config {
         max_clients: o.clients as u32,
         update_rate: o.update_rate,
@@ -370,6 +376,8 @@ fn server_loop(
     let mut owned: BTreeMap<ClientId, Vec<DoId>> = BTreeMap::new();
     let mut all: Vec<(DoId, u32)> = Vec::with_capacity(total);
     let mut applied = 0u64;
+    // Sum of the budgets, added every frame of the load, and the frames counted.
+    let (mut budget_sum, mut budget_frames) = (0.0f64, 0u64);
     let mut phase_at = 0.0;
     let mut load_start = (0u64, None::<u64>);
     let mut load_end = (0u64, None::<u64>);
@@ -480,6 +488,10 @@ fn server_loop(
             server_due = server_due.max(elapsed - 1.0);
         }
         server.flush_at(now)?;
+        if phase == LOADING {
+            budget_sum += budget_bytes_per_s(&server.server) as f64;
+            budget_frames += 1;
+        }
 
         if progress && elapsed >= next_report {
             next_report = elapsed + 1.0;
@@ -526,7 +538,11 @@ fn server_loop(
             0.0
         },
         server_bytes_per_s: ((bytes1 - bytes0) as f64 / played) as u64,
-        budget_bytes_per_s: budget_bytes_per_s(&server.server),
+        budget_bytes_per_s: if budget_frames > 0 {
+            (budget_sum / budget_frames as f64) as u64
+        } else {
+            budget_bytes_per_s(&server.server)
+        },
         server_cpu_pct: match (cpu0, cpu1) {
             (Some(a), Some(b)) => b.saturating_sub(a) as f64 / 1e9 / played * 100.0,
             _ => 0.0,

@@ -76,6 +76,21 @@ pub fn connect_with(
     Ok(ClientDriver::new(Client::new(schema, config), udp))
 }
 
+/// Installs a log subscriber writing to stderr, filtered by `RUST_LOG` (by default,
+/// `default_level` and above): an operator then sees why a client was ejected or a
+/// connection refused. Without a subscriber the runtime's logging shows nothing and
+/// costs one atomic load per call site. A second call changes nothing.
+pub fn log_to_stderr(default_level: tracing::Level) {
+    use tracing_subscriber::filter::{EnvFilter, LevelFilter};
+    let filter = EnvFilter::builder()
+        .with_default_directive(LevelFilter::from_level(default_level).into())
+        .from_env_lossy();
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
 /// A timer that fires at most once per period of a frame loop's time (`t`, seconds).
 #[derive(Clone, Copy, Debug)]
 pub struct Every {
@@ -118,8 +133,12 @@ pub fn fresh_id() -> u64 {
     rng.next_u64() | 1
 }
 
-/// Calls `frame` every 5 ms for `seconds` or until it returns `Ok(false)`.
-pub fn run_for<E>(seconds: f64, mut frame: impl FnMut(f64) -> Result<bool, E>) -> Result<(), E> {
+/// Calls `frame` with the time since the start (seconds) every 5 ms, for `seconds` or
+/// until it returns `Ok(false)`; its first error ends the loop.
+pub fn run_for(
+    seconds: f64,
+    mut frame: impl FnMut(f64) -> Result<bool, Error>,
+) -> Result<(), Error> {
     let start = Instant::now();
     loop {
         let t = start.elapsed().as_secs_f64();

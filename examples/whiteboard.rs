@@ -16,6 +16,7 @@ use pipes_examples::whiteboard::{distributed_board as board, DistributedBoard, S
 const STROKES: i16 = 10;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
+    pipes_examples::net::log_to_stderr(tracing::Level::INFO);
     let seconds = net::arg("--seconds", 3.0);
     let mut server = net::serve(&SCHEMA, 0)?;
     let id = server

@@ -1,65 +1,112 @@
 #!/usr/bin/env python3
-"""Reruns the benchmarks BENCHMARKS.md quotes and prints one table row per figure.
+"""Reruns the benchmarks BENCHMARKS.md quotes and regenerates it from its template.
 
-Standard library only. Each run records the machine's load (`uptime`) next to it.
+Standard library only; run from the repository root. Not run by CI.
 
-    python3 tools/bench.py --quick          # load scenarios only, short runs (~1 min)
-    python3 tools/bench.py                  # + criterion benches (tick, transport, interp,
-                                            #   dcc parse) and the Panda parse timing
-    python3 tools/bench.py --template tools/bench/BENCHMARKS.in.md --out BENCHMARKS.md
+    python3 tools/bench.py --quick      # a short subset (load scenarios, demo; ~3 min)
+    python3 tools/bench.py              # everything (criterion benches, Panda, load, demo)
+    python3 tools/bench.py --only tick,arena   # the named runs
+    python3 tools/bench.py --list       # the runs and what they execute
+    python3 tools/bench.py --fill-only  # no runs: fill the template from the stored figures
 
-With --template, every `{{key}}` in the template is replaced by the figure of that key
-(keys as printed: `criterion:<bench id>` = median, `load:<run>:<summary key>`,
-`panda:median_us`, `uptime:<run>`); unknown keys are left as they are and listed on
-stderr, so prose survives and a missing figure is visible. Not run by CI.
+Every run stores its figures in `tools/bench/figures.json` (merged with what is there,
+so a partial run keeps the other figures) together with the machine's load
+(`uptime:<run>`, the 1/5/15-minute load averages just before it started) and the UTC
+time (`date:<run>`). Then `tools/bench/BENCHMARKS.in.md` is filled into `BENCHMARKS.md`
+(`--template`, `--out` to change either): every `{{key}}` becomes that figure, so the
+prose stays and the numbers are the measured ones. `{{key|n}}` prints a number with
+thousands separators, `{{key|t}}` a criterion time to 3 significant digits, `{{key|f1}}`
+/ `{{key|f2}}` a number with 1 or 2 decimals, `{{key|k}}` bytes as kB/MB. A key with
+no figure is left as it is and reported on stderr (the exit status is then 1).
+
+Keys: `criterion:<bench id>` (the median of `time: [lo median hi]`), `load:<run>:<k>` and
+`demo:<run>:<k>` (the key=value pairs of the run's summary line), `tick:<size>` (the
+tick bench's byte counts), `panda:median_us`, `derived:<name>` (ratios computed here).
 """
 
 import argparse
+import datetime
+import json
+import os
 import re
 import subprocess
 import sys
+import time
 
-# (run name, argv); the load harness's summary line is its last `load:` line.
-LOAD_RUNS = [
-    ("arena", ["--scenario", "arena"]),
-    ("relay_r1", ["--scenario", "relay", "--clients", "32", "--objects", "100", "--rate", "1",
-                  "--seconds", "3", "--drain", "5", "--transport", "udp"]),
-    ("relay_r2", ["--scenario", "relay", "--clients", "32", "--objects", "100", "--rate", "2",
-                  "--seconds", "3", "--drain", "5", "--transport", "udp"]),
-    ("relay_r4", ["--scenario", "relay", "--clients", "32", "--objects", "100", "--rate", "4",
-                  "--seconds", "3", "--drain", "5", "--transport", "udp"]),
-    ("relay_r8", ["--scenario", "relay", "--clients", "32", "--objects", "100", "--rate", "8",
-                  "--seconds", "3", "--drain", "5", "--transport", "udp"]),
-    ("zoned_memory", ["--clients", "64", "--objects", "10000", "--moving-fraction", "0.1",
-                      "--zones", "100", "--seconds", "5", "--transport", "memory"]),
-    ("zoned_udp", ["--clients", "64", "--objects", "10000", "--moving-fraction", "0.1",
-                   "--zones", "100", "--seconds", "5", "--transport", "udp"]),
-]
-QUICK_LOAD = {"arena", "relay_r1", "zoned_memory"}
+FIGURES = "tools/bench/figures.json"
+TEMPLATE = "tools/bench/BENCHMARKS.in.md"
+OUT = "BENCHMARKS.md"
+LOAD = "target/release/examples/load"
+DEMO = "target/release/examples/demo"
 
-CRITERION = [
-    ["cargo", "bench", "-p", "pipes", "--features", "testing", "--bench", "tick", "--", "--noplot"],
-    ["cargo", "bench", "-p", "pipes", "--bench", "transport", "--", "--noplot"],
-    ["cargo", "bench", "-p", "pipes", "--bench", "interp", "--", "--noplot"],
-    ["cargo", "bench", "-p", "dcc", "--bench", "parse", "--", "--noplot"],
+RELAY = ["--scenario", "relay", "--clients", "32", "--objects", "100", "--seconds", "3",
+         "--drain", "5", "--transport", "udp"]
+ZONED = ["--objects", "10000", "--moving-fraction", "0.1", "--zones", "100", "--seconds", "5"]
+
+# (name, kind, argv, in --quick). kind: load / demo (a release example's summary line),
+# criterion (a `cargo bench`), tick (criterion + the printed byte counts), panda.
+RUNS = [
+    ("arena", "load", [LOAD, "--scenario", "arena"], True),
+    ("relay_r1", "load", [LOAD] + RELAY + ["--rate", "1"], True),
+    ("relay_r2", "load", [LOAD] + RELAY + ["--rate", "2"], False),
+    ("relay_r4", "load", [LOAD] + RELAY + ["--rate", "4"], False),
+    ("relay_r8", "load", [LOAD] + RELAY + ["--rate", "8"], False),
+    ("relay_r4_server", "load", [LOAD] + RELAY + ["--rate", "4", "--updates-by", "server"], False),
+    ("zoned_memory", "load", [LOAD, "--clients", "64"] + ZONED
+     + ["--transport", "memory", "--client-threads", "1"], True),
+    ("zoned_udp", "load", [LOAD, "--clients", "64"] + ZONED
+     + ["--transport", "udp", "--client-threads", "1"], True),
+    ("zoned_memory_200", "load", [LOAD, "--clients", "200"] + ZONED
+     + ["--transport", "memory", "--client-threads", "1"], False),
+    ("zoned_udp_2t", "load", [LOAD, "--clients", "64"] + ZONED
+     + ["--transport", "udp", "--client-threads", "2"], False),
+    ("demo_udp", "demo", [DEMO, "--seconds", "5"], True),
+    ("demo_loss", "demo", [DEMO, "--seconds", "5", "--loss", "0.2"], True),
+    ("demo_lossy_latency", "demo", [DEMO, "--seconds", "5", "--loss", "0.05",
+                                    "--latency-ms", "50"], False),
+    ("demo_memory", "demo", [DEMO, "--seconds", "5", "--transport", "memory"], False),
+    ("tick", "tick", ["cargo", "bench", "-p", "pipes-runtime", "--features", "testing",
+                      "--bench", "tick", "--", "--noplot"], False),
+    ("predict", "criterion", ["cargo", "bench", "-p", "pipes-runtime", "--features", "testing",
+                              "--bench", "predict", "--", "--noplot", "--warm-up-time", "1",
+                              "--measurement-time", "3"], False),
+    ("transport", "criterion", ["cargo", "bench", "-p", "pipes-runtime", "--bench",
+                                "transport", "--", "--noplot"], False),
+    ("interp", "criterion", ["cargo", "bench", "-p", "pipes-runtime", "--bench", "interp",
+                             "--", "--noplot", "--warm-up-time", "1", "--measurement-time",
+                             "5"], False),
+    ("pack", "criterion", ["cargo", "bench", "-p", "pipes-tests", "--bench", "pack", "--",
+                           "--noplot", "--warm-up-time", "1", "--measurement-time", "3"],
+     False),
+    ("parse", "criterion", ["cargo", "bench", "-p", "pipes-dcc", "--bench", "parse", "--",
+                            "--noplot", "--warm-up-time", "1", "--measurement-time", "3"],
+     False),
+    ("panda", "panda", ["python3", "tools/panda_oracle.py", "bench", "--corpus",
+                        "../shared/corpus/dc"], False),
 ]
-PANDA = ["python3", "tools/panda_oracle.py", "bench", "--corpus", "../shared/corpus/dc"]
 
 TIME_RE = re.compile(r"^(\S.*?)\s*\n?\s*time:\s*\[(\S+ \S+) (\S+ \S+) (\S+ \S+)\]", re.M)
+TICK_SIZES = [
+    ("tick:busy_world_bytes", r"busy world:.*delta (\d+)"),
+    ("tick:naive_bytes", r"busy world:.*naive full state (\d+)"),
+    ("tick:idle_bytes", r"idle world: bytes per client per tick ([\d.]+)"),
+    ("tick:uint32_bytes", r"1000 changed uint32 objects: bytes per client per tick (\d+)"),
+]
 
 
 def uptime():
+    """The three load averages, e.g. `1.40, 1.62, 1.70`."""
     out = subprocess.run(["uptime"], capture_output=True, text=True).stdout
     m = re.search(r"load average:\s*(.*)$", out.strip())
     return m.group(1) if m else "?"
 
 
 def run(argv):
-    """Runs argv, returns its stdout; a failure stops the script with its stderr."""
-    p = subprocess.run(argv, capture_output=True, text=True)
+    """Runs argv (nice'd), returns stdout + stderr; a failure stops the script."""
+    p = subprocess.run(["nice"] + argv, capture_output=True, text=True)
     if p.returncode != 0:
         sys.exit(f"`{' '.join(argv)}` failed ({p.returncode}):\n{p.stderr[-2000:]}")
-    return p.stdout
+    return p.stdout + "\n" + p.stderr
 
 
 def parse_criterion(text):
@@ -71,59 +118,161 @@ def parse_criterion(text):
     return out
 
 
-def parse_load(text):
-    """The key=value pairs of the last `load:` line."""
-    lines = [l for l in text.splitlines() if l.startswith("load:")]
+def parse_summary(text, prefix):
+    """The key=value pairs of the last line starting with `prefix`."""
+    lines = [l for l in text.splitlines() if l.startswith(prefix)]
     if not lines:
-        raise ValueError("no `load:` summary line")
-    return dict(kv.split("=", 1) for kv in lines[-1][len("load:"):].split())
+        raise ValueError(f"no `{prefix}` summary line")
+    return dict(kv.split("=", 1) for kv in lines[-1][len(prefix):].split() if "=" in kv)
+
+
+def measure(name, kind, argv):
+    """Runs one benchmark; returns its figures."""
+    figures = {f"uptime:{name}": uptime(),
+               f"date:{name}": datetime.datetime.now(datetime.timezone.utc)
+               .strftime("%Y-%m-%d %H:%M UTC")}
+    text = run(argv)
+    if kind in ("load", "demo"):
+        for k, v in parse_summary(text, kind + ":").items():
+            figures[f"{kind}:{name}:{k}"] = v
+    if kind in ("criterion", "tick"):
+        for bench, median in parse_criterion(text).items():
+            figures[f"criterion:{bench}"] = median
+    if kind == "tick":
+        for key, pattern in TICK_SIZES:
+            m = re.search(pattern, text)
+            if m:
+                figures[key] = m.group(1)
+    if kind == "panda":
+        m = re.search(r"median_us=(\d+)", text)
+        if m:
+            figures["panda:median_us"] = m.group(1)
+    return figures
+
+
+def number(s):
+    return float(re.sub(r"[^\d.eE+-]", "", str(s)))
+
+
+def to_us(t):
+    """A criterion time (`53.757 µs`) in µs."""
+    v, unit = t.split()
+    return float(v) * {"ns": 1e-3, "µs": 1.0, "us": 1.0, "ms": 1e3, "s": 1e6}[unit]
+
+
+def derive(f):
+    """Ratios the template quotes, from the figures there are."""
+    def ratio(key, a, b, fmt="{:.2f}"):
+        try:
+            f[key] = fmt.format(a() / b())
+        except (KeyError, ValueError, ZeroDivisionError):
+            pass
+    down = "down_bytes_per_client_per_s"
+    ratio("derived:zoned_udp_over_memory",
+          lambda: number(f[f"load:zoned_udp:{down}"]),
+          lambda: number(f[f"load:zoned_memory:{down}"]))
+    ratio("derived:demo_loss_over_lossless",
+          lambda: number(f["demo:demo_loss:bytes_per_client_per_s"]),
+          lambda: number(f["demo:demo_udp:bytes_per_client_per_s"]))
+    ratio("derived:dcc_over_panda",
+          lambda: to_us(f["criterion:otp+toon/load_and_hash"]),
+          lambda: number(f["panda:median_us"]))
+    ratio("derived:busy_80k_over_1k",
+          lambda: to_us(f["criterion:server_tick/busy_100_changes_80k"]),
+          lambda: to_us(f["criterion:server_tick/busy_100_changes_1k"]), "{:.1f}")
+    ratio("derived:busy_80k_hot_over_1k",
+          lambda: to_us(f["criterion:server_tick/busy_100_changes_80k_hot"]),
+          lambda: to_us(f["criterion:server_tick/busy_100_changes_1k"]), "{:.1f}")
+    ratio("panda:median_ms", lambda: number(f["panda:median_us"]), lambda: 1000.0)
+    for r in ("relay_r1", "relay_r2", "relay_r4", "relay_r8", "relay_r4_server"):
+        ratio(f"derived:{r}_bytes_over_budget",
+              lambda r=r: number(f[f"load:{r}:server_bytes_per_s"]),
+              lambda r=r: number(f[f"load:{r}:budget_bytes_per_s"]))
+
+
+def fmt(value, spec):
+    """Formats a figure by a template spec (see the module docs)."""
+    if not spec:
+        return str(value)
+    if spec == "t":
+        v, unit = str(value).split()
+        x = float(v)
+        return f"{x:.3g} {unit}" if x < 1000 else f"{x:.0f} {unit}"
+    x = number(value)
+    if spec == "n":
+        return f"{x:,.0f}"
+    if spec in ("f1", "f2"):
+        return f"{x:.{spec[1]}f}"
+    if spec == "k":
+        return f"{x / 1e6:.2f} MB" if x >= 1e6 else f"{x / 1e3:.1f} kB"
+    raise ValueError(f"unknown format `{spec}`")
+
+
+def fill(text, figures):
+    """Replaces every `{{key}}` / `{{key|spec}}`; returns the text and the missing keys."""
+    missing = set()
+
+    def one(m):
+        key, _, spec = m.group(1).partition("|")
+        if key not in figures:
+            missing.add(key)
+            return m.group(0)
+        return fmt(figures[key], spec)
+
+    return re.sub(r"\{\{([^}]+)\}\}", one, text), sorted(missing)
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--quick", action="store_true", help="load scenarios only, short subset")
-    ap.add_argument("--template", help="BENCHMARKS template with {{key}} placeholders")
-    ap.add_argument("--out", help="where to write the filled template (default: stdout)")
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--quick", action="store_true", help="the short subset only")
+    ap.add_argument("--only", help="comma-separated run names")
+    ap.add_argument("--list", action="store_true", help="list the runs and exit")
+    ap.add_argument("--fill-only", action="store_true", help="run nothing, fill the template")
+    ap.add_argument("--template", default=TEMPLATE)
+    ap.add_argument("--out", default=OUT)
+    ap.add_argument("--figures", default=FIGURES)
     a = ap.parse_args()
 
+    if a.list:
+        for name, kind, argv, quick in RUNS:
+            print(f"{name:20} {kind:9} {'quick' if quick else '     '} {' '.join(argv)}")
+        return 0
+    only = set(a.only.split(",")) if a.only else None
+    if only and only - {r[0] for r in RUNS}:
+        sys.exit(f"unknown runs: {', '.join(sorted(only - {r[0] for r in RUNS}))} (see --list)")
     figures = {}
-    run(["cargo", "build", "--release", "-p", "pipes-examples", "--example", "load"])
-    for name, args in LOAD_RUNS:
-        if a.quick and name not in QUICK_LOAD:
-            continue
-        load = uptime()
-        pairs = parse_load(run(["nice", "target/release/examples/load"] + args))
-        figures[f"uptime:{name}"] = load
-        for k, v in pairs.items():
-            figures[f"load:{name}:{k}"] = v
-        print(f"| {name} | load {load} | " + " ".join(f"{k}={v}" for k, v in pairs.items()) + " |")
-    if not a.quick:
-        for argv in CRITERION:
-            load = uptime()
-            for bench, median in parse_criterion(run(["nice"] + argv)).items():
-                figures[f"criterion:{bench}"] = median
-                figures[f"uptime:{bench}"] = load
-                print(f"| `{bench}` | {median} | load {load} |")
-        load = uptime()
-        m = re.search(r"median_us=(\d+)", run(PANDA))
-        if m:
-            figures["panda:median_us"] = m.group(1)
-            figures["uptime:panda"] = load
-            print(f"| Panda DCFile.read otp+toon | {int(m.group(1)) / 1000:.2f} ms | load {load} |")
-
-    if a.template:
-        with open(a.template, encoding="utf-8") as f:
-            text = f.read()
-        missing = sorted(set(re.findall(r"\{\{([^}]+)\}\}", text)) - set(figures))
-        text = re.sub(r"\{\{([^}]+)\}\}", lambda m: figures.get(m.group(1), m.group(0)), text)
-        for k in missing:
-            print(f"no figure for {{{{{k}}}}} (left as is)", file=sys.stderr)
-        if a.out:
-            with open(a.out, "w", encoding="utf-8") as f:
-                f.write(text)
-        else:
-            sys.stdout.write(text)
+    if os.path.exists(a.figures):
+        with open(a.figures, encoding="utf-8") as f:
+            figures = json.load(f)
+    todo = [r for r in RUNS if (only is None or r[0] in only)
+            and (not a.quick or r[3]) and not a.fill_only]
+    if any(r[1] in ("load", "demo") for r in todo):
+        run(["cargo", "build", "--release", "-p", "pipes-examples", "--example", "load",
+             "--example", "demo"])
+    started = time.monotonic()
+    for name, kind, argv, _ in todo:
+        t = time.monotonic()
+        new = measure(name, kind, argv)
+        figures.update(new)
+        print(f"{name}: {len(new) - 2} figures in {time.monotonic() - t:.0f} s, "
+              f"load {new[f'uptime:{name}']}", file=sys.stderr)
+        # Saved after every run: an interrupted session keeps what it measured.
+        derive(figures)
+        with open(a.figures, "w", encoding="utf-8") as f:
+            json.dump(figures, f, indent=1, sort_keys=True, ensure_ascii=False)
+            f.write("\n")
+    if todo:
+        print(f"{len(todo)} runs in {time.monotonic() - started:.0f} s", file=sys.stderr)
+    derive(figures)
+    with open(a.template, encoding="utf-8") as f:
+        text, missing = fill(f.read(), figures)
+    with open(a.out, "w", encoding="utf-8") as f:
+        f.write(text)
+    for k in missing:
+        print(f"no figure for {{{{{k}}}}} (left as is)", file=sys.stderr)
+    return 1 if missing else 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -317,3 +317,66 @@ fn check_reports_the_wire_limits_build_hits() {
         assert!(!out_path.exists(), "a refused build writes nothing");
     }
 }
+
+/// Splits a README command line into arguments ('single quotes' group words).
+fn shell_words(line: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut word = String::new();
+    let mut quoted = false;
+    for ch in line.chars() {
+        match ch {
+            '\'' => quoted = !quoted,
+            c if c.is_whitespace() && !quoted => {
+                if !word.is_empty() {
+                    words.push(std::mem::take(&mut word));
+                }
+            }
+            c => word.push(c),
+        }
+    }
+    words.extend((!word.is_empty()).then_some(word));
+    words
+}
+
+/// Issue 16: the README's `dcc` examples run on a schema of the repository and print
+/// what the README says (they once used a schema that existed only inside a test).
+#[test]
+fn the_readme_dcc_examples_print_what_it_says() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let readme = std::fs::read_to_string(root.join("README.md")).expect("README.md");
+    let lines: Vec<&str> = readme.lines().collect();
+    let mut checked = 0;
+    for (i, line) in lines.iter().enumerate() {
+        let expected = if let Some(rest) = line.split_once("# the DC hash: ") {
+            let (file, hash) = rest.1.split_once(" → ").expect("FILE → HASH");
+            let out = Command::new(env!("CARGO_BIN_EXE_dcc"))
+                .args(["hash", file])
+                .current_dir(&root)
+                .output()
+                .expect("run dcc");
+            assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), hash, "{line}");
+            checked += 1;
+            continue;
+        } else if line.starts_with("dcc pack schemas/") || line.starts_with("dcc unpack schemas/") {
+            let next = lines.get(i + 1).map_or("", |l| l.trim());
+            next.strip_prefix("# → ")
+                .expect("the output on the next line")
+        } else {
+            continue;
+        };
+        let words = shell_words(line);
+        let out = Command::new(env!("CARGO_BIN_EXE_dcc"))
+            .args(&words[1..])
+            .current_dir(&root)
+            .output()
+            .expect("run dcc");
+        assert!(out.status.success(), "{line}: {out:?}");
+        assert_eq!(
+            String::from_utf8_lossy(&out.stdout).trim(),
+            expected,
+            "{line}"
+        );
+        checked += 1;
+    }
+    assert_eq!(checked, 3, "the hash, pack and unpack examples");
+}

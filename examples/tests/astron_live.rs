@@ -94,6 +94,8 @@ struct Cl {
     c: AstronClient,
     stream: TcpStream,
     closed: bool,
+    /// The client's clock starts here (its `Time::ZERO`).
+    born: Instant,
 }
 
 impl Cl {
@@ -107,6 +109,7 @@ impl Cl {
             c,
             stream: open(ca),
             closed: false,
+            born: Instant::now(),
         }
     }
     fn flush(&mut self) {
@@ -116,7 +119,15 @@ impl Cl {
             self.closed = true;
         }
     }
+    /// The client's time now.
+    fn now(&self) -> Time {
+        Time::ZERO + self.born.elapsed()
+    }
     fn pump(&mut self, wait: Duration) -> Vec<ClientEvent> {
+        // Heartbeats on the client's own clock (Astron ejects after 10 s without).
+        if !self.closed {
+            self.c.poll(self.now()).expect("heartbeat encodes");
+        }
         self.flush();
         let (c, tag) = (&mut self.c, self.tag);
         let open = read_for(&mut self.stream, wait, |b| {
@@ -522,6 +533,34 @@ fn a_full_session_against_astron() {
     );
     assert!(ev.iter().any(|e| matches!(e, AiEvent::Field { context, value: Some(v) } if *context == ctx_one && v.decode::<account::SetLogins>().map(|l| l.logins) == Ok(2))), "{ev:?}");
 
+    // ---- Past Astron's 10 s heartbeat timeout (issue 16): c1 walks its avatar and
+    // both chat for 12 s; their heartbeats go on their own clock, so neither is ejected.
+    let start = Instant::now();
+    let mut n = 0u32;
+    while start.elapsed() < Duration::from_secs(12) {
+        n += 1;
+        let step = avatar::SetPos {
+            x: f64::from(n % 10),
+            y: 2.0,
+            z: 0.5,
+        };
+        c1.c.send_update(c1.now(), av1, &step).expect("walk");
+        for c in [&mut c1, &mut c2] {
+            let say = chat::Say {
+                text: format!("{} line {n}", c.tag),
+            };
+            c.c.send_update(c.now(), LOGIN, &say).expect("chat");
+            let ev = c.pump(Duration::from_millis(50));
+            assert!(
+                !ev.iter().any(|e| matches!(e, ClientEvent::Ejected { .. })) && !c.closed,
+                "{} ejected after {:.1} s: {ev:?}",
+                c.tag,
+                start.elapsed().as_secs_f64()
+            );
+        }
+        ai.pump(Duration::from_millis(5));
+    }
+
     // ---- A forbidden field: setSecret is neither clsend nor ownsend → eject 118.
     c1.c.send_update(Time::ZERO, av1, &player::SetSecret { secret: 1 })
         .expect("the client does not police itself");
@@ -544,4 +583,31 @@ fn a_full_session_against_astron() {
     ai.ai.delete_object(av2).expect("delete");
     ai.ai.delete_object(root).expect("delete");
     ai.pump(wait());
+}
+
+/// Issue 16: the example game against a real `astrond` for 15 s, longer than its 10 s
+/// heartbeat timeout; bob cheats at 13 s. Alice must leave politely and bob be ejected
+/// for the cheat (118), not for a missing heartbeat (345) before it.
+#[test]
+#[ignore = "needs a running astrond (examples/astron/astrond.yml)"]
+fn the_example_game_outlives_the_heartbeat_timeout() {
+    use pipes::client::ClientDisconnect;
+    use pipes::protocol::EjectReason;
+    use pipes_examples::astron_world::{run_all, Outcome};
+    let resolve = |var: &str, default: &str| {
+        addr(var, default)
+            .parse::<std::net::SocketAddr>()
+            .expect("an ip:port address")
+    };
+    let md = resolve("PIPES_ASTRON_MD", "127.0.0.1:7199");
+    let ca = resolve("PIPES_ASTRON_CA", "127.0.0.1:7198");
+    let summary = run_all(md, ca, &[("alice", None), ("bob", Some(13.0))], 15.0).expect("runs");
+    let [alice, bob] = summary.clients.as_slice() else {
+        panic!("two clients")
+    };
+    assert_eq!(alice.outcome, Outcome::Ended(ClientDisconnect::Left));
+    let Outcome::Ended(ClientDisconnect::Ejected { reason, detail }) = &bob.outcome else {
+        panic!("bob: {:?}", bob.outcome)
+    };
+    assert_eq!(*reason, EjectReason::NotSendable, "{detail}");
 }

@@ -35,13 +35,9 @@ fn demo_converges_over_udp() {
     assert!(s.converged, "mismatches: {:?}", s.mismatches);
 }
 
-#[test]
-fn demo_interpolation_error_stays_small_under_loss_and_latency_over_udp() {
-    // Regression: with loss 0.05 + 50 ms the demo reported ~2.2 m. NPCs stood still
-    // until play began, then jumped (a repeated entry under loss recorded the standing
-    // position just before), and the runtime inferred stops from single snapshot
-    // parts, bending moving objects' curves whenever a part was lost.
-    let o = DemoOptions {
+/// The options of the interpolation regression run: 8 bots, 64 NPCs, 5 % loss, 50 ms.
+fn lossy_udp_options() -> DemoOptions {
+    DemoOptions {
         clients: 8,
         objects: 64,
         seconds: 1.5,
@@ -49,15 +45,29 @@ fn demo_interpolation_error_stays_small_under_loss_and_latency_over_udp() {
         latency_ms: 50,
         transport: TransportKind::Udp,
         seed: 4,
-    };
-    let s = run(&o, false).expect("demo runs");
+    }
+}
+
+#[test]
+fn demo_converges_under_loss_and_latency_over_udp() {
+    let s = run(&lossy_udp_options(), false).expect("demo runs");
     assert!(s.converged, "mismatches: {:?}", s.mismatches);
-    // A lost snapshot costs a short hold or extrapolation: a few cm at 3.6 m/s (30 mm
-    // in a quiet release run). This runs on real sockets and wall-clock time, so a
-    // starved test thread adds hold error (~0.36 m per 100 ms); the bound leaves room
-    // for that and still catches the old 2.2 m failure. The exact behaviour is pinned
-    // deterministically by `pipes`' SimNet test
+}
+
+#[test]
+#[ignore = "wall-clock bound: a starved test thread adds ~0.36 m of hold error per 100 ms, \
+so it fails on a loaded machine; run on a quiet one with `--ignored`"]
+fn demo_interpolation_error_stays_small_under_loss_and_latency_over_udp() {
+    // Regression: with loss 0.05 + 50 ms the demo reported ~2.2 m. NPCs stood still
+    // until play began, then jumped (a repeated entry under loss recorded the standing
+    // position just before), and the runtime inferred stops from single snapshot
+    // parts, bending moving objects' curves whenever a part was lost. A lost snapshot
+    // costs a short hold or extrapolation: a few cm at 3.6 m/s (30 mm in a quiet
+    // release run). The behaviour is pinned deterministically, and run in CI, by
+    // `pipes`' SimNet test
     // `moving_objects_in_multipart_snapshots_are_not_stopped_by_a_lost_part`.
+    let s = run(&lossy_udp_options(), false).expect("demo runs");
+    assert!(s.converged, "mismatches: {:?}", s.mismatches);
     assert!(
         s.max_interp_error_mm < 1000,
         "max_interp_error {} mm",

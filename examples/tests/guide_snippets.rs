@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 
 /// The sources snippets may quote.
-const SOURCES: &[&str] = &["guide.rs", "build.rs", "astron_world.rs"];
+const SOURCES: &[&str] = &["guide.rs", "build.rs", "astron_world.rs", "arena.rs"];
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

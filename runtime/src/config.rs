@@ -74,8 +74,9 @@ pub struct Config {
     /// `pipes-max-pending-interests`: interest requests of one client still waiting for
     /// their objects to arrive (64); more ejects the client.
     pub max_pending_interests: usize,
-    /// `pipes-max-outbound-packets`: client side, packets waiting for the driver to send
-    /// them (4096); beyond it [`crate::client::Client::send`] refuses with `QueueFull`.
+    /// `pipes-max-outbound-packets`: client side, field messages waiting for the command
+    /// rate (beyond it [`crate::client::Client::send`] refuses with `QueueFull`) and,
+    /// separately, packets waiting for the driver to send them (4096).
     pub max_outbound_packets: usize,
     /// `pipes-max-client-events`: client side, events waiting for the game to poll them
     /// (262144); beyond it the client leaves the session (`QueueOverflow`).

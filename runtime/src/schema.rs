@@ -141,6 +141,21 @@ impl FieldInfo {
         r.finish().map_err(|e| e.within(self.name))
     }
 
+    /// An input command field: the custom keyword `command` (declare it with
+    /// `keyword command;`). The owner sends it as a sequenced, redundant stream
+    /// ([`crate::client::Client::send_command`]); the server applies each command once,
+    /// in order ([`crate::server::Server::poll_command`]).
+    pub fn is_command(&self) -> bool {
+        self.keywords.contains(&"command")
+    }
+
+    /// A state field the client predicts: the custom keyword `predicted`. The server
+    /// sends its value with each command acknowledgement, so the client reconciles
+    /// from the exact state that follows the last applied command.
+    pub fn is_predicted(&self) -> bool {
+        self.keywords.contains(&"predicted")
+    }
+
     /// Whether a client may send this field: `clsend`, or `ownsend` when it owns the object.
     pub fn client_may_send(&self, is_owner: bool) -> bool {
         self.has(FieldFlags::CLSEND) || (is_owner && self.has(FieldFlags::OWNSEND))

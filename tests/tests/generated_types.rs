@@ -312,7 +312,9 @@ fn lenient_placeholders_pack_to_no_bytes() {
     assert!(packed.is_empty());
     let ship = Ship {
         set_weapon: weapon,
-        set_name: ship::SetName("Black Pearl".into()),
+        set_name: ship::SetName {
+            name: "Black Pearl".into(),
+        },
     };
     ship.pack_into(&mut packed).unwrap();
     assert_eq!(Ship::unpack(&mut Reader::new(&packed)).unwrap(), ship);

@@ -7,7 +7,10 @@
 //! version then hash (124, 125), first message HELLO (107), anonymous sessions only
 //! reach anonymous UberDOGs (113), unknown or unseen objects (117), `clsend` /
 //! `ownsend` (118, with Astron's reason text), value ranges (127), malformed messages
-//! (109). It routes updates by keyword like the state server (`broadcast` → the
+//! (109), and a session that sends no `CLIENT_HEARTBEAT` within
+//! [`FakeConfig::heartbeat_timeout`] (10 s, as `examples/astron/astrond.yml`; other
+//! traffic does not count) is ejected with 345, once the driver reports the time with
+//! [`FakeCluster::advance`] ([`tcp::FakeServer`] does). It routes updates by keyword like the state server (`broadcast` → the
 //! location's sessions, `airecv` → the AI, `ownrecv` → the owner, never back to the
 //! sender), sends owner views, interest entries then completion, leaving and location
 //! messages, deletes session objects when their client goes, and keeps `db` fields of
@@ -25,7 +28,9 @@ use crate::internal::{Body, InternalMessage, ObjectEntry};
 use crate::AstronResult;
 use pipes::ids::{DoId, Location};
 use pipes::schema::{FieldFlags, SchemaInfo};
+use pipes::time::Time;
 use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
 
 struct Obj {
     class: u16,
@@ -42,6 +47,8 @@ struct Session {
     interests: BTreeMap<u16, Location>,
     session_objects: BTreeSet<DoId>,
     closed: bool,
+    /// When the session began or last sent `CLIENT_HEARTBEAT`.
+    heartbeat: Time,
 }
 
 /// Settings of the fake cluster (the parts of an `astrond.yml` it models).
@@ -59,6 +66,9 @@ pub struct FakeConfig {
     pub first_db_id: u32,
     /// UberDOGs: doId, class, anonymous.
     pub uberdogs: Vec<(DoId, u16, bool)>,
+    /// The client agent's `heartbeat_timeout` (`None`: disabled): a session silent in
+    /// heartbeats this long is ejected with 345, as Astron does.
+    pub heartbeat_timeout: Option<Duration>,
 }
 
 impl FakeConfig {
@@ -71,6 +81,7 @@ impl FakeConfig {
             first_client_channel: 1_000_000,
             first_db_id: 100_000_000,
             uberdogs: Vec::new(),
+            heartbeat_timeout: Some(Duration::from_secs(10)),
         }
     }
 }
@@ -86,6 +97,8 @@ pub struct FakeCluster {
     objects: BTreeMap<DoId, Obj>,
     ai_of: BTreeMap<DoId, Channel>,
     sessions: Vec<Session>,
+    /// The time last given to [`FakeCluster::advance`].
+    now: Time,
     database: BTreeMap<DoId, (u16, BTreeMap<u16, Vec<u8>>)>,
     /// Message types received from the AI that the fake does not model.
     pub ignored: Vec<u16>,
@@ -104,6 +117,7 @@ impl FakeCluster {
             objects: BTreeMap::new(),
             ai_of: BTreeMap::new(),
             sessions: Vec::new(),
+            now: Time::ZERO,
             database: BTreeMap::new(),
             ignored: Vec::new(),
         }
@@ -125,6 +139,7 @@ impl FakeCluster {
             interests: BTreeMap::new(),
             session_objects: BTreeSet::new(),
             closed: false,
+            heartbeat: self.now,
         });
         (self.sessions.len() - 1, channel)
     }
@@ -132,6 +147,23 @@ impl FakeCluster {
     /// Whether the session was closed (eject, disconnect or [`FakeCluster::drop_client`]).
     pub fn is_closed(&self, client: usize) -> bool {
         self.sessions.get(client).is_none_or(|s| s.closed)
+    }
+
+    /// The clock moved to `now`: sessions without a heartbeat for longer than the
+    /// timeout are ejected (345, with Astron's reason text). Without calls, time stands
+    /// still and no session times out.
+    pub fn advance(&mut self, now: Time) {
+        self.now = self.now.max(now);
+        let Some(timeout) = self.config.heartbeat_timeout else {
+            return;
+        };
+        for client in 0..self.sessions.len() {
+            let s = &self.sessions[client];
+            if !s.closed && self.now.since(s.heartbeat) > timeout {
+                let reason = "Server timed out while waiting for heartbeat.".to_string();
+                self.eject(client, 345, reason);
+            }
+        }
     }
 
     /// The client's connection went away: its session objects are deleted.
@@ -289,7 +321,7 @@ impl FakeCluster {
                 }
             }
             (0, _) => self.eject(client, 107, "First packet is not CLIENT_HELLO".into()),
-            (_, ClientMessage::Heartbeat) => {}
+            (_, ClientMessage::Heartbeat) => self.sessions[client].heartbeat = self.now,
             (_, ClientMessage::Disconnect) => self.close(client),
             (_, ClientMessage::SetField { do_id, field }) => {
                 self.client_set_field(client, me, do_id, field)

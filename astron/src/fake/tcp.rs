@@ -4,6 +4,7 @@
 
 use super::{FakeCluster, FakeConfig};
 use pipes::schema::SchemaInfo;
+use pipes::time::Time;
 use std::io::{self, ErrorKind, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -107,7 +108,9 @@ fn serve(
     let mut ai: Option<TcpStream> = None;
     let mut clients: Vec<Option<TcpStream>> = Vec::new();
     let mut buf = vec![0u8; 16 * 1024];
+    let start = Instant::now();
     while !stop.load(Ordering::Relaxed) && Instant::now() < end {
+        cluster.advance(Time::ZERO + start.elapsed());
         if let Ok((s, _)) = md.accept() {
             if s.set_nonblocking(true).is_ok() && s.set_nodelay(true).is_ok() {
                 ai = Some(s);

@@ -3,5 +3,6 @@
 
 mod codec;
 mod end_to_end;
+mod heartbeat;
 mod robustness;
 mod tcp;

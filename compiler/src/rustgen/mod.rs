@@ -8,6 +8,7 @@
 //! The output depends only on the `pipes` crate and is formatted with `prettyplease`.
 
 pub mod bind;
+mod commands;
 mod defaults;
 mod items;
 pub mod names;
@@ -102,9 +103,11 @@ pub fn placeholders(model: &Model) -> Vec<String> {
     out
 }
 
-/// The limits of the wire format every back end shares: field numbers and class
-/// ids are 16-bit. `dcc check` reports these with the text `dcc build` fails with.
+/// What `dcc build` refuses in a loaded schema: the wire format's limits (16-bit
+/// field numbers and class ids) and misdeclared input `command` fields. `dcc check`
+/// runs the same check, so it fails with the text `dcc build` fails with.
 pub fn check_limits(model: &Model) -> Result<(), CodegenError> {
+    commands::check_command_fields(model)?;
     if model.fields_by_number.len() > usize::from(u16::MAX) + 1 {
         return Err(CodegenError {
             message: format!(

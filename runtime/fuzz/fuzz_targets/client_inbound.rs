@@ -1,6 +1,6 @@
 //! Server→client bytes to a connected client holding objects: raw messages, and
 //! fuzzed bodies inside valid snapshot / object-message headers (snapshot bodies in
-//! the compact record format of protocol version 3: head byte, varint id deltas,
+//! the compact record format of protocol version 4: head byte, varint id deltas,
 //! class and location chains, per-class field masks).
 
 #![no_main]

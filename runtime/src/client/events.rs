@@ -150,7 +150,8 @@ pub enum ClientError {
     },
     /// No challenge is pending.
     NoChallenge,
-    /// `max_outbound_packets` packets already wait for the driver to send them.
+    /// `max_outbound_packets` field messages already wait for the command rate (the
+    /// game sends messages faster than the server lets it, for a long while).
     QueueFull(usize),
     /// An interest request with more locations than one message may carry.
     TooManyLocations {
@@ -159,6 +160,9 @@ pub enum ClientError {
         /// The most one request may hold.
         max: usize,
     },
+    /// A command for a field without the `command` keyword, or for an object this
+    /// client does not own.
+    NotCommand(&'static str),
     /// A bound struct ([`crate::bind::Replicated`]) of another class than the object's.
     WrongClass {
         /// The struct's class.
@@ -180,11 +184,19 @@ impl fmt::Display for ClientError {
             ClientError::NotSendable(n) => write!(f, "{n} may not be sent by this client"),
             ClientError::BadValue { field, error } => write!(f, "bad value for {field}: {error}"),
             ClientError::NoChallenge => write!(f, "no authentication challenge pending"),
-            ClientError::QueueFull(n) => write!(f, "{n} packets already wait to be sent"),
+            ClientError::QueueFull(n) => {
+                write!(f, "{n} messages already wait for the command rate")
+            }
             ClientError::TooManyLocations { given, max } => {
                 write!(
                     f,
                     "{given} interest locations in one request, at most {max}"
+                )
+            }
+            ClientError::NotCommand(n) => {
+                write!(
+                    f,
+                    "{n} is not a command field of an object this client owns"
                 )
             }
             ClientError::WrongClass { expected, actual } => {

@@ -55,6 +55,8 @@ impl Client {
                 self.rates.update_rate = a.rates.update_rate;
                 self.rates.cmd_rate = a.rates.cmd_rate;
                 self.stage = Stage::Connected;
+                self.cmd_granted = a.rates.cmd_rate;
+                self.commands.start(now, self.rates.cmd_rate);
                 let rtt = now.since(self.hello_at);
                 self.clock.sample(now, rtt, a.server_time as f64 / 1e6);
                 self.next_ping = now;
@@ -106,6 +108,7 @@ impl Client {
                 },
                 Stage::Connected,
             ) => self.on_message(tick, object, field, args),
+            (ServerMessage::CommandAck(ack), Stage::Connected) => self.on_command_ack(&ack),
             (ServerMessage::Disconnect { reason, detail }, _) => {
                 self.close(ClientDisconnect::Ejected { reason, detail })
             }

@@ -496,6 +496,18 @@ impl Client {
         self.interpolated(object, F::NUMBER)
     }
 
+    /// Every object's interpolated value of field message `F`, in id order: what a
+    /// frame draws (objects without a value yet are left out; see [`Client::interpolated`]).
+    pub fn interpolated_all<F: FieldMessage, T: Interpolate>(&self) -> Vec<(DoId, T)> {
+        let mut all: Vec<(DoId, T)> = self
+            .objects
+            .keys()
+            .filter_map(|&id| Some((id, self.interpolated_of::<F, T>(id)?)))
+            .collect();
+        all.sort_by_key(|(id, _)| *id);
+        all
+    }
+
     /// The interpolation settings (curve, extrapolation cap, owned objects).
     pub fn interp_config(&self) -> &InterpConfig {
         self.interp.vars.config()

@@ -20,18 +20,24 @@
 //! smoothed by the client itself: see [`Client::update_interpolation`].
 
 mod clock;
+mod commands;
 mod events;
 mod inbound;
 mod interp;
 mod net;
 mod objects;
+mod pacer;
+mod predict;
 mod replicated;
 
 pub use clock::ClockSync;
+pub use commands::{CommandAck, DEFAULT_COMMAND_REDUNDANCY};
 pub use events::{ClientDisconnect, ClientError, ClientEvent, Packet};
 pub use interp::{BindError, DecodeFn, FromFloats, IntoInterpolated};
 pub use net::ClientNetStats;
 pub use objects::{ClientObject, FieldValue, Lifecycle};
+pub use pacer::PACE as COMMAND_PACE;
+pub use predict::{Metric, PredictConfig, PredictStats, Predictor};
 
 use crate::config::{effective_interp, Config};
 use crate::ids::{ClientId, DetMap, DoId, InterestHandle, Location};
@@ -84,10 +90,17 @@ pub struct Client {
     pings: VecDeque<(u32, Time)>,
     next_handle: u16,
     transmits: VecDeque<Packet>,
+    /// Field messages waiting for the command rate (see `pacer.rs`).
+    commands: pacer::CommandQueue,
+    /// The command rate the server granted at the handshake (0 before).
+    cmd_granted: u8,
     events: VecDeque<ClientEvent>,
     interp: interp::InterpState,
     /// Reliable object messages received this session (wrapping), reported in acks.
     reliable_received: u32,
+    command_streams: commands::OutStreams,
+    command_redundancy: usize,
+    next_command_at: Time,
 }
 
 impl Client {
@@ -121,9 +134,14 @@ impl Client {
             pings: VecDeque::new(),
             next_handle: 0,
             transmits: VecDeque::new(),
+            commands: pacer::CommandQueue::default(),
+            cmd_granted: 0,
             events: VecDeque::new(),
             interp: interp::InterpState::default(),
             reliable_received: 0,
+            command_streams: Default::default(),
+            command_redundancy: DEFAULT_COMMAND_REDUNDANCY,
+            next_command_at: Time::ZERO,
         }
     }
 
@@ -161,6 +179,8 @@ impl Client {
         if matches!(self.stage, Stage::Closed(_)) {
             return;
         }
+        // What the game sent before leaving still goes, ahead of the goodbye.
+        self.commands.release_all(&mut self.transmits);
         self.send_msg(&ClientMessage::Disconnect);
         self.close(ClientDisconnect::Left);
     }
@@ -179,6 +199,7 @@ impl Client {
         for id in ids {
             self.remove_object(id);
         }
+        self.commands.clear();
         self.stage = Stage::Closed(why.clone());
         self.events.push_back(ClientEvent::Disconnected(why));
     }
@@ -298,18 +319,29 @@ impl Client {
             locations: locations.to_vec(),
         };
         self.send_msg(&msg);
+        // The server charges interest changes to the command budget too.
+        self.commands.charge();
         Ok(handle)
     }
 
-    /// Asks for other snapshot/command rates (the server clamps them).
+    /// Asks for other snapshot/command rates (the server clamps them). Queued field
+    /// messages keep the pace granted at the handshake unless `cmd_rate` is lower.
     pub fn set_rates(&mut self, update_rate: u8, cmd_rate: u8) {
         self.rates.update_rate = update_rate;
         self.rates.cmd_rate = cmd_rate;
         self.rates.interp = self.interp_delay() as f32;
         self.send_msg(&ClientMessage::SetRates(self.rates));
+        self.commands.charge();
     }
 
     /// Sends a field message for an object, checked here as the server will check it.
+    ///
+    /// The message is queued and leaves at the command rate the server granted (see
+    /// [`Client::update`]), so the server never drops it: nothing is lost however fast
+    /// the game sends. A state field (`ram`/`required`) still waiting when a newer value
+    /// for the same object is sent takes that value (only the newest is sent; counted in
+    /// [`ClientNetStats::commands_coalesced`]). When `max_outbound_packets` messages
+    /// already wait, the message is refused with [`ClientError::QueueFull`].
     pub fn send(&mut self, object: DoId, field: u16, args: &[u8]) -> Result<(), ClientError> {
         if !self.is_connected() {
             return Err(ClientError::NotConnected);
@@ -347,11 +379,14 @@ impl Client {
         if f.keywords.contains(&"unreliable") {
             packet.reliability = crate::protocol::Reliability::Unreliable;
         }
-        if self.transmits.len() >= self.config.max_outbound_packets {
-            return Err(ClientError::QueueFull(self.config.max_outbound_packets));
+        let limit = self.config.max_outbound_packets;
+        match self
+            .commands
+            .push(object, field, f.is_state(), packet, limit)
+        {
+            pacer::Pushed::Full => Err(ClientError::QueueFull(limit)),
+            pacer::Pushed::Queued | pacer::Pushed::Coalesced => Ok(()),
         }
-        self.transmits.push_back(packet);
-        Ok(())
     }
 
     /// Sends a typed field message.
@@ -377,9 +412,11 @@ impl Client {
         });
     }
 
-    /// Runs timers: pings, clock correction, and the server-silence timeout.
+    /// Runs timers: pings, clock correction, the server-silence timeout, and the release
+    /// of queued field messages as the command rate allows.
     pub fn update(&mut self, now: Time) {
         self.clock.advance(now);
+        self.flush_commands(now);
         let limit = Duration::from_secs_f64(self.config.server_timeout.max(0.1));
         if self.stage == Stage::Connected && now.since(self.last_heard) > limit {
             tracing::warn!(
@@ -401,14 +438,31 @@ impl Client {
                 client_time: now.0,
             };
             self.send_msg(&ping);
+            self.commands.charge();
             self.next_ping = now + self.config.ping_interval();
         }
+        if self.stage == Stage::Connected {
+            self.commands
+                .release(now, self.pace_rate(), &mut self.transmits);
+        }
+    }
+
+    /// The command rate queued field messages leave at: the one granted at the
+    /// handshake, or a lower one asked since with [`Client::set_rates`]. A higher one
+    /// asked since is not used: the server clamps it and does not say to what.
+    fn pace_rate(&self) -> u8 {
+        self.rates.cmd_rate.min(self.cmd_granted)
     }
 
     /// When [`Client::update`] must next be called.
     #[must_use]
     pub fn poll_timeout(&self) -> Option<Time> {
-        (self.stage == Stage::Connected).then_some(self.next_ping)
+        if self.stage != Stage::Connected {
+            return None;
+        }
+        let release = self.commands.next_release(self.pace_rate());
+        let next = release.map_or(self.next_ping, |r| r.min(self.next_ping));
+        Some(self.command_timeout().map_or(next, |c| c.min(next)))
     }
 
     /// The next packet to send, if any.
@@ -422,7 +476,10 @@ impl Client {
     /// Bytes per second received and sent, snapshot loss and RTT, as this client
     /// sees them (the server's view of the same link: `ClientInfo::net`).
     pub fn net_stats(&self) -> ClientNetStats {
-        self.net.stats(self.rtt())
+        let mut stats = self.net.stats(self.rtt());
+        stats.commands_waiting = self.commands.len();
+        stats.commands_coalesced = self.commands.coalesced();
+        stats
     }
 
     /// The next event for the game, if any.

@@ -19,6 +19,11 @@ pub struct ClientNetStats {
     pub loss: f64,
     /// Round-trip time from pings.
     pub rtt: Option<Duration>,
+    /// Field messages waiting in the client's queue for the command rate.
+    pub commands_waiting: usize,
+    /// State values replaced in the queue by a newer value before they left (this
+    /// session): the only messages the client does not send, by design.
+    pub commands_coalesced: u64,
 }
 
 /// Counters behind [`ClientNetStats`].
@@ -77,6 +82,7 @@ impl NetMeter {
             sent_bytes_per_s: self.sent as f64 / secs,
             loss,
             rtt: None,
+            ..ClientNetStats::default()
         };
         *self = NetMeter {
             now,

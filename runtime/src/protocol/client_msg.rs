@@ -1,6 +1,7 @@
 //! Messages a client sends to the server.
 
 use super::ack::AckWindow;
+use super::commands::CommandBatch;
 use super::reasons::put_text;
 use super::{finish, in_msg, invalid, DecodeError, Reliability};
 use crate::ids::{DoId, InterestHandle, Location};
@@ -103,6 +104,8 @@ pub enum ClientMessage<'a> {
     },
     /// The client leaves.
     Disconnect,
+    /// Sequenced input commands for an owned object (see [`super::commands`]).
+    Commands(CommandBatch<'a>),
 }
 
 impl<'a> ClientMessage<'a> {
@@ -117,13 +120,16 @@ impl<'a> ClientMessage<'a> {
             ClientMessage::Ping { .. } => "Ping",
             ClientMessage::ObjectMessage { .. } => "ObjectMessage",
             ClientMessage::Disconnect => "Disconnect",
+            ClientMessage::Commands(_) => "Commands",
         }
     }
 
     /// The channel this message travels on (object messages: see the field's keywords).
     pub fn reliability(&self) -> Reliability {
         match self {
-            ClientMessage::Ack { .. } | ClientMessage::Ping { .. } => Reliability::Unreliable,
+            ClientMessage::Ack { .. } | ClientMessage::Ping { .. } | ClientMessage::Commands(_) => {
+                Reliability::Unreliable
+            }
             _ => Reliability::Reliable,
         }
     }
@@ -183,6 +189,7 @@ impl<'a> ClientMessage<'a> {
                 out.extend_from_slice(args);
             }
             ClientMessage::Disconnect => put_u8(out, 8),
+            ClientMessage::Commands(c) => c.encode(out),
         }
     }
 
@@ -234,6 +241,10 @@ impl<'a> ClientMessage<'a> {
                 )
             }
             8 => ("Disconnect", ClientMessage::Disconnect),
+            9 => (
+                "Commands",
+                ClientMessage::Commands(CommandBatch::decode(&mut r)?),
+            ),
             t => return Err(DecodeError::UnknownType(t)),
         };
         finish(&r, name)?;

@@ -15,6 +15,7 @@
 //! | C→S | 6 | `Ping` | unreliable |
 //! | C→S | 7 | `ObjectMessage` (object, field, packed args) | reliable or unreliable |
 //! | C→S | 8 | `Disconnect` | reliable |
+//! | C→S | 9 | `Commands` (object, command field, newest number, the last N commands: see [`commands`]) | unreliable |
 //! | S→C | 1 | `Accept` (client id, tick rate, clamped rates, server time) | reliable |
 //! | S→C | 2 | `Reject` (reason) | reliable, then close |
 //! | S→C | 3 | `AuthChallenge` (game bytes) | reliable |
@@ -23,9 +24,11 @@
 //! | S→C | 6 | `Pong` (echo, server time) | unreliable |
 //! | S→C | 7 | `ObjectMessage` (tick, object, field, packed args) | reliable or unreliable |
 //! | S→C | 8 | `Disconnect` (reason) | reliable, then close |
+//! | S→C | 9 | `CommandAck` (tick, object, last command applied, `predicted` state) | unreliable |
 
 mod ack;
 mod client_msg;
+pub mod commands;
 mod reasons;
 mod server_msg;
 pub mod snapshot;
@@ -33,6 +36,7 @@ mod varint;
 
 pub use ack::{seq_diff, AckWindow, ACK_BITS};
 pub use client_msg::{ClientMessage, Hello, InterestOp, PartId, Rates, MAX_INTEREST_LOCATIONS};
+pub use commands::{CommandAckMsg, CommandBatch, MAX_COMMANDS_PER_PACKET};
 pub use reasons::{EjectReason, RejectReason};
 pub(crate) use server_msg::encode_object_message;
 pub use server_msg::{Accept, ServerMessage, MAX_PART};
@@ -41,7 +45,7 @@ use crate::wire::WireError;
 use std::fmt;
 
 /// The protocol version a hello carries; peers of different versions cannot talk.
-pub const PROTOCOL_VERSION: u16 = 3;
+pub const PROTOCOL_VERSION: u16 = 4;
 
 /// Whether the transport must deliver a message, in order, or may drop it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -1,6 +1,7 @@
 //! Messages the server sends to a client (snapshot bodies: see [`super::snapshot`]).
 
 use super::client_msg::Rates;
+use super::commands::CommandAckMsg;
 use super::reasons::{put_text, read_text};
 use super::{finish, in_msg, invalid, DecodeError, EjectReason, RejectReason, Reliability};
 use crate::ids::{ClientId, DoId, InterestHandle};
@@ -77,6 +78,9 @@ pub enum ServerMessage<'a> {
         /// Packed arguments.
         args: &'a [u8],
     },
+    /// The last command applied to an object the client commands, and its
+    /// `predicted` state at that tick (see [`super::commands`]).
+    CommandAck(CommandAckMsg<'a>),
     /// The server ends the connection.
     Disconnect {
         /// Why.
@@ -98,13 +102,16 @@ impl<'a> ServerMessage<'a> {
             ServerMessage::Pong { .. } => "Pong",
             ServerMessage::ObjectMessage { .. } => "ObjectMessage",
             ServerMessage::Disconnect { .. } => "Disconnect",
+            ServerMessage::CommandAck(_) => "CommandAck",
         }
     }
 
     /// The channel the message travels on (object messages: see the field's keywords).
     pub fn reliability(&self) -> Reliability {
         match self {
-            ServerMessage::Snapshot { .. } | ServerMessage::Pong { .. } => Reliability::Unreliable,
+            ServerMessage::Snapshot { .. }
+            | ServerMessage::Pong { .. }
+            | ServerMessage::CommandAck(_) => Reliability::Unreliable,
             _ => Reliability::Reliable,
         }
     }
@@ -177,6 +184,7 @@ impl<'a> ServerMessage<'a> {
                 put_u8(out, reason.code());
                 put_text(out, detail);
             }
+            ServerMessage::CommandAck(a) => a.encode(out),
         }
     }
 
@@ -262,6 +270,10 @@ impl<'a> ServerMessage<'a> {
                 let detail = read_text(&mut r).map_err(in_msg("Disconnect", "detail"))?;
                 ("Disconnect", ServerMessage::Disconnect { reason, detail })
             }
+            9 => (
+                "CommandAck",
+                ServerMessage::CommandAck(CommandAckMsg::decode(&mut r)?),
+            ),
             t => return Err(DecodeError::UnknownType(t)),
         };
         finish(&r, name)?;

@@ -7,13 +7,14 @@
 //! sequence it received and a bitfield of the 32 before it ([`super::AckWindow`]), so a lost
 //! ack costs nothing: the next one repeats it.
 //!
-//! # Layout, byte by byte (protocol version 3)
+//! # Layout, byte by byte (protocol version 4)
 //!
 //! ```text
 //! part   := type:u8(=4) seq:u16 tick:u32 part:u16 count:u16 record*count
 //!           (part: bit 15 flags the tick's final part; the header is fixed-size so the
 //!           writer patches it in place: 11 bytes per part of up to ~1200)
-//! record := head:u8 [object] [class] [location] [mask] value*
+//! record := head:u8 [more:u8] [object] [class] [location] [mask] value*
+//!         | value*   (a record inside a run: see RUN)
 //! head   := bits 0-1 kind: 0 ENTER, 1 UPDATE, 2 LEAVE (3 is invalid)
 //!           bit 2 NEXT_ID: object = previous record's object + 1 (no object follows)
 //!           bit 3 SAME_CLASS: class = previous record's class (no class follows)
@@ -21,7 +22,10 @@
 //!           bit 5 SAME_LOC: the location is the previous location carried (none follows)
 //!           bit 6 SAME_MASK (with SAME_CLASS): the mask is the previous record's
 //!           (none follows)
-//!           bit 7 zero
+//!           bit 7 RUN (ENTER and UPDATE only): a byte `more` (1-255) follows the head;
+//!           the next `more` records of the part are UPDATEs with NEXT_ID,
+//!           SAME_CLASS and SAME_MASK and no location (head 0b0100_1101), and each is
+//!           written as its values alone (no head byte)
 //! object := zigzag varint of (object - previous record's object); "previous" is 0
 //!           at the start of each part
 //! class  := varint dclass number (ENTER and UPDATE; LEAVE carries none)
@@ -35,9 +39,9 @@
 //! ```
 //!
 //! A run of objects with consecutive ids of one class and the same changed fields
-//! costs one head byte and the values per record: `UPDATE` of one changed `uint32`
-//! is 1 + 4 = 5 bytes (the first of the run: 1 + 1 (class) + 1 (mask) + 4, plus the
-//! object delta if not consecutive).
+//! costs the values alone per record: `UPDATE` of one changed `uint32` is 4 bytes
+//! (the first of the run: 1 (head) + 1 (more) + 1 (class) + 1 (mask) + 4, plus the
+//! object delta if not consecutive; a run holds at most 256 records).
 
 use super::server_msg::{LAST_PART, MAX_PART, SNAPSHOT_HEADER, SNAPSHOT_TYPE};
 use super::varint::{put_varint, read_varint, read_varint_u32, unzigzag, zigzag};
@@ -56,7 +60,9 @@ const SAME_CLASS: u8 = 1 << 3;
 const FLAG: u8 = 1 << 4;
 const SAME_LOC: u8 = 1 << 5;
 const SAME_MASK: u8 = 1 << 6;
-const RESERVED: u8 = 0b1000_0000;
+const RUN: u8 = 1 << 7;
+/// The head every record after the first of a run has (not written).
+const CONTINUE: u8 = UPDATE | NEXT_ID | SAME_CLASS | SAME_MASK;
 
 /// What a record says about its object.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -129,8 +135,28 @@ pub fn decode_records<'a>(
     let mut out = Vec::with_capacity(usize::from(count));
     let mut chain = Chain::default();
     let mut mask = None;
+    let mut run = 0u8;
     for _ in 0..count {
-        out.push(decode_record(&mut r, schema, &mut chain, &mut mask)?);
+        let head = if run > 0 {
+            run -= 1;
+            CONTINUE
+        } else {
+            let head = r.read_u8().map_err(in_msg("Snapshot", "record"))?;
+            if head & RUN != 0 {
+                if head & KIND_MASK == LEAVE {
+                    return Err(invalid("Snapshot", "run on a leave record"));
+                }
+                run = r.read_u8().map_err(in_msg("Snapshot", "run length"))?;
+                if run == 0 {
+                    return Err(invalid("Snapshot", "empty run"));
+                }
+            }
+            head
+        };
+        out.push(decode_record(&mut r, head, schema, &mut chain, &mut mask)?);
+    }
+    if run > 0 {
+        return Err(invalid("Snapshot", "run beyond the record count"));
     }
     super::finish(&r, "Snapshot")?;
     Ok(out)
@@ -138,14 +164,11 @@ pub fn decode_records<'a>(
 
 fn decode_record<'a>(
     r: &mut Reader<'a>,
+    head: u8,
     schema: &SchemaInfo,
     chain: &mut Chain,
     prev_mask: &mut Option<&'a [u8]>,
 ) -> Result<Record<'a>, DecodeError> {
-    let head = r.read_u8().map_err(in_msg("Snapshot", "record"))?;
-    if head & RESERVED != 0 {
-        return Err(invalid("Snapshot", "reserved record bits set"));
-    }
     let object = if head & NEXT_ID != 0 {
         chain.object.checked_add(1)
     } else {
@@ -292,6 +315,16 @@ pub struct PartWriter {
     done_bytes: usize,
     scratch: Vec<u8>,
     done: Vec<Part>,
+    run: Run,
+}
+
+/// The run the next record may join (see RUN in the module docs).
+#[derive(Clone, Copy, Debug, Default)]
+struct Run {
+    /// Where the last record of the part started, if it can start or extend a run.
+    start: Option<usize>,
+    /// Where the run's `more` byte is, once the run has a second record.
+    more_at: Option<usize>,
 }
 
 /// A finished snapshot part.
@@ -328,6 +361,7 @@ impl PartWriter {
             done_bytes: 0,
             scratch: Vec::new(),
             done: Vec::new(),
+            run: Run::default(),
         };
         w.start_part();
         w
@@ -342,6 +376,7 @@ impl PartWriter {
         put_u16(&mut self.buf, 0);
         self.count = 0;
         self.chain = Chain::default();
+        self.run = Run::default();
     }
 
     /// Bytes written so far in all parts (for per-client budgets).
@@ -432,9 +467,40 @@ impl PartWriter {
             if open.kind != LEAVE && self.mask_len > 0 {
                 self.share_mask();
             }
+            self.extend_run(open.kind);
         }
         self.count += 1;
         self.seq
+    }
+
+    /// Joins the record just written to the run before it when its head is
+    /// [`CONTINUE`] (its head byte goes, the run's `more` counts it), else lets it
+    /// start a run.
+    fn extend_run(&mut self, kind: u8) {
+        let head = self.buf[self.record_start];
+        let joined = match (head == CONTINUE, self.run.start, self.run.more_at) {
+            (true, Some(_), Some(at)) if self.buf[at] < u8::MAX => {
+                self.buf.remove(self.record_start);
+                self.buf[at] += 1;
+                true
+            }
+            (true, Some(start), None) => {
+                // The run gets its `more` byte after its first head (net zero bytes:
+                // this record's head goes).
+                self.buf[start] |= RUN;
+                self.buf.insert(start + 1, 1);
+                self.buf.remove(self.record_start + 1);
+                self.run.more_at = Some(start + 1);
+                true
+            }
+            _ => false,
+        };
+        if !joined {
+            self.run = Run {
+                start: (kind != LEAVE).then_some(self.record_start),
+                more_at: None,
+            };
+        }
     }
 
     /// Drops the open record's mask when it repeats the previous record's (same class).
@@ -670,20 +736,77 @@ mod tests {
         w.update(DoId(2), AVATAR, n, None);
         w.field(3, &[2, 0]);
         w.end();
-        // head + int16: the id follows the previous one, class and mask repeat.
+        // The id follows the previous one, class and mask repeat, so the record joins
+        // a run: the run's `more` byte (after the first record's head) replaces its head.
         assert_eq!(w.bytes() - first, 3);
         w.update(DoId(3), AVATAR, n, None);
+        w.field(3, &[3, 0]);
+        w.end();
+        // The int16 alone.
+        assert_eq!(w.bytes() - first, 5);
+        w.update(DoId(4), AVATAR, n, None);
         w.field(2, &[0; 12]);
         w.end();
         // A different mask is written: head + mask + 3 × int32.
-        assert_eq!(w.bytes() - first - 3, 14);
+        assert_eq!(w.bytes() - first - 5, 14);
+    }
+
+    #[test]
+    fn runs_cost_the_values_alone_and_round_trip() {
+        let class = SCHEMA.class(AVATAR).unwrap();
+        let n = state_fields(&SCHEMA, class).count();
+        let number = state_fields(&SCHEMA, class).nth(n - 1).unwrap().number;
+        // 600 consecutive updates of one int16 field: runs of 256 at most, so three.
+        let mut w = PartWriter::new(Tick(3), 100_000, 0);
+        for i in 0..600u32 {
+            w.update(DoId(1000 + i), AVATAR, n, None);
+            w.field(n - 1, &(i as u16).to_le_bytes());
+            w.end();
+        }
+        let first = 1 + 1 + 2 + 1 + 1 + 2; // head, more, id, class, mask, value
+        let header = SNAPSHOT_HEADER;
+        // Later runs start with head + more (id, class and mask chained).
+        assert_eq!(w.bytes(), header + first + 599 * 2 + 2 * 2);
+        let parts = w.finish(false, true);
+        let d = decoded(&parts);
+        let recs = &d[0].2;
+        assert_eq!(recs.len(), 600);
+        for (i, r) in recs.iter().enumerate() {
+            assert_eq!(r.object, DoId(1000 + i as u32));
+            assert_eq!(
+                r.kind,
+                RecordKind::Update {
+                    class: AVATAR,
+                    moved: None
+                }
+            );
+            assert_eq!(r.fields, vec![(number, &(i as u16).to_le_bytes()[..])]);
+        }
+        // A leave or a moved object ends a run; an update after it starts a new one.
+        let mut w = PartWriter::new(Tick(3), 100_000, 0);
+        for i in 0..6u32 {
+            if i == 2 {
+                w.leave(DoId(7));
+                continue;
+            }
+            let moved = (i == 4).then_some(Location::zone(3));
+            w.update(DoId(10 + i), AVATAR, n, moved);
+            w.field(n - 1, &[i as u8, 0]);
+            w.end();
+        }
+        let parts = w.finish(false, true);
+        let ids: Vec<_> = decoded(&parts)[0].2.iter().map(|r| r.object.0).collect();
+        assert_eq!(ids, [10, 11, 7, 13, 14, 15]);
     }
 
     #[test]
     fn malformed_bodies_are_errors() {
         let bad: &[(&[u8], u16)] = &[
             (&[3, 0], 1),                  // kind 3
-            (&[0x40, 0], 1),               // reserved bit
+            (&[0x40, 0], 1),               // same mask without a previous one
+            (&[0x80 | 2, 1, 2], 2),        // run on a leave
+            (&[0x80 | 1, 0, 2, 2, 0], 1),  // empty run
+            (&[0x80 | 1, 2, 2, 2, 0], 1),  // run beyond the record count
             (&[0x08 | 1, 2], 1),           // same class with no previous record
             (&[0x20 | 1 | 0x10, 2, 2], 1), // same location with none before
             (&[1, 2, 99, 0], 1),           // unknown class

@@ -147,16 +147,22 @@ impl Server {
 
     /// Sets a state field from its typed message.
     pub fn set<F: FieldMessage>(&mut self, id: DoId, value: &F) -> Result<bool, ServerError> {
-        let bytes = value.to_bytes().map_err(|error| ServerError::BadValue {
-            field: F::NAME,
-            error,
-        })?;
-        self.set_field(id, F::NUMBER, &bytes)
+        let mut buf = std::mem::take(&mut self.set_buf);
+        buf.clear();
+        let result = match value.pack(&mut buf) {
+            Ok(()) => self.set_field(id, F::NUMBER, &buf),
+            Err(error) => Err(ServerError::BadValue {
+                field: F::NAME,
+                error,
+            }),
+        };
+        self.set_buf = buf;
+        result
     }
 
     /// The packed value of a state field.
     pub fn field(&self, id: DoId, field: u16) -> Option<&[u8]> {
-        Some(&self.objects.get(id)?.slot(field)?.value)
+        Some(self.objects.get(id)?.slot(field)?.value.as_slice())
     }
 
     /// The typed value of a state field.
@@ -187,6 +193,17 @@ impl Server {
     /// Ids of all objects (unordered).
     pub fn object_ids(&self) -> impl Iterator<Item = DoId> + '_ {
         self.objects.ids()
+    }
+
+    /// Ids of the objects `client` owns, in id order (e.g. its avatar: the one a chat
+    /// line or a score belongs to). Empty for a client not connected.
+    pub fn owned_by(&self, client: ClientId) -> Vec<DoId> {
+        let Some(p) = self.clients.get(&client).and_then(|c| self.peers.get(c)) else {
+            return Vec::new();
+        };
+        let mut ids: Vec<DoId> = p.owned.iter().copied().collect();
+        ids.sort();
+        ids
     }
 
     /// Ids of the objects a client sees.

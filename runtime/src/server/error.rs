@@ -26,6 +26,8 @@ pub enum ServerError {
     NotStateField(&'static str),
     /// The field is state: set it instead of sending it.
     StateField(&'static str),
+    /// Lag-compensation history keeps fixed-size fields only (positions, angles).
+    NotFixedSize(&'static str),
     /// The bytes are not exactly one valid value of the field.
     BadValue {
         /// The field.
@@ -70,6 +72,9 @@ impl fmt::Display for ServerError {
             }
             ServerError::NotStateField(n) => write!(f, "{n} is not a ram/required field"),
             ServerError::StateField(n) => write!(f, "{n} is a state field: set it instead"),
+            ServerError::NotFixedSize(n) => {
+                write!(f, "{n} has no fixed size: history keeps fixed-size fields")
+            }
             ServerError::BadValue { field, error } => write!(f, "bad value for {field}: {error}"),
             ServerError::NotBroadcast(n) => write!(f, "{n} is not a broadcast field"),
             ServerError::NotOwnerReceivable(n) => write!(f, "{n} is neither ownrecv nor broadcast"),

@@ -125,6 +125,7 @@ impl Server {
             ClientMessage::Disconnect => {
                 self.drop_peer(conn, super::DisconnectReason::Left);
             }
+            ClientMessage::Commands(batch) => self.on_commands(now, conn, &batch)?,
         }
         Ok(())
     }
@@ -132,7 +133,7 @@ impl Server {
     /// Takes one command from the client's budget (`cmd_rate` per second, one second
     /// of burst) for a message that may be dropped (field message, ping); false when
     /// the budget is spent (the message is then dropped).
-    fn spend_command(&mut self, now: Time, conn: ConnectionId) -> bool {
+    pub(super) fn spend_command(&mut self, now: Time, conn: ConnectionId) -> bool {
         let Some(p) = self.peers.get_mut(&conn) else {
             return false;
         };
@@ -313,7 +314,7 @@ impl Server {
     /// send it (`clsend`, or `ownsend` and owner), the arguments unpack exactly.
     /// `Ok(Some(sender))` when it passes, `Ok(None)` when it is a harmless race (the
     /// object just left the client's view) and is dropped.
-    fn check_object_message(
+    pub(super) fn check_object_message(
         &self,
         conn: ConnectionId,
         object: DoId,

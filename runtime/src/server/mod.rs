@@ -32,8 +32,10 @@
 mod api;
 mod backlog;
 mod budget;
+mod commands;
 mod error;
 mod events;
+mod history;
 mod inbound;
 mod objects;
 mod owner;
@@ -44,8 +46,10 @@ mod visibility;
 mod zones;
 
 pub use budget::NetStats;
+pub use commands::{Command, CommandStats};
 pub use error::ServerError;
 pub use events::{DisconnectReason, HelloInfo, Hooks, OpenDoor, ServerEvent, Target, Transmit};
+pub use history::HistoryConfig;
 pub use owner::{OwnerUpdate, Refusal};
 
 use crate::config::Config;
@@ -61,6 +65,9 @@ use zones::ZoneIndex;
 
 /// Most ticks one [`Server::update`] call runs; a server further behind skips ahead.
 const MAX_CATCH_UP: u32 = 16;
+/// Most commands per stream released per tick run: a client's stream drains a burst
+/// (jitter) at twice the tick rate, and cannot run its object faster than that.
+const COMMANDS_PER_TICK: u32 = 2;
 
 /// Public facts about a connected client.
 #[derive(Clone, Debug, PartialEq)]
@@ -80,6 +87,8 @@ pub struct ClientInfo {
     /// Field messages and pings dropped because the client sent faster than its
     /// command rate (a pipes client paces itself, so this stays 0 for one).
     pub commands_dropped: u64,
+    /// Input command streams: received, applied, late, dropped (see [`Command`]).
+    pub command_stats: CommandStats,
     /// Snapshot bandwidth: sent and delivered bytes/s, budget, loss, RTT, choke.
     pub net: NetStats,
 }
@@ -99,7 +108,11 @@ pub struct Server {
     hooks: Box<dyn Hooks>,
     priorities: snapshot::Priorities,
     transmits: VecDeque<Transmit>,
+    /// Reused by `set` to pack a typed value (no allocation per call).
+    set_buf: Vec<u8>,
     events: VecDeque<ServerEvent>,
+    commands: VecDeque<Command>,
+    history: history::History,
 }
 
 impl std::fmt::Debug for Server {
@@ -132,7 +145,10 @@ impl Server {
                 relevance: None,
             },
             transmits: VecDeque::new(),
+            set_buf: Vec::new(),
             events: VecDeque::new(),
+            commands: VecDeque::new(),
+            history: history::History::default(),
         }
     }
 
@@ -204,10 +220,15 @@ impl Server {
             self.tick = self.tick.next();
             ran += 1;
         }
+        if ran > 0 {
+            self.prune_streams();
+            self.release_commands(ran * COMMANDS_PER_TICK);
+        }
     }
 
     /// Sends the snapshot of the current tick to every client due for one.
     fn end_tick(&mut self, now: Time) {
+        self.record_tick();
         let t = f64::from(self.tick.0);
         let conns: Vec<ConnectionId> = self
             .peers
@@ -218,6 +239,7 @@ impl Server {
         for conn in conns {
             let _client = self.client_span(conn).entered();
             self.send_snapshot(now, conn);
+            self.send_command_acks(conn);
             if let Some(p) = self.peers.get_mut(&conn) {
                 let step = f64::from(self.rate.hz()) / f64::from(p.rates.update_rate.max(1));
                 p.next_update = (p.next_update + step).max(t + 1.0);
@@ -288,6 +310,7 @@ impl Server {
             interp: f64::from(p.rates.interp),
             rtt: p.rtt.average(),
             commands_dropped: p.commands_dropped,
+            command_stats: p.command_stats,
             net: p.budget.stats(),
         })
     }

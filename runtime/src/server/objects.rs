@@ -5,13 +5,84 @@ use crate::ids::{ClientId, DetMap, DoId, Location};
 use crate::schema::{ClassInfo, FieldFlags, FieldInfo, FieldKind, SchemaInfo};
 use crate::time::Tick;
 
+/// Longest value kept inside its slot (longer ones go to the heap).
+const INLINE: usize = 22;
+
+/// A packed field value, kept inside its slot when short (most state fields are a few
+/// numbers), so setting or sending it touches no memory beyond the object's slots: in a
+/// large world each extra pointer is a cache miss per change (issue 16 item 6).
+#[derive(Clone)]
+pub(crate) enum Value {
+    /// Up to [`INLINE`] bytes.
+    Inline {
+        /// Bytes used.
+        len: u8,
+        /// The bytes, `len` of them meaningful.
+        bytes: [u8; INLINE],
+    },
+    /// Longer values.
+    Heap(Vec<u8>),
+}
+
+impl Value {
+    /// A value holding `b`.
+    pub(crate) fn new(b: &[u8]) -> Value {
+        let mut v = Value::Inline {
+            len: 0,
+            bytes: [0; INLINE],
+        };
+        v.set(b);
+        v
+    }
+
+    /// Replaces the value with `b` (reusing a heap buffer when there is one).
+    pub(crate) fn set(&mut self, b: &[u8]) {
+        match self {
+            Value::Heap(v) if b.len() > INLINE => {
+                v.clear();
+                v.extend_from_slice(b);
+            }
+            _ if b.len() <= INLINE => {
+                let mut bytes = [0; INLINE];
+                bytes[..b.len()].copy_from_slice(b);
+                *self = Value::Inline {
+                    len: b.len() as u8,
+                    bytes,
+                };
+            }
+            _ => *self = Value::Heap(b.to_vec()),
+        }
+    }
+
+    /// The packed bytes.
+    pub(crate) fn as_slice(&self) -> &[u8] {
+        match self {
+            Value::Inline { len, bytes } => &bytes[..usize::from(*len)],
+            Value::Heap(v) => v,
+        }
+    }
+}
+
+impl std::ops::Deref for Value {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        self.as_slice()
+    }
+}
+
+impl std::fmt::Debug for Value {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.as_slice().fmt(f)
+    }
+}
+
 /// One state (`ram`/`required`) field of an object: its value and when it last changed.
 #[derive(Clone, Debug)]
 pub(crate) struct Slot {
     /// Field number.
     pub(crate) number: u16,
     /// Packed value.
-    pub(crate) value: Vec<u8>,
+    pub(crate) value: Value,
     /// The tick of the last change.
     pub(crate) tick: Tick,
     /// Sent to every client that sees the object.
@@ -65,7 +136,7 @@ fn new_slot(f: &FieldInfo, tick: Tick) -> Slot {
         f.flags.0 & (FieldFlags::BROADCAST.0 | FieldFlags::CLRECV.0 | FieldFlags::REQUIRED.0) != 0;
     Slot {
         number: f.number,
-        value: f.default.to_vec(),
+        value: Value::new(f.default),
         tick,
         to_all,
         to_owner: to_all || f.has(FieldFlags::OWNRECV),
@@ -140,8 +211,7 @@ impl ObjectStore {
                 error,
             })?;
             if let Ok(i) = slots.binary_search_by_key(&number, |s| s.number) {
-                slots[i].value.clear();
-                slots[i].value.extend_from_slice(bytes);
+                slots[i].value.set(bytes);
             }
         }
         let id = self.allocate();
@@ -183,11 +253,10 @@ impl ObjectStore {
             .binary_search_by_key(&number, |s| s.number)
             .map_err(|_| ServerError::NotStateField(f.name))?;
         let slot = &mut obj.slots[i];
-        if slot.value == bytes {
+        if slot.value.as_slice() == bytes {
             return Ok(false);
         }
-        slot.value.clear();
-        slot.value.extend_from_slice(bytes);
+        slot.value.set(bytes);
         slot.tick = tick;
         obj.changed_tick = tick;
         Ok(true)
@@ -217,4 +286,30 @@ pub(crate) fn check_state_field(
         return Err(ServerError::NotStateField(f.name));
     }
     Ok(f)
+}
+
+#[cfg(test)]
+mod value_tests {
+    use super::{Value, INLINE};
+
+    #[test]
+    fn values_switch_between_inline_and_heap_and_keep_their_bytes() {
+        let short = [7u8; INLINE];
+        let long: Vec<u8> = (0..100).collect();
+        let mut v = Value::new(&[]);
+        assert!(matches!(v, Value::Inline { len: 0, .. }));
+        assert_eq!(v.as_slice(), &[] as &[u8]);
+        v.set(&short);
+        assert!(matches!(v, Value::Inline { .. }));
+        assert_eq!(v.as_slice(), &short);
+        v.set(&long);
+        assert!(matches!(v, Value::Heap(_)));
+        assert_eq!(v.as_slice(), &long[..]);
+        v.set(&long[..INLINE + 1]);
+        assert_eq!(v.as_slice(), &long[..INLINE + 1]);
+        v.set(&[1, 2, 3]);
+        assert!(matches!(v, Value::Inline { len: 3, .. }));
+        assert_eq!(&*v, &[1, 2, 3]);
+        assert_eq!(format!("{v:?}"), "[1, 2, 3]");
+    }
 }

@@ -56,6 +56,21 @@ impl fmt::Display for Refusal {
 }
 
 impl Server {
+    /// [`Server::apply_owner_update`] for a [`super::ServerEvent::Message`]; `None` for
+    /// any other event. The one call a game loop needs for owner-controlled state.
+    pub fn apply_owner_message(&mut self, event: &super::ServerEvent) -> Option<OwnerUpdate> {
+        let super::ServerEvent::Message {
+            client,
+            object,
+            field,
+            args,
+        } = event
+        else {
+            return None;
+        };
+        Some(self.apply_owner_update(*client, *object, *field, args))
+    }
+
     /// Applies a state field `client` sent for `object` (the fields of a
     /// [`super::ServerEvent::Message`]) when `client` owns the object and the field is
     /// state; otherwise says why not. Use it for `ownsend ram` fields the owner

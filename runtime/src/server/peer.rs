@@ -153,6 +153,9 @@ pub(crate) struct Peer {
     pub(crate) cmd_time: Time,
     /// Field messages and pings dropped over the command budget.
     pub(crate) commands_dropped: u64,
+    /// Input command streams by object, and their counters.
+    pub(crate) streams: super::commands::Streams,
+    pub(crate) command_stats: super::commands::CommandStats,
     pub(crate) owned: DetSet<DoId>,
     /// Reliable object messages sent this session (wrapping).
     pub(crate) events_sent: u32,
@@ -198,6 +201,8 @@ impl Peer {
             cmd_tokens: 0.0,
             cmd_time: now,
             commands_dropped: 0,
+            streams: Default::default(),
+            command_stats: Default::default(),
             owned: DetSet::default(),
             events_sent: 0,
             unconfirmed: VecDeque::new(),

@@ -236,15 +236,12 @@ fn the_client_refuses_sends_beyond_its_outbound_bound_and_leaves_if_it_must() {
     let id = avatar(&mut sim, 1, Some(me));
     sim.run_for(secs(0.5)).unwrap();
     let c = &mut sim.clients[0].client;
-    let pos = crate::testing::SetPos {
-        x: 1.0,
-        y: 2.0,
-        z: 3.0,
-    };
+    // Emotes are messages, not state: each one waits its turn, up to the bound.
+    let emote = crate::testing::Emote { id: 1 };
     let mut accepted = 0;
     let mut refused = None;
     for _ in 0..20 {
-        match c.send_message(id, &pos) {
+        match c.send_message(id, &emote) {
             Ok(()) => accepted += 1,
             Err(e) => {
                 refused = Some(e);
@@ -254,8 +251,12 @@ fn the_client_refuses_sends_beyond_its_outbound_bound_and_leaves_if_it_must() {
     }
     assert_eq!(accepted, 8);
     assert_eq!(refused, Some(ClientError::QueueFull(8)));
-    // A reliable protocol message cannot be dropped: the session ends instead.
-    c.set_interest(&[Location::zone(2)]).unwrap();
+    // Protocol messages go straight to the driver; when it sends nothing, a reliable
+    // one cannot be dropped: the session ends instead.
+    for zone in 0..8 {
+        c.set_interest(&[Location::zone(zone)]).unwrap();
+    }
+    let _ = c.set_interest(&[Location::zone(9)]);
     assert_eq!(
         c.stage(),
         &Stage::Closed(ClientDisconnect::QueueOverflow {

@@ -450,3 +450,27 @@ fn an_object_that_stops_in_a_multipart_snapshot_stops_on_screen() {
         last.x
     );
 }
+
+#[test]
+fn interpolated_all_lists_every_object_with_a_value_in_id_order() {
+    let mut sim = connected(1, LinkConfig::perfect(), 10);
+    sim.clients[0]
+        .client
+        .set_interest(&[Location::zone(0)])
+        .unwrap();
+    sim.clients[0].client.interpolate::<SetPos, Vec3>().unwrap();
+    let a = avatar(&mut sim, 0, None);
+    let b = avatar(&mut sim, 0, None);
+    for step in 0..40u32 {
+        set_pos(&mut sim, a, f64::from(step));
+        set_pos(&mut sim, b, -f64::from(step));
+        sim.run_for(secs(1.0 / 66.0)).unwrap();
+        let now = sim.now();
+        sim.clients[0].client.update_interpolation(now);
+    }
+    let all = sim.clients[0].client.interpolated_all::<SetPos, Vec3>();
+    let ids: Vec<DoId> = all.iter().map(|(id, _)| *id).collect();
+    assert_eq!(ids, [a.min(b), a.max(b)]);
+    let of_a = all.iter().find(|(id, _)| *id == a).unwrap().1;
+    assert!(of_a.x > 10.0 && of_a.x < 40.0, "{of_a:?}");
+}

@@ -52,6 +52,17 @@ fn valid_client_messages() -> Vec<Vec<u8>> {
         }
         .to_bytes(),
         ClientMessage::Disconnect.to_bytes(),
+        ClientMessage::Commands(crate::protocol::CommandBatch {
+            object: DoId(1),
+            field: 7,
+            newest: 2,
+            count: 2,
+            fresh: 1,
+            body: &[
+                1, 0, 0, 0, 2, 0, 0, 0, 3, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 3, 0, 0, 0,
+            ],
+        })
+        .to_bytes(),
     ]
 }
 

@@ -390,16 +390,14 @@ fn command_rate_limits_messages() {
         .unwrap();
     sim.run_for(secs(0.5)).unwrap();
     take_server_events(&mut sim);
+    // Past the client's own pacing (see `a_client_sending_every_frame_loses_no_chat_line`):
+    // the server's budget is what a client that does not pace meets.
+    let spam = crate::schema::FieldMessage::to_bytes(&Say {
+        text: "spam".into(),
+    })
+    .unwrap();
     for _ in 0..50 {
-        sim.clients[0]
-            .client
-            .send_message(
-                chat,
-                &Say {
-                    text: "spam".into(),
-                },
-            )
-            .unwrap();
+        sim.clients[0].client.send_unchecked(chat, SAY, &spam);
     }
     sim.run_for(secs(0.1)).unwrap();
     let n = take_server_events(&mut sim)
@@ -414,4 +412,111 @@ fn command_rate_limits_messages() {
         sim.clients[0].client.is_connected(),
         "rate limiting drops, it does not eject"
     );
+}
+
+/// Issue 16 item 2: a game moving its avatar every 5 ms frame (200/s, twice the default
+/// command rate) and chatting meanwhile. The client queues and paces its commands and
+/// keeps only the newest position, so every chat line arrives and the server drops
+/// nothing.
+#[test]
+fn a_client_sending_every_frame_loses_no_chat_line() {
+    let (mut sim, chat, avatar) = room(LinkConfig::new(20, 5, 0.0, 0.0), 380);
+    take_server_events(&mut sim);
+    let mut lines = 0;
+    for frame in 0..400u32 {
+        let c = &mut sim.clients[0].client;
+        let x = f64::from(frame) / 100.0;
+        c.send_message(avatar, &SetPos { x, y: 0.0, z: 0.0 })
+            .unwrap();
+        if frame % 20 == 0 && lines < 10 {
+            let say = Say {
+                text: format!("line {lines}"),
+            };
+            c.send_message(chat, &say).unwrap();
+            lines += 1;
+        }
+        sim.run_for(secs(0.005)).unwrap();
+    }
+    sim.run_for(secs(1.0)).unwrap();
+    let events = take_server_events(&mut sim);
+    let said: Vec<String> = events
+        .iter()
+        .filter_map(|e| e.decode::<Say>())
+        .map(|s| s.unwrap().text)
+        .collect();
+    let want: Vec<String> = (0..10).map(|i| format!("line {i}")).collect();
+    assert_eq!(said, want, "every chat line, in order");
+    let me = id_of(&sim, 0);
+    let info = sim.server.client_info(me).unwrap();
+    assert_eq!(info.commands_dropped, 0, "the server dropped nothing");
+    let last = events
+        .iter()
+        .filter_map(|e| e.decode::<SetPos>())
+        .next_back()
+        .unwrap()
+        .unwrap();
+    assert_eq!(last.x, 3.99, "the newest position arrives last");
+    let stats = sim.clients[0].client.net_stats();
+    assert!(stats.commands_coalesced > 0, "{stats:?}");
+    assert_eq!(stats.commands_waiting, 0);
+}
+
+/// A client that lowers its command rate after the handshake paces its queue to the
+/// lower rate (the server lowers its budget at once), so nothing is dropped.
+#[test]
+fn a_lower_command_rate_asked_later_paces_the_queue_too() {
+    let (mut sim, chat, _) = room(LinkConfig::new(20, 5, 0.0, 0.0), 381);
+    sim.clients[0].client.set_rates(20, 10);
+    take_server_events(&mut sim);
+    for i in 0..30 {
+        let say = Say {
+            text: format!("line {i}"),
+        };
+        sim.clients[0].client.send_message(chat, &say).unwrap();
+    }
+    sim.run_for(secs(1.0)).unwrap();
+    let early = take_server_events(&mut sim);
+    let early = early.iter().filter(|e| e.decode::<Say>().is_some()).count();
+    assert!(early <= 12, "paced at about 9 a second: {early}");
+    sim.run_for(secs(3.0)).unwrap();
+    let late = take_server_events(&mut sim);
+    let late = late.iter().filter(|e| e.decode::<Say>().is_some()).count();
+    assert_eq!(early + late, 30);
+    let info = sim.server.client_info(id_of(&sim, 0)).unwrap();
+    assert_eq!((info.cmd_rate, info.commands_dropped), (10, 0));
+}
+
+/// Asking for a higher command rate than the server granted does not raise the pace:
+/// the server clamps the request and does not say to what.
+#[test]
+fn a_higher_command_rate_asked_later_keeps_the_granted_pace() {
+    let server = Config {
+        max_cmd_rate: 50,
+        ..Config::default()
+    };
+    let mut sim = connected_with(1, LinkConfig::new(20, 5, 0.0, 0.0), 382, server);
+    sim.clients[0]
+        .client
+        .set_interest(&[Location::zone(1)])
+        .unwrap();
+    let chat = sim
+        .server
+        .generate(CHAT, Location::zone(1), None, &[])
+        .unwrap();
+    sim.run_for(secs(1.0)).unwrap();
+    sim.clients[0].client.set_rates(20, 200);
+    take_server_events(&mut sim);
+    for i in 0..150 {
+        let say = Say {
+            text: format!("line {i}"),
+        };
+        sim.clients[0].client.send_message(chat, &say).unwrap();
+    }
+    sim.run_for(secs(5.0)).unwrap();
+    let heard = take_server_events(&mut sim)
+        .iter()
+        .filter(|e| e.decode::<Say>().is_some())
+        .count();
+    let info = sim.server.client_info(id_of(&sim, 0)).unwrap();
+    assert_eq!((heard, info.cmd_rate, info.commands_dropped), (150, 50, 0));
 }

@@ -14,6 +14,7 @@ mod lifecycle;
 mod malformed;
 mod messages;
 mod owner;
+mod predict;
 mod threads;
 mod udp;
 mod visibility;

@@ -120,3 +120,60 @@ fn no_message_about_an_object_deleted_when_its_owner_left_in_the_same_flush() {
     assert_eq!(messages(&events), [], "the avatar is deleted: {events:?}");
     assert_eq!(sim.server.object_count(), 0);
 }
+
+#[test]
+fn owned_by_lists_a_clients_objects_until_it_leaves() {
+    let mut sim = connected(2, LinkConfig::perfect(), 902);
+    let (me, other) = (id_of(&sim, 0), id_of(&sim, 1));
+    let b = avatar(&mut sim, 1, Some(me));
+    let a = avatar(&mut sim, 2, Some(me));
+    avatar(&mut sim, 1, Some(other));
+    avatar(&mut sim, 1, None);
+    let mut want = vec![a, b];
+    want.sort();
+    assert_eq!(sim.server.owned_by(me), want);
+    sim.server.delete(a).unwrap();
+    assert_eq!(sim.server.owned_by(me), [b]);
+    sim.clients[0].client.disconnect();
+    sim.run_for(secs(0.5)).unwrap();
+    assert!(sim.server.owned_by(me).is_empty());
+    assert_eq!(sim.server.owned_by(other).len(), 1);
+}
+
+#[test]
+fn apply_owner_message_takes_the_event_as_it_comes() {
+    let mut sim = connected(1, LinkConfig::perfect(), 903);
+    let me = id_of(&sim, 0);
+    let mine = avatar(&mut sim, 1, Some(me));
+    sim.run_for(secs(0.5)).unwrap();
+    take_server_events(&mut sim);
+    let pos = SetPos {
+        x: 4.0,
+        y: 5.0,
+        z: 0.0,
+    };
+    sim.clients[0].client.send_message(mine, &pos).unwrap();
+    sim.clients[0]
+        .client
+        .send_message(mine, &Emote { id: 3 })
+        .unwrap();
+    sim.run_for(secs(0.5)).unwrap();
+    let events = take_server_events(&mut sim);
+    let outcomes: Vec<OwnerUpdate> = events
+        .iter()
+        .filter_map(|e| sim.server.apply_owner_message(e))
+        .collect();
+    assert_eq!(
+        outcomes,
+        [
+            OwnerUpdate::Applied { changed: true },
+            OwnerUpdate::Refused(Refusal::NotState("emote")),
+        ]
+    );
+    assert_eq!(sim.server.get::<SetPos>(mine).unwrap().unwrap(), pos);
+    let connected = ServerEvent::ClientDisconnected {
+        client: me,
+        reason: crate::server::DisconnectReason::Left,
+    };
+    assert_eq!(sim.server.apply_owner_message(&connected), None);
+}

@@ -137,6 +137,20 @@ impl<T: Transport> ServerDriver<T> {
     pub fn poll_event(&mut self) -> Option<ServerEvent> {
         self.server.poll_event()
     }
+
+    /// One whole game frame at wall-clock time: [`ServerDriver::pump`], then every
+    /// event handed to `on_event` with the server core (to change the world), then
+    /// [`ServerDriver::flush`]. The first error `on_event` returns stops the frame.
+    pub fn frame<E: From<TransportError>>(
+        &mut self,
+        mut on_event: impl FnMut(&mut Server, ServerEvent) -> Result<(), E>,
+    ) -> Result<(), E> {
+        self.pump()?;
+        while let Some(event) = self.server.poll_event() {
+            on_event(&mut self.server, event)?;
+        }
+        Ok(self.flush()?)
+    }
 }
 
 /// A [`Client`] driven over a transport.
@@ -255,5 +269,78 @@ impl<T: Transport> ClientDriver<T> {
     /// The next event for the game.
     pub fn poll_event(&mut self) -> Option<ClientEvent> {
         self.client.poll_event()
+    }
+
+    /// One whole game frame at wall-clock time: [`ClientDriver::pump`], interpolated
+    /// values computed for now ([`Client::update_interpolation`]), then every event
+    /// handed to `on_event` with the client core, then [`ClientDriver::flush`]. The
+    /// first error `on_event` returns stops the frame.
+    pub fn frame<E: From<TransportError>>(
+        &mut self,
+        mut on_event: impl FnMut(&mut Client, ClientEvent) -> Result<(), E>,
+    ) -> Result<(), E> {
+        self.pump()?;
+        self.client.update_interpolation(self.clock.now());
+        while let Some(event) = self.client.poll_event() {
+            on_event(&mut self.client, event)?;
+        }
+        Ok(self.flush()?)
+    }
+}
+
+#[cfg(all(test, feature = "testing"))]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+    use crate::ids::Location;
+    use crate::testing::{Say, CHAT, SCHEMA};
+    use crate::transport::memory::{MemoryLink, MemoryNetwork};
+
+    /// A server and a client, each run only through `frame`, connect; the server
+    /// changes the world from its event handler, the client chats from its own, and
+    /// the line arrives.
+    #[test]
+    fn frames_alone_run_a_session() {
+        let net = MemoryNetwork::new();
+        let listen = net.listen(MemoryLink::default()).unwrap();
+        let connect = net.connect(MemoryLink::default()).unwrap();
+        let mut server = ServerDriver::new(Server::new(&SCHEMA, Config::default()), listen);
+        let mut client = ClientDriver::new(Client::new(&SCHEMA, Config::default()), connect);
+        let (mut joined, mut heard) = (0, Vec::new());
+        for _ in 0..400 {
+            server
+                .frame(|s, event| -> Result<(), Box<dyn std::error::Error>> {
+                    match &event {
+                        ServerEvent::ClientConnected { .. } => {
+                            joined += 1;
+                            s.generate(CHAT, Location::zone(1), None, &[])?;
+                        }
+                        _ => heard.extend(event.decode::<Say>().and_then(Result::ok)),
+                    }
+                    Ok(())
+                })
+                .unwrap();
+            client
+                .frame(|c, event| -> Result<(), Box<dyn std::error::Error>> {
+                    match event {
+                        ClientEvent::Connected { .. } => {
+                            c.set_interest(&[Location::zone(1)])?;
+                        }
+                        ClientEvent::ObjectGenerated { object, .. } => {
+                            let say = Say { text: "hi".into() };
+                            c.send_message(object, &say)?;
+                        }
+                        _ => {}
+                    }
+                    Ok(())
+                })
+                .unwrap();
+            if !heard.is_empty() {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(2));
+        }
+        assert_eq!(joined, 1);
+        assert_eq!(heard, [Say { text: "hi".into() }]);
     }
 }
