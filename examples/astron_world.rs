@@ -21,6 +21,7 @@ use crate::astron_schema::{
     distributed_chat as chat, SCHEMA,
 };
 use pipes::client::{ClientDisconnect, ClientEvent};
+use pipes::schema::FieldMessage as _;
 use pipes::{DoId, Location, Time};
 use pipes_astron::ai::{AiConfig, AiEvent, AstronAi, ClientState, Context};
 use pipes_astron::channel::Channel;

@@ -15,6 +15,7 @@ use crate::schema::{distributed_avatar as avatar, distributed_chat as chat};
 use crate::schema::{DistributedAvatar, DistributedChat, SCHEMA};
 use glam::DVec3;
 use pipes::client::{Client, ClientEvent};
+use pipes::schema::FieldMessage as _;
 use pipes::server::{OwnerUpdate, Server, ServerEvent, Target};
 use pipes::transport::driver::{ClientDriver, Clock, ServerDriver};
 use pipes::transport::memory::{MemoryLink, MemoryNetwork};

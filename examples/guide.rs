@@ -12,6 +12,7 @@
 // ANCHOR: uses
 use pipes::client::{Client, ClientDisconnect, ClientError, ClientEvent, IntoInterpolated};
 use pipes::glam::Vec2;
+use pipes::schema::FieldMessage as _;
 use pipes::server::{Hooks, Server, ServerError, ServerEvent, Target};
 use pipes::sim::{LinkConfig, Rng, SimNet};
 use pipes::transport::driver::{ClientDriver, ServerDriver};

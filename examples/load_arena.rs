@@ -12,7 +12,7 @@
 
 use crate::load_schema::{arena_mover, arena_projectile, ArenaMover, ArenaProjectile, SCHEMA};
 use pipes::client::{Client, ClientEvent};
-use pipes::schema::DClass;
+use pipes::schema::{DClass, FieldMessage as _};
 use pipes::server::Server;
 use pipes::{Config, ConnectionId, DoId, Location, Time};
 use std::error::Error;

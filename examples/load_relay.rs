@@ -23,6 +23,7 @@ use crate::load_world::{
 };
 use pipes::client::COMMAND_PACE;
 use pipes::client::{Client, ClientEvent};
+use pipes::schema::FieldMessage as _;
 use pipes::server::{Server, ServerEvent};
 use pipes::transport::driver::{ClientDriver, Clock, ServerDriver};
 use pipes::{ClientId, Config, DoId, Location, Time};

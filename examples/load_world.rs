@@ -21,6 +21,7 @@
 use crate::schema::distributed_avatar as avatar;
 use crate::schema::{DistributedAvatar, SCHEMA};
 use pipes::client::{Client, ClientEvent};
+use pipes::schema::FieldMessage as _;
 use pipes::server::{OwnerUpdate, Server, ServerEvent};
 use pipes::transport::driver::{ClientDriver, Clock, ServerDriver};
 use pipes::transport::memory::{MemoryLink, MemoryNetwork};

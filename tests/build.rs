@@ -50,6 +50,12 @@ fn main() {
         &[repo.join("schemas/test/features.dc")],
         &out,
     );
+    compile_lenient(
+        &mut modules,
+        "placeholders",
+        &repo.join("schemas/test/placeholders.dc"),
+        &out,
+    );
     let mut sets = Vec::new();
     if corpus.join("SOURCES.md").exists() {
         println!("cargo:rustc-cfg=pipes_corpus");
@@ -75,6 +81,20 @@ fn compile(modules: &mut String, name: &str, files: &[PathBuf], out: &Path) {
     let _ = writeln!(
         modules,
         "/// Generated from {files:?}.\npub mod {name} {{ include!(concat!(env!(\"OUT_DIR\"), \"/{name}.rs\")); }}"
+    );
+}
+
+/// A schema with undefined names, generated as `dcc build --rust --lenient` does.
+fn compile_lenient(modules: &mut String, name: &str, file: &Path, out: &Path) {
+    println!("cargo:rerun-if-changed={}", file.display());
+    let model = dcc::load_files(&[file], dcc::Options { lenient: true })
+        .unwrap_or_else(|e| panic!("schema {name} does not load:\n{}", e.render()));
+    let code = dcc::rustgen::generate_rust(&model)
+        .unwrap_or_else(|e| panic!("schema {name} does not generate: {e}"));
+    std::fs::write(out.join(format!("{name}.rs")), code).expect("OUT_DIR is writable");
+    let _ = writeln!(
+        modules,
+        "/// Generated leniently from {file:?}.\npub mod {name} {{ include!(concat!(env!(\"OUT_DIR\"), \"/{name}.rs\")); }}"
     );
 }
 

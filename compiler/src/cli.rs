@@ -157,6 +157,7 @@ fn execute(command: Command) -> Result<String, String> {
             target: None,
         } => {
             let model = load(&files)?;
+            dcc::rustgen::check_limits(&model).map_err(|e| format!("error: {e}"))?;
             Ok(format!(
                 "ok: {} classes and structs, {} fields, hash {:#010x}",
                 model.num_classes(),
@@ -209,11 +210,11 @@ fn build(rust: Option<PathBuf>, python: Option<PathBuf>, files: &Files) -> Resul
     let model = load(files)?;
     let mut wrote = Vec::new();
     if let Some(path) = rust {
-        let code = dcc::rustgen::generate_rust(&model).map_err(|e| format!("error: {e}"))?;
-        let text = format!("{}{code}", dcc::rustgen::HEADER);
-        std::fs::write(&path, &text)
-            .map_err(|e| format!("error: cannot write {}: {e}", path.display()))?;
-        wrote.push(format!("wrote {} ({} bytes)", path.display(), text.len()));
+        for warning in dcc::rustgen::placeholders(&model) {
+            eprintln!("warning: {warning}");
+        }
+        let bytes = write_rust_file(&model, &path)?;
+        wrote.push(format!("wrote {} ({bytes} bytes)", path.display()));
     }
     if let Some(path) = python {
         let stubs = dcc::pyi::generate_pyi(&model);
@@ -222,6 +223,28 @@ fn build(rust: Option<PathBuf>, python: Option<PathBuf>, files: &Files) -> Resul
         wrote.push(format!("wrote {} ({} bytes)", path.display(), stubs.len()));
     }
     Ok(wrote.join("\n"))
+}
+
+/// Streams the generated Rust module into `path` (memory stays proportional to the
+/// largest class); a failed generation leaves no partial file behind.
+fn write_rust_file(model: &Model, path: &std::path::Path) -> Result<u64, String> {
+    use std::io::Write as _;
+    dcc::rustgen::check_limits(model).map_err(|e| format!("error: {e}"))?;
+    let cannot = |e: std::io::Error| format!("error: cannot write {}: {e}", path.display());
+    let file = std::fs::File::create(path).map_err(cannot)?;
+    let mut out = std::io::BufWriter::new(file);
+    let written = out
+        .write_all(dcc::rustgen::HEADER.as_bytes())
+        .map_err(cannot)
+        .and_then(|()| dcc::rustgen::write_rust(model, &mut out).map_err(|e| format!("error: {e}")))
+        .and_then(|()| out.flush().map_err(cannot));
+    if let Err(e) = written {
+        drop(out);
+        let _ = std::fs::remove_file(path);
+        return Err(e);
+    }
+    drop(out);
+    std::fs::metadata(path).map(|m| m.len()).map_err(cannot)
 }
 
 /// `check --target astron`: diagnostics, exit 1 on errors.

@@ -237,22 +237,85 @@ fn build_reports_missing_output_lenient_rust_and_schema_errors() {
     let out = dcc(&["build", s.path()]);
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("nothing to build"));
-    let partial = schema("dclass A : Missing { f(uint8 x); };\n");
-    let out = dcc(&[
-        "build",
-        "--lenient",
-        "--rust",
-        "never-written.rs",
-        partial.path(),
-    ]);
-    assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("undefined names"));
-    assert!(!std::path::Path::new("never-written.rs").exists());
     let bad = schema("dclass A { f(Nope x); };\n");
     let out = dcc(&["build", "--python", "never-written.pyi", bad.path()]);
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("undefined type `Nope`"));
     assert!(!std::path::Path::new("never-written.pyi").exists());
+}
+
+/// A lenient build generates what Panda3D makes of undefined names (issue 16 item 3):
+/// an empty placeholder type per undefined type, an empty dclass per undefined parent,
+/// each named in a warning.
+#[test]
+fn lenient_build_generates_placeholders_and_names_each() {
+    let partial = schema(
+        "dclass Ship : Vessel {\n  setWeapon(WeaponInfo w, uint8 slot) broadcast;\n  setCargo(Crate c[]);\n};\n",
+    );
+    let out_path = std::env::temp_dir().join(format!("dcc-lenient-{}.rs", std::process::id()));
+    let out_str = out_path.to_str().expect("utf-8 temp path");
+    let strict = dcc(&["build", "--rust", out_str, partial.path()]);
+    assert_eq!(strict.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&strict.stderr).contains("undefined type `WeaponInfo`"));
+    let out = dcc(&["build", "--lenient", "--rust", out_str, partial.path()]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let written = std::fs::read_to_string(&out_path).expect("module written");
+    let _ = std::fs::remove_file(&out_path);
+    for name in ["WeaponInfo", "Crate"] {
+        assert!(
+            stderr.contains(&format!(
+                "warning: type `{name}` is not defined: generated `{name}`, an empty placeholder type"
+            )),
+            "{stderr}"
+        );
+        assert!(written.contains(&format!("pub struct {name};")), "{name}");
+    }
+    assert!(
+        stderr.contains("warning: class `Vessel` is not defined: generated `Vessel`"),
+        "{stderr}"
+    );
+    assert!(written.contains("pub struct SetWeapon {"));
+}
+
+/// `dcc check` refuses what `dcc build` cannot encode, with the same error: field
+/// numbers and class ids are 16-bit on the wire. (`rustgen`'s
+/// `wire_limits_are_checked_before_generating` checks the shared limit quickly.)
+#[test]
+#[ignore = "loads two 65,537-name schemas four times: ~10 minutes in a debug build"]
+fn check_reports_the_wire_limits_build_hits() {
+    let many_fields: String = std::iter::once("dclass A {\n".to_string())
+        .chain((0..=u32::from(u16::MAX) + 1).map(|i| format!("f{i}(uint8);\n")))
+        .chain(std::iter::once("};\n".to_string()))
+        .collect();
+    let many_classes: String = (0..=u32::from(u16::MAX) + 1)
+        .map(|i| format!("dclass C{i} {{}};\n"))
+        .collect();
+    for (text, error) in [
+        (
+            many_fields,
+            "error: 65537 numbered fields; field numbers must fit in 16 bits on the wire",
+        ),
+        (
+            many_classes,
+            "error: 65537 classes; class ids must fit in 16 bits on the wire",
+        ),
+    ] {
+        let s = schema(&text);
+        let check = dcc(&["check", s.path()]);
+        assert_eq!(check.status.code(), Some(1));
+        assert_eq!(String::from_utf8_lossy(&check.stderr).trim_end(), error);
+        let out_path = std::env::temp_dir().join(format!("dcc-limits-{}.rs", std::process::id()));
+        let build = dcc(&[
+            "build",
+            "--rust",
+            out_path.to_str().expect("utf-8"),
+            s.path(),
+        ]);
+        assert_eq!(build.status.code(), Some(1));
+        assert_eq!(String::from_utf8_lossy(&build.stderr).trim_end(), error);
+        assert!(!out_path.exists(), "a refused build writes nothing");
+    }
 }
 
 /// Splits a README command line into arguments ('single quotes' group words).

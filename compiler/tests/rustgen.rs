@@ -29,17 +29,59 @@ fn output_is_deterministic() {
 }
 
 #[test]
-fn partial_schemas_are_refused_with_a_reason() {
+fn partial_schemas_get_placeholders_named_in_warnings() {
     let model = dcc::load_sources(
         &[(
             "toon.dc",
-            b"dclass Toon : Avatar { setHp(int16 hp) ram; };".as_slice(),
+            b"dclass Toon : Avatar { setHp(int16 hp) ram; setGear(Gear g, uint8 n); };".as_slice(),
         )],
         dcc::Options { lenient: true },
     )
-    .expect("lenient load accepts the undefined parent");
-    let err = dcc::rustgen::generate_rust(&model).expect_err("placeholders have no layout");
-    assert!(err.message.contains("undefined names"), "{err}");
+    .expect("lenient load accepts the undefined names");
+    let code = dcc::rustgen::generate_rust(&model).expect("placeholders generate");
+    assert!(code.contains("pub struct Gear;"), "{code}");
+    assert!(code.contains("pub struct Avatar {}"), "{code}");
+    let warnings = dcc::rustgen::placeholders(&model);
+    assert_eq!(warnings.len(), 2, "{warnings:?}");
+    assert!(
+        warnings[0].starts_with("type `Gear` is not defined"),
+        "{warnings:?}"
+    );
+    assert!(
+        warnings[1].starts_with("class `Avatar` is not defined"),
+        "{warnings:?}"
+    );
+    let complete = dcc::load_sources(
+        &[("a.dc", b"dclass A { f(uint8); };".as_slice())],
+        Default::default(),
+    )
+    .expect("loads");
+    assert!(dcc::rustgen::placeholders(&complete).is_empty());
+}
+
+/// `dcc check` and `dcc build` share this check (the CLI calls it in both), so a
+/// schema `check` accepts is one `build` can encode.
+#[test]
+fn wire_limits_are_checked_before_generating() {
+    let mut model = dcc::load_sources(
+        &[("a.dc", b"dclass A { f(uint8); };".as_slice())],
+        Default::default(),
+    )
+    .expect("loads");
+    assert!(dcc::rustgen::check_limits(&model).is_ok());
+    let first = model.fields_by_number[0];
+    model
+        .fields_by_number
+        .resize(usize::from(u16::MAX) + 2, first);
+    let err = dcc::rustgen::check_limits(&model).expect_err("too many fields");
+    assert_eq!(
+        err.message,
+        "65537 numbered fields; field numbers must fit in 16 bits on the wire"
+    );
+    assert_eq!(
+        dcc::rustgen::generate_rust(&model).expect_err("refused"),
+        err
+    );
 }
 
 #[test]

@@ -7,6 +7,7 @@
 //! 225890 (`62720300…`), client channels 1000005 / 1000006, database 4003, state
 //! server 402000; the schema is `example.dc` + `astron/astron_game.dc` (hash 0x01a6acc0).
 
+use pipes::schema::FieldMessage as _;
 use pipes::{DoId, Location, Time};
 use pipes_astron::client::{AstronClient, ClientConfig, ClientEvent};
 use pipes_astron::client_msg::ClientMessage;

@@ -8,6 +8,7 @@
 //!
 //! Each run uses fresh doIds (from the clock) so runs against one astrond do not clash.
 
+use pipes::schema::FieldMessage as _;
 use pipes::{DoId, Location, Time};
 use pipes_astron::ai::{AiConfig, AiEvent, AstronAi, ClientState};
 use pipes_astron::client::{AstronClient, ClientConfig, ClientEvent};

@@ -57,7 +57,7 @@ fn the_readme_avatar_packs_like_the_generated_messages() {
                 y: -3.5,
                 z: 0.0,
             }
-            .to_array()
+            .to_array::<12>()
             .unwrap()
             .to_vec(),
         ),

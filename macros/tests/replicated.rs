@@ -7,6 +7,7 @@ mod game {
 
 use game::distributed_avatar as avatar;
 use pipes::client::{Client, ClientError, ClientEvent};
+use pipes::schema::FieldMessage as _;
 use pipes::server::{Server, ServerError};
 use pipes::sim::{LinkConfig, SimNet};
 use pipes::{Config, Location};

@@ -5,7 +5,7 @@
 //! object is, which fields it has, which keywords allow a client to send a field,
 //! which fields are replicated state, and how to find where a field's bytes end.
 
-use crate::wire::{Reader, WireResult};
+use crate::wire::{FixedBuf, Reader, Sink, WireResult};
 
 /// A field's keyword flags (the historical DC keywords), as bits.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -225,22 +225,64 @@ impl SchemaInfo {
     }
 }
 
-/// A typed field message generated for one atomic or parameter field.
-pub trait FieldMessage: Sized {
-    /// Its field number.
-    const NUMBER: u16;
-    /// Its name in the schema.
-    const NAME: &'static str;
-    /// Appends its packed arguments.
-    fn pack(&self, out: &mut Vec<u8>) -> WireResult<()>;
-    /// Reads its packed arguments.
+/// A generated argument type: packs and unpacks exactly as Panda3D's `DCPacker`.
+///
+/// Every field argument type implements it (numbered fields, constructors and the
+/// atomic members of structs). Generated code calls it monomorphically.
+pub trait Message: Sized {
+    /// Appends the packed arguments, checking ranges and lengths.
+    fn pack_into<S: Sink + ?Sized>(&self, out: &mut S) -> WireResult<()>;
+    /// Reads the packed arguments, checking ranges and lengths.
     fn unpack(r: &mut Reader<'_>) -> WireResult<Self>;
+}
+
+/// A typed field message generated for one numbered field.
+///
+/// Generated code gives only [`FieldMessage::INFO`], the field's row in its schema's
+/// table; every other constant reads that row at compile time.
+pub trait FieldMessage: Message {
+    /// The field's row in the schema's field table.
+    const INFO: &'static FieldInfo;
+    /// The field number, its id on the wire.
+    const NUMBER: u16 = Self::INFO.number;
+    /// The field name in the schema.
+    const NAME: &'static str = Self::INFO.name;
+    /// The field's keyword flags.
+    const FLAGS: FieldFlags = Self::INFO.flags;
+    /// Every keyword on the field, sorted.
+    const KEYWORDS: &'static [&'static str] = Self::INFO.keywords;
+    /// Any client with interest may send it (`clsend`).
+    const CLIENT_MAY_SEND: bool = Self::FLAGS.contains(FieldFlags::CLSEND);
+    /// The object's owner may send it (`ownsend` or `clsend`).
+    const OWNER_MAY_SEND: bool =
+        Self::FLAGS.contains(FieldFlags::OWNSEND) || Self::FLAGS.contains(FieldFlags::CLSEND);
+    /// Sent to every client with interest (`broadcast`).
+    const BROADCAST: bool = Self::FLAGS.contains(FieldFlags::BROADCAST);
+    /// Replicated state (`ram` or `required`) rather than an event.
+    const IS_STATE: bool =
+        Self::FLAGS.contains(FieldFlags::RAM) || Self::FLAGS.contains(FieldFlags::REQUIRED);
+    /// The packed size when every value of the field packs to the same size.
+    const SIZE: Option<usize> = Self::INFO.fixed_size;
+
+    /// Appends its packed arguments to a `Vec`.
+    fn pack(&self, out: &mut Vec<u8>) -> WireResult<()> {
+        self.pack_into(out)
+    }
 
     /// Packs into a new buffer.
     fn to_bytes(&self) -> WireResult<Vec<u8>> {
         let mut out = Vec::new();
-        self.pack(&mut out)?;
+        self.pack_into(&mut out)?;
         Ok(out)
+    }
+
+    /// Packs into a stack array of `N` bytes without allocating; an error unless
+    /// the value packs to exactly `N` bytes (`N` is [`FieldMessage::SIZE`] for
+    /// fixed-size fields).
+    fn to_array<const N: usize>(&self) -> WireResult<[u8; N]> {
+        let mut buf = FixedBuf::<N>::default();
+        self.pack_into(&mut buf)?;
+        buf.into_array(Self::NAME)
     }
 
     /// Unpacks exactly `bytes` (trailing bytes are an error).
@@ -250,6 +292,16 @@ pub trait FieldMessage: Sized {
         r.finish().map_err(|e| e.within(Self::NAME))?;
         Ok(v)
     }
+}
+
+/// Reads past one value of `M`, checking it: the `skip` of a generated field's row.
+pub fn skip<M: Message>(r: &mut Reader<'_>) -> WireResult<()> {
+    M::unpack(r).map(drop)
+}
+
+/// The `skip` of a field with no arguments.
+pub fn skip_nothing(_r: &mut Reader<'_>) -> WireResult<()> {
+    Ok(())
 }
 
 /// A generated dclass type: its metadata, and its state as a whole.

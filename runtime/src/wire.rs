@@ -465,6 +465,13 @@ pub fn check_len(len: usize, spans: &[(u32, u32)], context: &'static str) -> Wir
     }
 }
 
+/// Unpacks one generated argument type: `M::unpack(r)`, the shorthand generated
+/// code uses where the type is known from context.
+#[inline]
+pub fn unpack<M: crate::schema::Message>(r: &mut Reader<'_>) -> WireResult<M> {
+    M::unpack(r)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

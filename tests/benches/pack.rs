@@ -4,7 +4,7 @@
 //! Run: `cargo bench -p pipes-tests --bench pack`
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
-use pipes::schema::FieldMessage;
+use pipes::schema::{FieldMessage, Message};
 use pipes::wire::Reader;
 use pipes_tests::example::{distributed_avatar as av, Color, DistributedAvatar};
 use pipes_tests::feature_schema::features::SetScores;
@@ -42,7 +42,7 @@ fn bench(c: &mut Criterion) {
 
     let mut g = c.benchmark_group("generated");
     g.bench_function("pack setPos (to_array, no allocation)", |b| {
-        b.iter(|| black_box(&state.set_pos).to_array().unwrap())
+        b.iter(|| black_box(&state.set_pos).to_array::<12>().unwrap())
     });
     g.bench_function("pack setName", |b| {
         b.iter(|| {

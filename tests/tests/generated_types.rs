@@ -232,7 +232,8 @@ fn fixed_size_fields_pack_into_stack_arrays() {
         y: 2.0,
         h: 3.0,
     };
-    let array: [u8; f::SetPos::SIZE] = pos.to_array().unwrap();
+    assert_eq!(f::SetPos::SIZE, Some(6));
+    let array: [u8; 6] = pos.to_array().unwrap();
     assert_eq!(array.as_slice(), pos.to_bytes().unwrap().as_slice());
     assert_eq!(
         features::SCHEMA
@@ -293,4 +294,28 @@ fn metadata_and_ownership_rules() {
     let mut r = Reader::new(&bytes);
     (features::SCHEMA.field(f::SetScores::NUMBER).unwrap().skip)(&mut r).unwrap();
     assert_eq!(r.rest(), [0xee]);
+}
+
+/// `dcc build --rust --lenient` (issue 16 item 3): an undefined type is an empty
+/// placeholder that packs to no bytes, an undefined parent an empty dclass.
+#[test]
+fn lenient_placeholders_pack_to_no_bytes() {
+    use pipes_tests::placeholders::{ship, Ship, Vessel, WeaponInfo};
+    let weapon = ship::SetWeapon {
+        w: WeaponInfo,
+        slot: 7,
+    };
+    assert_eq!(weapon.to_bytes().unwrap(), vec![7]);
+    assert_eq!(ship::SetWeapon::from_bytes(&[7]).unwrap(), weapon);
+    let mut packed = Vec::new();
+    Vessel {}.pack_into(&mut packed).unwrap();
+    assert!(packed.is_empty());
+    let ship = Ship {
+        set_weapon: weapon,
+        set_name: ship::SetName {
+            name: "Black Pearl".into(),
+        },
+    };
+    ship.pack_into(&mut packed).unwrap();
+    assert_eq!(Ship::unpack(&mut Reader::new(&packed)).unwrap(), ship);
 }

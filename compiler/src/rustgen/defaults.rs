@@ -320,3 +320,37 @@ fn neg_int(lit: Literal) -> TokenStream {
         None => quote!(#lit),
     }
 }
+
+impl Gen<'_> {
+    /// True when all-zero packed bytes of `t` decode to Rust's `Default` of its type
+    /// (numbers are 0, length-prefixed strings, blobs and arrays are empty), so a
+    /// field whose default bytes are all zero can derive `Default`.
+    pub fn zero_is_rust_default(&self, t: &Type) -> bool {
+        match t {
+            Type::Simple(s) => {
+                let sized = matches!(
+                    s.builtin,
+                    Builtin::String | Builtin::Blob | Builtin::Blob32 | Builtin::Uint32Uint8Array
+                ) || legacy_element(s.builtin).is_some();
+                !sized || s.range.one_value().is_none_or(|n| n == 0)
+            }
+            Type::Array(a) => a.has_prefix() && rust_array_len(a).is_none(),
+            Type::Class(_) | Type::Switch(_) | Type::Invalid => false,
+        }
+    }
+
+    /// True when the field's Panda default equals what `#[derive(Default)]` gives.
+    pub fn field_default_is_derived(&self, f: FieldId) -> bool {
+        let params: Vec<&Param> = match &self.model.field(f).kind {
+            FieldKind::Molecular(_) => return true,
+            FieldKind::Parameter(p) => vec![p],
+            FieldKind::Atomic(ps) => ps.iter().collect(),
+        };
+        if params.is_empty() {
+            return true;
+        }
+        let zero = crate::pack::field_default(self.model, f)
+            .is_some_and(|bytes| bytes.iter().all(|&b| b == 0));
+        zero && params.iter().all(|p| self.zero_is_rust_default(&p.ty))
+    }
+}

@@ -266,7 +266,11 @@ impl Gen<'_> {
                 let v = &v.expr;
                 quote!(#v.pack_into(out)?;)
             }
-            Type::Invalid => quote!(),
+            // An undefined type's placeholder (lenient builds) packs to no bytes.
+            Type::Invalid => {
+                let v = &v.expr;
+                quote!(let _ = (&#v, &out);)
+            }
         }
     }
 
@@ -346,7 +350,6 @@ impl Gen<'_> {
 
     /// An expression that unpacks one value of `t` from `r`.
     pub fn unpack(&self, t: &Type, ctx: &str, root: &TokenStream) -> TokenStream {
-        let c = ctx_lit(ctx);
         match t {
             Type::Simple(s) => self.unpack_simple(s, ctx),
             Type::Array(a) => self.unpack_array(a, ctx, root),
@@ -354,9 +357,11 @@ impl Gen<'_> {
                 let ty = self.rust_type(t, root);
                 quote!(#ty::unpack(r)?)
             }
-            Type::Invalid => {
-                quote!(return Err(wire::WireError::new(wire::WireErrorKind::UnknownCase, #c)))
-            }
+            // An undefined type's placeholder (lenient builds) reads no bytes.
+            Type::Invalid => quote!({
+                let _ = &r;
+                ::core::default::Default::default()
+            }),
         }
     }
 

@@ -342,7 +342,7 @@ fn emit(
         let (values, apply) = pack_and_apply(b);
         let m = &b.member;
         let pack = if matches!(b.binding, Binding::Message) {
-            quote!(self.#m.pack_into(out)?;)
+            quote!(::pipes::schema::Message::pack_into(&self.#m, out)?;)
         } else {
             binder.pack(b.id, &values).unwrap_or_default()
         };

@@ -1,4 +1,5 @@
 // Binding with the default module (self) and an explicit one, both compiled in place.
+use pipes::schema::FieldMessage as _;
 pipes::dc_schema!("../../../../macros/tests/schemas/bind.dc");
 
 mod other {

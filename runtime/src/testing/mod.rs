@@ -22,6 +22,7 @@ pub mod generated {
     include!("generated.rs");
 }
 
+use crate::schema::FieldMessage as _;
 pub use generated::distributed_avatar::{Emote, SetColor, SetH, SetName, SetPos, SetPosH};
 pub use generated::distributed_chat::{Said, Say};
 pub use generated::{Color, DistributedAvatar, DistributedChat, SCHEMA};

@@ -7,6 +7,7 @@ use crate::client::{ClientDisconnect, ClientEvent};
 use crate::config::Config;
 use crate::ids::Location;
 use crate::protocol::EjectReason;
+use crate::schema::FieldMessage as _;
 use crate::server::{DisconnectReason, ServerEvent};
 use crate::sim::{LinkConfig, SimNet};
 use crate::testing::{Say, CHAT};

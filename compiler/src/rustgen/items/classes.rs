@@ -13,6 +13,7 @@ impl Gen<'_> {
         let mut packs = Vec::new();
         let mut unpacks = Vec::new();
         let mut defaults = Vec::new();
+        let mut derivable = true;
         for (f, name) in &members {
             let field = self.model.field(*f);
             let ctx = format!("{}.{}", c.name, field.name);
@@ -27,20 +28,25 @@ impl Gen<'_> {
                     (
                         path.clone(),
                         quote!(self.#name.pack_into(out)?;),
-                        quote!(#path::unpack(r)?),
+                        quote!(wire::unpack(r)?),
                     )
                 }
             };
-            let d = doc(&format!("`{}`", self.describe_field(*f)));
-            decls.push(quote!(#d pub #name: #ty));
+            decls.push(quote!(pub #name: #ty));
             packs.push(pack);
             unpacks.push(quote!(#name: #unpack));
-            let value = field_default(self.model, *f)
-                .and_then(|bytes| {
-                    let mut cur = Cursor::new(&bytes);
-                    self.member_value(*f, &mut cur, &root)
-                })
-                .unwrap_or_else(fallback);
+            // A message member's default is its own type's `Default`.
+            let value = if self.has_message(*f) || self.field_default_is_derived(*f) {
+                fallback()
+            } else {
+                derivable = false;
+                field_default(self.model, *f)
+                    .and_then(|bytes| {
+                        let mut cur = Cursor::new(&bytes);
+                        self.member_value(*f, &mut cur, &root)
+                    })
+                    .unwrap_or_else(fallback)
+            };
             defaults.push(quote!(#name: #value));
         }
         let kind = if c.is_struct { "struct" } else { "dclass" };
@@ -72,15 +78,25 @@ impl Gen<'_> {
             }
         });
         let module = self.class_module(id);
+        let (derives, default_impl) = if derivable {
+            (quote!(#[derive(Clone, Debug, Default, PartialEq)]), None)
+        } else {
+            (
+                quote!(#[derive(Clone, Debug, PartialEq)]),
+                Some(quote! {
+                    #[allow(clippy::derivable_impls)]
+                impl ::core::default::Default for #ty {
+                        fn default() -> Self { Self { #(#defaults),* } }
+                    }
+                }),
+            )
+        };
         quote! {
             #d
-            #[derive(Clone, Debug, PartialEq)]
+            #derives
             pub struct #ty { #(#decls),* }
 
-            #[allow(clippy::derivable_impls)]
-            impl ::core::default::Default for #ty {
-                fn default() -> Self { Self { #(#defaults),* } }
-            }
+            #default_impl
 
             impl #ty {
                 /// Packs every field in order.
@@ -117,7 +133,7 @@ impl Gen<'_> {
             #d
             pub mod #module {
                 #[allow(unused_imports)]
-                use ::pipes::wire;
+                use ::pipes::{schema::Message as _, wire};
                 #meta
                 #(#messages)*
             }

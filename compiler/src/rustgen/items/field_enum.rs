@@ -1,5 +1,5 @@
-//! A dclass's constants (`NAME`, `ID`, `FIELDS`, ...) and its `Field` enum over
-//! every own and inherited field.
+//! A dclass's constants (`NAME`, `ID`, `FIELDS`, ...) and its `Field` enum: its own
+//! fields, and its parents' `Field` enums for inherited ones.
 
 use super::*;
 
@@ -9,60 +9,83 @@ impl Gen<'_> {
         let c = self.model.class(id);
         let name = &c.name;
         let n = Literal::u16_unsuffixed(number as u16);
-        let (all, required, ram) = self.field_lists(id);
-        let root = quote!(super::);
-        let mut scope = Scope::default();
+        // Own fields get a variant each; inherited ones are reached through one
+        // variant per parent holding the parent's `Field`, so the enums of a schema
+        // grow with its fields, not with classes times inherited fields.
+        let mut scope = Scope::with_reserved(&["Self"]);
         let mut variants = Vec::new();
         for &f in &c.inherited {
             let field = self.model.field(f);
             let (Some(num), true) = (field.number, self.has_message(f)) else {
                 continue;
             };
+            if field.class != id {
+                continue;
+            }
             let v = format_ident!("{}", scope.claim(&self.names.message[&f]));
-            let path = if field.class == id {
-                let m = format_ident!("{}", self.names.message[&f]);
-                quote!(#m)
-            } else {
-                self.message_path(f, &root)
-            };
-            variants.push((
-                v,
-                path,
-                Literal::u16_unsuffixed(num as u16),
-                field.name.clone(),
-            ));
+            let m = format_ident!("{}", self.names.message[&f]);
+            variants.push((v, quote!(#m), Literal::u16_unsuffixed(num as u16)));
         }
-        let decls = variants.iter().map(|(v, p, _, name)| {
-            let d = doc(&format!("`{name}`"));
-            quote!(#d #v(#p))
-        });
+        let mut parents = Vec::new();
+        for &p in &c.parents {
+            let (Some(module), Some(_)) =
+                (self.names.class_mod.get(&p), self.model.class(p).number)
+            else {
+                continue;
+            };
+            let v = format_ident!("{}", scope.claim(&self.names.class_type[&p]));
+            let module = format_ident!("{}", module);
+            parents.push((v, module));
+        }
+        let decls = variants
+            .iter()
+            .map(|(v, p, _)| quote!(#v(#p)))
+            .chain(parents.iter().map(|(v, m)| quote!(#v(super::#m::Field))));
         let number_arms = variants
             .iter()
-            .map(|(v, _, n, _)| quote!(Self::#v(_) => #n,));
-        let name_arms = variants
-            .iter()
-            .map(|(v, _, _, name)| quote!(Self::#v(_) => #name,));
+            .map(|(v, _, n)| quote!(Self::#v(_) => #n,))
+            .chain(
+                parents
+                    .iter()
+                    .map(|(v, _)| quote!(Self::#v(f) => f.number(),)),
+            );
         let pack_arms = variants
             .iter()
-            .map(|(v, _, _, _)| quote!(Self::#v(m) => m.pack_into(out),));
+            .map(|(v, _, _)| quote!(Self::#v(m) => m.pack_into(out),))
+            .chain(
+                parents
+                    .iter()
+                    .map(|(v, _)| quote!(Self::#v(f) => f.pack_into(out),)),
+            );
         let unpack_arms = variants
             .iter()
-            .map(|(v, p, n, _)| quote!(#n => Self::#v(#p::unpack(r)?),));
-        let (number_body, name_body, pack_body) = if variants.is_empty() {
-            (
-                quote!(match *self {}),
-                quote!(match *self {}),
-                quote!(match *self {}),
-            )
+            .map(|(v, _, n)| quote!(#n => Self::#v(wire::unpack(r)?),))
+            .chain(parents.iter().map(|(v, m)| {
+                quote!(_ if FIELDS.contains(&number) && super::#m::FIELDS.contains(&number) =>
+                    Self::#v(super::#m::Field::unpack(number, r)?),)
+            }));
+        let empty = variants.is_empty() && parents.is_empty();
+        let (number_body, pack_body) = if empty {
+            (quote!(match *self {}), quote!(match *self {}))
         } else {
             (
                 quote!(match self { #(#number_arms)* }),
-                quote!(match self { #(#name_arms)* }),
                 quote!(match self { #(#pack_arms)* }),
             )
         };
         let ctx = Literal::string(name);
-        let (field_out, field_r) = if variants.is_empty() {
+        let unknown =
+            quote!(wire::WireError::new(wire::WireErrorKind::UnknownField { number }, #ctx));
+        // A dclass without fields (an undefined parent's placeholder) knows no number.
+        let unpack_body = if empty {
+            quote!(Err(#unknown))
+        } else {
+            quote!(Ok(match number {
+                #(#unpack_arms)*
+                _ => return Err(#unknown),
+            }))
+        };
+        let (field_out, field_r) = if empty {
             (quote!(_out), quote!(_r))
         } else {
             (quote!(out), quote!(r))
@@ -73,18 +96,19 @@ impl Gen<'_> {
             /// The dclass id (index in Panda's class list).
             pub const ID: u16 = #n;
             /// Every field number, own and inherited, in order.
-            pub const FIELDS: &[u16] = &[#(#all),*];
+            pub const FIELDS: &[u16] = super::SCHEMA.classes[#n].fields;
             /// The `required` fields in order (molecular ones excluded): what a generate carries.
-            pub const REQUIRED: &[u16] = &[#(#required),*];
+            pub const REQUIRED: &[u16] = super::SCHEMA.classes[#n].required;
             /// The `ram` fields in order.
-            pub const RAM: &[u16] = &[#(#ram),*];
+            pub const RAM: &[u16] = super::SCHEMA.classes[#n].ram;
 
             /// The class metadata in the schema.
             pub fn info() -> &'static ::pipes::schema::ClassInfo {
                 &super::SCHEMA.classes[ID as usize]
             }
 
-            /// A message for any field of the class (own and inherited).
+            /// A message for any field of the class: a variant per own field, and per
+            /// parent one holding the parent's `Field` (inherited fields).
             // Variants are as large as their arguments; boxing them would cost every
             // message an allocation to spare the rare huge fixed-size field.
             #[allow(clippy::large_enum_variant)]
@@ -96,7 +120,12 @@ impl Gen<'_> {
                 pub fn number(&self) -> u16 { #number_body }
 
                 /// The field name in the schema.
-                pub fn name(&self) -> &'static str { #name_body }
+                pub fn name(&self) -> &'static str {
+                    match super::SCHEMA.field(self.number()) {
+                        Some(info) => info.name,
+                        None => "",
+                    }
+                }
 
                 /// Packs the field's arguments.
                 pub fn pack_into<S: wire::Sink + ?Sized>(&self, #field_out: &mut S) -> wire::WireResult<()> {
@@ -105,10 +134,7 @@ impl Gen<'_> {
 
                 /// Unpacks the arguments of field `number` from `r`.
                 pub fn unpack(number: u16, #field_r: &mut wire::Reader<'_>) -> wire::WireResult<Self> {
-                    Ok(match number {
-                        #(#unpack_arms)*
-                        _ => return Err(wire::WireError::new(wire::WireErrorKind::UnknownField { number }, #ctx)),
-                    })
+                    #unpack_body
                 }
 
                 /// Unpacks exactly `bytes` as the arguments of field `number`.

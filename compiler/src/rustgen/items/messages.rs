@@ -1,5 +1,5 @@
-//! Field argument types (`FieldMessage`): one per field, with its constants,
-//! `Default` and packing.
+//! Field argument types: one per field, implementing `pipes::schema::Message`
+//! (packing) and, when numbered, `FieldMessage` (its row in the schema table).
 
 use super::*;
 
@@ -10,7 +10,6 @@ impl Gen<'_> {
         let ty = format_ident!("{}", self.names.message[&f]);
         let root = quote!(super::);
         let ctx = format!("{}.{}", self.model.class(field.class).name, field.name);
-        let c = Literal::string(&ctx);
         let (decl, packs, unpack): (TokenStream, Vec<TokenStream>, TokenStream) = match &field.kind
         {
             FieldKind::Parameter(p) => {
@@ -56,11 +55,8 @@ impl Gen<'_> {
                             .zip(&param_ctx)
                             .map(|((p, n), c)| self.pack(&p.ty, &Val::place(quote!(self.#n)), c))
                             .collect();
-                        let docs = params
-                            .iter()
-                            .map(|p| doc(&format!("`{}`", self.describe_param(p))));
                         (
-                            quote!({ #(#docs pub #names: #types),* }),
+                            quote!({ #(pub #names: #types),* }),
                             packs,
                             quote!(Self { #(#names: #unpacks),* }),
                         )
@@ -87,85 +83,22 @@ impl Gen<'_> {
                 (
                     quote!({ #(pub #names: #paths),* }),
                     packs,
-                    quote!(Self { #(#names: #paths::unpack(r)?),* }),
+                    quote!(Self { #(#names: wire::unpack(r)?),* }),
                 )
             }
         };
-        let is_tuple_or_unit = !decl.to_string().starts_with('{');
-        // A molecular field's default is its atoms' defaults: delegate to theirs.
-        let molecular = matches!(field.kind, FieldKind::Molecular(_));
-        let default_value = field_default(self.model, f)
-            .filter(|_| !molecular)
-            .and_then(|bytes| {
-                let mut cur = Cursor::new(&bytes);
-                self.message_value(f, &mut cur, &root)
-            })
-            .map(|v| quote!(#v))
-            .unwrap_or_else(|| self.message_fallback(f));
-        let kw = &field.keywords;
-        let flags = Literal::u32_unsuffixed(kw.flags & 0x1ff);
-        let keywords = kw.names.iter();
-        let has = |k: &str| kw.has(k);
-        let (clsend, ownsend, broadcast) = (
-            has("clsend"),
-            has("ownsend") || has("clsend"),
-            has("broadcast"),
-        );
-        let state = has("ram") || has("required");
-        let (pack_out, unpack_r) = if packs.is_empty() {
-            (quote!(_out), quote!(_r))
-        } else {
-            (quote!(out), quote!(r))
-        };
-        let fixed = self.field_fixed_size(f);
-        let fixed_items = fixed.filter(|&n| n <= 4096).map(|n| {
-            let n = Literal::usize_unsuffixed(n);
-            quote! {
-                /// The packed size: every value of this field packs to this many bytes.
-                pub const SIZE: usize = #n;
-
-                /// Packs into a stack array, without allocating.
-                pub fn to_array(&self) -> wire::WireResult<[u8; #n]> {
-                    let mut buf = wire::FixedBuf::<#n>::default();
-                    self.pack_into(&mut buf)?;
-                    buf.into_array(#c)
-                }
-            }
-        });
-        let numbered = field.number.map(|n| {
-            let n = Literal::u16_unsuffixed(n as u16);
-            let name = &field.name;
-            quote! {
-                impl ::pipes::schema::FieldMessage for #ty {
-                    const NUMBER: u16 = #n;
-                    const NAME: &'static str = #name;
-                    fn pack(&self, out: &mut ::std::vec::Vec<u8>) -> wire::WireResult<()> {
-                        self.pack_into(out)
-                    }
-                    fn unpack(r: &mut wire::Reader<'_>) -> wire::WireResult<Self> {
-                        #ty::unpack(r)
-                    }
-                }
-            }
-        });
-        let number_const = field.number.map(|n| {
-            let n = Literal::u16_unsuffixed(n as u16);
-            quote! {
-                /// The field number, its id on the wire.
-                pub const NUMBER: u16 = #n;
-            }
-        });
-        let name = &field.name;
-        let d = doc(&match field.number {
-            Some(n) => format!("`{}` (field {n}).", self.describe_field(f)),
-            None => format!("`{}` (constructor).", self.describe_field(f)),
-        });
-        let derive_default = is_tuple_or_unit && packs.is_empty();
+        let derive_default = self.field_default_is_derived(f);
         let default_impl = (!derive_default).then(|| {
+            let value = field_default(self.model, f)
+                .and_then(|bytes| {
+                    let mut cur = Cursor::new(&bytes);
+                    self.message_value(f, &mut cur, &root)
+                })
+                .unwrap_or_else(|| self.message_fallback(f));
             quote! {
                 #[allow(clippy::derivable_impls)]
-            impl ::core::default::Default for #ty {
-                    fn default() -> Self { #default_value }
+                impl ::core::default::Default for #ty {
+                    fn default() -> Self { #value }
                 }
             }
         });
@@ -174,6 +107,23 @@ impl Gen<'_> {
         } else {
             quote!(#[derive(Clone, Debug, PartialEq)])
         };
+        let (pack_out, unpack_r) = if packs.is_empty() {
+            (quote!(_out), quote!(_r))
+        } else {
+            (quote!(out), quote!(r))
+        };
+        let numbered = field.number.map(|n| {
+            let n = Literal::usize_unsuffixed(n as usize);
+            quote! {
+                impl ::pipes::schema::FieldMessage for #ty {
+                    const INFO: &'static ::pipes::schema::FieldInfo = &super::SCHEMA.fields[#n];
+                }
+            }
+        });
+        let d = doc(&match field.number {
+            Some(n) => format!("`{}` (field {n}).", self.describe_field(f)),
+            None => format!("`{}` (constructor).", self.describe_field(f)),
+        });
         quote! {
             #d
             #derives
@@ -181,33 +131,12 @@ impl Gen<'_> {
 
             #default_impl
 
-            impl #ty {
-                #number_const
-                /// The field name in the schema.
-                pub const NAME: &'static str = #name;
-                /// The field's keyword flags.
-                pub const FLAGS: ::pipes::schema::FieldFlags = ::pipes::schema::FieldFlags(#flags);
-                /// Every keyword on the field, sorted.
-                pub const KEYWORDS: &'static [&'static str] = &[#(#keywords),*];
-                /// Any client with interest may send it (`clsend`).
-                pub const CLIENT_MAY_SEND: bool = #clsend;
-                /// The object's owner may send it (`ownsend` or `clsend`).
-                pub const OWNER_MAY_SEND: bool = #ownsend;
-                /// Sent to every client with interest (`broadcast`).
-                pub const BROADCAST: bool = #broadcast;
-                /// Replicated state (`ram` or `required`) rather than an event.
-                pub const IS_STATE: bool = #state;
-
-                #fixed_items
-
-                /// Packs the arguments, checking ranges and lengths.
-                pub fn pack_into<S: wire::Sink + ?Sized>(&self, #pack_out: &mut S) -> wire::WireResult<()> {
+            impl ::pipes::schema::Message for #ty {
+                fn pack_into<S: wire::Sink + ?Sized>(&self, #pack_out: &mut S) -> wire::WireResult<()> {
                     #(#packs)*
                     Ok(())
                 }
-
-                /// Unpacks the arguments, checking ranges and lengths.
-                pub fn unpack(#unpack_r: &mut wire::Reader<'_>) -> wire::WireResult<Self> {
+                fn unpack(#unpack_r: &mut wire::Reader<'_>) -> wire::WireResult<Self> {
                     Ok(#unpack)
                 }
             }

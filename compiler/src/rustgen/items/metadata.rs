@@ -1,103 +1,107 @@
-//! The static `SCHEMA` (`pipes::schema::SchemaInfo`): class and field tables,
-//! per-field skip functions, field lists and fixed sizes.
+//! The static `SCHEMA` (`pipes::schema::SchemaInfo`): one table of classes and one
+//! of fields (number, name, flags, keywords, fixed size, skip, default) that every
+//! generated type reads its metadata from. Written as text, one row per line, so a
+//! big schema streams out without building its table in memory.
 
 use super::*;
+use std::fmt::Write as _;
+use std::io;
 
 impl Gen<'_> {
-    pub(super) fn schema_items(&self) -> TokenStream {
-        let model = self.model;
-        let root = quote!();
-        let mut skips = Vec::new();
-        let mut infos = Vec::new();
-        for (n, &f) in model.fields_by_number.iter().enumerate() {
-            let field = model.field(f);
-            let skip = format_ident!("skip_field_{}", n);
-            let ctx = format!("{}.{}", model.class(field.class).name, field.name);
-            let body = if self.has_message(f) {
-                let path = self.message_path(f, &root);
-                quote!(#path::unpack(r).map(drop))
-            } else {
-                match &field.kind {
-                    FieldKind::Parameter(p) => {
-                        let u = self.unpack(&p.ty, &ctx, &root);
-                        quote! { let _value = #u; Ok(()) }
-                    }
-                    _ => quote!(Ok(())),
-                }
-            };
-            skips.push(quote! {
-                fn #skip(r: &mut wire::Reader<'_>) -> wire::WireResult<()> { #body }
-            });
-            let number = Literal::u16_unsuffixed(n as u16);
-            let name = &field.name;
-            let class = &model.class(field.class).name;
-            let kind = match field.kind {
-                FieldKind::Atomic(_) => quote!(Atomic),
-                FieldKind::Parameter(_) => quote!(Parameter),
-                FieldKind::Molecular(_) => quote!(Molecular),
-            };
-            let flags = Literal::u32_unsuffixed(field.keywords.flags & 0x1ff);
-            let keywords = field.keywords.names.iter();
-            let fixed = match self.field_fixed_size(f) {
-                Some(n) => {
-                    let n = Literal::usize_unsuffixed(n);
-                    quote!(Some(#n))
-                }
-                None => quote!(None),
-            };
-            let default = field_default(model, f).unwrap_or_default();
-            let default = default.iter().map(|b| Literal::u8_unsuffixed(*b));
-            infos.push(quote! {
-                ::pipes::schema::FieldInfo {
-                    number: #number,
-                    name: #name,
-                    class: #class,
-                    kind: ::pipes::schema::FieldKind::#kind,
-                    flags: ::pipes::schema::FieldFlags(#flags),
-                    keywords: &[#(#keywords),*],
-                    fixed_size: #fixed,
-                    skip: &#skip,
-                    default: &[#(#default),*],
-                }
-            });
+    /// The skip function of a numbered field without an argument type (a struct's
+    /// parameter members), as an item; `None` when the table names a generic one.
+    pub(super) fn skip_fn(&self, n: usize, f: FieldId) -> Option<TokenStream> {
+        let field = self.model.field(f);
+        let FieldKind::Parameter(p) = &field.kind else {
+            return None;
+        };
+        if self.has_message(f) {
+            return None;
         }
-        let classes = model.class_list.iter().enumerate().map(|(i, &id)| {
-            let c = model.class(id);
-            let name = &c.name;
-            let number = Literal::u16_unsuffixed(i as u16);
-            let is_struct = c.is_struct;
-            let parents = c.parents.iter().map(|&p| model.class(p).name.as_str());
-            let (all, required, ram) = self.field_lists(id);
-            quote! {
-                ::pipes::schema::ClassInfo {
-                    name: #name,
-                    number: #number,
-                    is_struct: #is_struct,
-                    parents: &[#(#parents),*],
-                    fields: &[#(#all),*],
-                    required: &[#(#required),*],
-                    ram: &[#(#ram),*],
-                }
-            }
-        });
-        quote! {
-            /// The schema's classes and fields, for the runtime.
-            pub static SCHEMA: ::pipes::schema::SchemaInfo = ::pipes::schema::SchemaInfo {
-                hash: HASH,
-                classes: &[#(#classes),*],
-                fields: &[#(#infos),*],
-            };
-
-            #(#skips)*
-        }
+        let skip = format_ident!("skip_field_{}", n);
+        let ctx = format!("{}.{}", self.model.class(field.class).name, field.name);
+        let u = self.unpack(&p.ty, &ctx, &quote!());
+        Some(quote! {
+            fn #skip(r: &mut wire::Reader<'_>) -> wire::WireResult<()> { let _value = #u; Ok(()) }
+        })
     }
 
-    /// A class's field numbers as literals: all inherited fields, the `required` ones
-    /// and the `ram` ones. Molecular fields are aliases, so a generate carries their
-    /// atoms and they are left out of `required` and `ram`.
-    pub(super) fn field_lists(&self, class: ClassId) -> (Vec<Literal>, Vec<Literal>, Vec<Literal>) {
+    /// Writes the `SCHEMA` static: classes by id, fields by number.
+    pub(super) fn write_schema(&self, out: &mut dyn io::Write) -> io::Result<()> {
         let model = self.model;
-        let nums = |keyword: Option<&str>| -> Vec<Literal> {
+        // Rows name the runtime's types through short aliases local to the block
+        // (upper case, so they cannot meet the snake-case class modules the rows
+        // point into): a big schema's table is a third of its generated code.
+        out.write_all(
+            b"/// The schema's classes and fields, for the runtime.\n\
+              pub static SCHEMA: ::pipes::schema::SchemaInfo = {\n\
+              #[allow(unused_imports)]\n\
+              use ::pipes::schema::{\n    \
+              skip as S, skip_nothing as Z, ClassInfo as C, FieldFlags as G, FieldInfo as F,\n    \
+              FieldKind::{Atomic as KA, Molecular as KM, Parameter as KP},\n\
+              };\n\
+              ::pipes::schema::SchemaInfo {\n    \
+              hash: HASH,\n    classes: &[\n",
+        )?;
+        for (i, &id) in model.class_list.iter().enumerate() {
+            let c = model.class(id);
+            let parents: Vec<&str> = c
+                .parents
+                .iter()
+                .map(|&p| model.class(p).name.as_str())
+                .collect();
+            let (all, required, ram) = self.field_lists(id);
+            writeln!(
+                out,
+                "        C {{ name: {:?}, number: {i}, is_struct: {}, \
+                 parents: &{parents:?}, fields: &{all:?}, required: &{required:?}, ram: &{ram:?} }},",
+                c.name, c.is_struct
+            )?;
+        }
+        out.write_all(b"    ],\n    fields: &[\n")?;
+        let mut row = String::new();
+        for (n, &f) in model.fields_by_number.iter().enumerate() {
+            let field = model.field(f);
+            let kind = match field.kind {
+                FieldKind::Atomic(_) => "KA",
+                FieldKind::Parameter(_) => "KP",
+                FieldKind::Molecular(_) => "KM",
+            };
+            let skip = if self.has_message(f) {
+                format!("S::<{}>", self.message_path(f, &quote!())).replace(' ', "")
+            } else if matches!(field.kind, FieldKind::Parameter(_)) {
+                format!("skip_field_{n}")
+            } else {
+                "Z".into()
+            };
+            let fixed = match self.field_fixed_size(f) {
+                Some(size) => format!("Some({size})"),
+                None => "None".into(),
+            };
+            let default = field_default(model, f).unwrap_or_default();
+            row.clear();
+            let _ = write!(
+                row,
+                "        F {{ number: {n}, name: {:?}, class: {:?}, \
+                 kind: {kind}, flags: G({}), \
+                 keywords: &{:?}, fixed_size: {fixed}, skip: &{skip}, default: &{default:?} }},",
+                field.name,
+                model.class(field.class).name,
+                field.keywords.flags & 0x1ff,
+                field.keywords.names,
+            );
+            row.push('\n');
+            out.write_all(row.as_bytes())?;
+        }
+        out.write_all(b"    ],\n}\n};\n")
+    }
+
+    /// A class's field numbers: all inherited fields, the `required` ones and the
+    /// `ram` ones. Molecular fields are aliases, so a generate carries their atoms and
+    /// they are left out of `required` and `ram`.
+    pub(super) fn field_lists(&self, class: ClassId) -> (Vec<u16>, Vec<u16>, Vec<u16>) {
+        let model = self.model;
+        let nums = |keyword: Option<&str>| -> Vec<u16> {
             model
                 .class(class)
                 .inherited
@@ -110,7 +114,7 @@ impl Gen<'_> {
                     }
                 })
                 .filter_map(|field| field.number)
-                .map(|n| Literal::u16_unsuffixed(n as u16))
+                .map(|n| n as u16)
                 .collect()
         };
         (nums(None), nums(Some("required")), nums(Some("ram")))

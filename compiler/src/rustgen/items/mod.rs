@@ -24,6 +24,22 @@ mod metadata;
 mod naming;
 mod switches;
 
+/// Formats items with `prettyplease` and writes them.
+fn emit(out: &mut dyn std::io::Write, tokens: TokenStream) -> Result<(), super::CodegenError> {
+    let file = syn::parse2::<syn::File>(tokens).map_err(|e| super::CodegenError {
+        message: format!("internal error: generated code does not parse: {e}"),
+    })?;
+    out.write_all(prettyplease::unparse(&file).as_bytes())
+        .map_err(io_error)
+}
+
+/// A write error as a codegen error.
+fn io_error(e: std::io::Error) -> super::CodegenError {
+    super::CodegenError {
+        message: format!("cannot write the generated code: {e}"),
+    }
+}
+
 /// Builds a doc attribute from text.
 fn doc(text: &str) -> TokenStream {
     let text = format!(" {text}");
@@ -31,35 +47,61 @@ fn doc(text: &str) -> TokenStream {
 }
 
 impl Gen<'_> {
-    /// The whole generated module.
-    pub fn file(&self) -> TokenStream {
+    /// Writes the whole generated module item by item, so memory stays proportional
+    /// to the largest class rather than to the schema.
+    pub fn write(&self, out: &mut dyn std::io::Write) -> Result<(), super::CodegenError> {
         let hash: TokenStream = format!("{:#010x}", hash_model(self.model))
             .parse()
             .unwrap_or_default();
         let aliases = self.aliases();
-        let switches =
-            (0..self.model.switches.len()).map(|i| self.switch_items(SwitchId(i as u32)));
-        let classes = (0..self.model.classes.len()).map(|i| self.class_items(ClassId(i as u32)));
-        let schema = self.schema_items();
-        quote! {
-            use ::pipes::wire;
+        emit(
+            out,
+            quote! {
+                #[allow(unused_imports)]
+                use ::pipes::{schema::Message as _, wire};
 
-            /// The DC hash of the schema (Panda3D's `DCFile::get_hash()`), checked at handshake.
-            pub const HASH: u32 = #hash;
+                /// The DC hash of the schema (Panda3D's `DCFile::get_hash()`), checked at handshake.
+                pub const HASH: u32 = #hash;
 
-            #(#aliases)*
-            #(#switches)*
-            #(#classes)*
-            #schema
+                #(#aliases)*
+            },
+        )?;
+        for i in 0..self.model.switches.len() {
+            emit(out, self.switch_items(SwitchId(i as u32)))?;
         }
+        for i in 0..self.model.classes.len() {
+            emit(out, self.class_items(ClassId(i as u32)))?;
+        }
+        for (n, &f) in self.model.fields_by_number.iter().enumerate() {
+            if let Some(item) = self.skip_fn(n, f) {
+                emit(out, item)?;
+            }
+        }
+        self.write_schema(out).map_err(io_error)
     }
 
     fn aliases(&self) -> Vec<TokenStream> {
         let mut out: Vec<(&String, TokenStream)> = Vec::new();
         for (&id, name) in &self.names.alias {
             let t = &self.model.typedefs[id.0 as usize];
-            let ty = self.rust_type(&t.param.ty, &quote!());
             let name_id = format_ident!("{}", name);
+            if self.names.placeholder.contains(&id) {
+                let d = doc(&format!(
+                    "Placeholder for `{}`, which the schema never defines (a lenient \
+                     build): no fields, packs to no bytes, as Panda3D's placeholder class.",
+                    t.name
+                ));
+                out.push((
+                    name,
+                    quote! {
+                        #d
+                        #[derive(Clone, Copy, Debug, Default, PartialEq)]
+                        pub struct #name_id;
+                    },
+                ));
+                continue;
+            }
+            let ty = self.rust_type(&t.param.ty, &quote!());
             let d = doc(&format!("`typedef {}`.", t.name));
             out.push((name, quote!(#d pub type #name_id = #ty;)));
         }
