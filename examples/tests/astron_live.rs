@@ -7,6 +7,11 @@
 //! captures pinned in `runtime/src/astron/tests/captures.rs` come from.
 //!
 //! Each run uses fresh doIds (from the clock) so runs against one astrond do not clash.
+//! The tests share the login UberDOG 4665, so each one holds [`one_at_a_time`]: run in
+//! parallel, each AI would answer the other tests' logins.
+//!
+//! Building `astrond` (Debian/Ubuntu; about 10 minutes with `make -j2`): README, "Running
+//! on Astron" (`apt-get install cmake g++ libboost-dev libyaml-cpp-dev libuv1-dev`).
 
 use pipes::schema::FieldMessage as _;
 use pipes::{DoId, Location, Time};
@@ -25,6 +30,14 @@ use std::time::{Duration, Instant};
 const STATE_SERVER: u64 = 402_000;
 const DATABASE: u64 = 4003;
 const LOGIN: DoId = DoId(4665);
+
+/// Serialises the tests: they share one cluster and its login UberDOG.
+fn one_at_a_time() -> std::sync::MutexGuard<'static, ()> {
+    static CLUSTER: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    CLUSTER
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
 
 fn addr(var: &str, default: &str) -> String {
     std::env::var(var).unwrap_or_else(|_| default.to_owned())
@@ -124,8 +137,10 @@ impl Cl {
         Time::ZERO + self.born.elapsed()
     }
     fn pump(&mut self, wait: Duration) -> Vec<ClientEvent> {
-        // Heartbeats on the client's own clock (Astron ejects after 10 s without).
-        if !self.closed {
+        // Heartbeats on the client's own clock (Astron ejects after 10 s without);
+        // only while the session is open, as `pipes_astron::tcp::ClientLink` does
+        // (`poll` refuses before HELLO_RESP and after an eject).
+        if !self.closed && self.c.is_open() {
             self.c.poll(self.now()).expect("heartbeat encodes");
         }
         self.flush();
@@ -148,6 +163,7 @@ fn wait() -> Duration {
 #[test]
 #[ignore = "needs a running astrond (examples/astron/astrond.yml)"]
 fn hello_is_checked_by_version_then_hash() {
+    let _cluster = one_at_a_time();
     let ca = addr("PIPES_ASTRON_CA", "127.0.0.1:7198");
     let mut bad_version = Cl::connect("V", &ca, SCHEMA.hash, "not-the-version");
     let ev = bad_version.pump(wait());
@@ -185,6 +201,7 @@ fn hello_is_checked_by_version_then_hash() {
 #[test]
 #[ignore = "needs a running astrond (examples/astron/astrond.yml)"]
 fn a_full_session_against_astron() {
+    let _cluster = one_at_a_time();
     let md = addr("PIPES_ASTRON_MD", "127.0.0.1:7199");
     let ca = addr("PIPES_ASTRON_CA", "127.0.0.1:7198");
     let base = 200_000
@@ -591,6 +608,7 @@ fn a_full_session_against_astron() {
 #[test]
 #[ignore = "needs a running astrond (examples/astron/astrond.yml)"]
 fn the_example_game_outlives_the_heartbeat_timeout() {
+    let _cluster = one_at_a_time();
     use pipes::client::ClientDisconnect;
     use pipes::protocol::EjectReason;
     use pipes_examples::astron_world::{run_all, Outcome};
