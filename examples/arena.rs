@@ -16,6 +16,7 @@
 
 use pipes::client::{Client, IntoInterpolated, PredictConfig, Predictor};
 use pipes::glam::DVec2;
+use pipes::schema::FieldMessage as _;
 use pipes::server::{HistoryConfig, Server, ServerEvent};
 use pipes::sim::{LinkConfig, Rng, SimNet};
 use pipes::{Config, DoId, Location, Time};
