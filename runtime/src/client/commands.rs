@@ -65,24 +65,8 @@ impl Client {
         field: u16,
         args: &[u8],
     ) -> Result<u32, ClientError> {
-        if !self.is_connected() {
-            return Err(ClientError::NotConnected);
-        }
-        let obj = self
-            .objects
-            .get(&object)
-            .ok_or(ClientError::UnknownObject(object))?;
-        let f = self
-            .schema
-            .field(field)
-            .ok_or(ClientError::UnknownField(field))?;
-        if !obj.class.has_field(field) {
-            return Err(ClientError::FieldNotInClass {
-                field: f.name,
-                class: obj.class.name,
-            });
-        }
-        if !f.is_command() || !obj.owned {
+        let (f, owned) = self.field_of(object, field)?;
+        if !f.is_command() || !owned {
             return Err(ClientError::NotCommand(f.name));
         }
         f.validate(args).map_err(|error| ClientError::BadValue {

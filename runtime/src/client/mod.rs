@@ -334,15 +334,13 @@ impl Client {
         self.commands.charge();
     }
 
-    /// Sends a field message for an object, checked here as the server will check it.
-    ///
-    /// The message is queued and leaves at the command rate the server granted (see
-    /// [`Client::update`]), so the server never drops it: nothing is lost however fast
-    /// the game sends. A state field (`ram`/`required`) still waiting when a newer value
-    /// for the same object is sent takes that value (only the newest is sent; counted in
-    /// [`ClientNetStats::commands_coalesced`]). When `max_outbound_packets` messages
-    /// already wait, the message is refused with [`ClientError::QueueFull`].
-    pub fn send(&mut self, object: DoId, field: u16, args: &[u8]) -> Result<(), ClientError> {
+    /// The schema entry of `field` of a known object, and whether this client owns the
+    /// object: the checks every outgoing message starts with.
+    fn field_of(
+        &self,
+        object: DoId,
+        field: u16,
+    ) -> Result<(&'static crate::schema::FieldInfo, bool), ClientError> {
         if !self.is_connected() {
             return Err(ClientError::NotConnected);
         }
@@ -360,7 +358,20 @@ impl Client {
                 class: obj.class.name,
             });
         }
-        if !f.client_may_send(obj.owned) {
+        Ok((f, obj.owned))
+    }
+
+    /// Sends a field message for an object, checked here as the server will check it.
+    ///
+    /// The message is queued and leaves at the command rate the server granted (see
+    /// [`Client::update`]), so the server never drops it: nothing is lost however fast
+    /// the game sends. A state field (`ram`/`required`) still waiting when a newer value
+    /// for the same object is sent takes that value (only the newest is sent; counted in
+    /// [`ClientNetStats::commands_coalesced`]). When `max_outbound_packets` messages
+    /// already wait, the message is refused with [`ClientError::QueueFull`].
+    pub fn send(&mut self, object: DoId, field: u16, args: &[u8]) -> Result<(), ClientError> {
+        let (f, owned) = self.field_of(object, field)?;
+        if !f.client_may_send(owned) {
             return Err(ClientError::NotSendable(f.name));
         }
         f.validate(args).map_err(|error| ClientError::BadValue {
