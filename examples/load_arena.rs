@@ -11,6 +11,7 @@
 //! pongs too); `floor_bytes_per_tick` is the changed values alone (their packed size).
 
 use crate::load_schema::{arena_mover, arena_projectile, ArenaMover, ArenaProjectile, SCHEMA};
+use crate::load_world::{parse_flag_pairs, value};
 use pipes::client::{Client, ClientEvent};
 use pipes::schema::{DClass, FieldMessage as _};
 use pipes::server::Server;
@@ -53,21 +54,14 @@ impl ArenaOptions {
     /// Parses the flags after `--scenario arena`.
     pub fn parse(args: impl IntoIterator<Item = String>) -> Result<ArenaOptions, String> {
         let mut o = ArenaOptions::default();
-        let mut it = args.into_iter();
-        while let Some(flag) = it.next() {
-            if flag == "-h" || flag == "--help" {
-                return Err(USAGE.to_owned());
+        parse_flag_pairs(args, USAGE, |flag, v| {
+            match flag {
+                "--ticks" => o.ticks = value(v)?,
+                "--warmup" => o.warmup = value(v)?,
+                _ => return Ok(false),
             }
-            let Some(v) = it.next() else {
-                return Err(format!("{flag} needs a value\n{USAGE}"));
-            };
-            let bad = || format!("{flag}: bad value `{v}`");
-            match flag.as_str() {
-                "--ticks" => o.ticks = v.parse().map_err(|_| bad())?,
-                "--warmup" => o.warmup = v.parse().map_err(|_| bad())?,
-                other => return Err(format!("unknown flag `{other}`\n{USAGE}")),
-            }
-        }
+            Ok(true)
+        })?;
         if o.ticks == 0 || o.ticks > 100_000 {
             return Err(format!(
                 "--ticks must be within 1..=100000, got {}",

@@ -19,7 +19,8 @@
 
 use crate::load_schema::{relay_object, RelayObject, SCHEMA};
 use crate::load_world::{
-    percentile, thread_cpu_ns, transports, ClientTransport, ServerTransport, TransportKind,
+    parse_flag_pairs, percentile, thread_cpu_ns, transports, value, BadValue, ClientTransport,
+    ServerTransport, TransportKind,
 };
 use pipes::client::COMMAND_PACE;
 use pipes::client::{Client, ClientEvent};
@@ -102,40 +103,27 @@ impl RelayOptions {
     /// Parses the flags after `--scenario relay`.
     pub fn parse(args: impl IntoIterator<Item = String>) -> Result<RelayOptions, String> {
         let mut o = RelayOptions::default();
-        let mut it = args.into_iter();
-        while let Some(flag) = it.next() {
-            if flag == "-h" || flag == "--help" {
-                return Err(USAGE.to_owned());
-            }
-            let Some(v) = it.next() else {
-                return Err(format!("{flag} needs a value\n{USAGE}"));
-            };
-            let bad = || format!("{flag}: bad value `{v}`");
-            match flag.as_str() {
-                "--clients" => o.clients = v.parse().map_err(|_| bad())?,
-                "--objects" => o.objects = v.parse().map_err(|_| bad())?,
-                "--rate" => o.rate = v.parse().map_err(|_| bad())?,
-                "--update-rate" => o.update_rate = v.parse().map_err(|_| bad())?,
-                "--seconds" => o.seconds = v.parse().map_err(|_| bad())?,
-                "--drain" => o.drain = v.parse().map_err(|_| bad())?,
-                "--client-threads" => o.client_threads = v.parse().map_err(|_| bad())?,
-                "--transport" => {
-                    o.transport = match v.as_str() {
-                        "memory" => TransportKind::Memory,
-                        "udp" => TransportKind::Udp,
-                        _ => return Err(bad()),
-                    }
-                }
+        parse_flag_pairs(args, USAGE, |flag, v| {
+            match flag {
+                "--clients" => o.clients = value(v)?,
+                "--objects" => o.objects = value(v)?,
+                "--rate" => o.rate = value(v)?,
+                "--update-rate" => o.update_rate = value(v)?,
+                "--seconds" => o.seconds = value(v)?,
+                "--drain" => o.drain = value(v)?,
+                "--client-threads" => o.client_threads = value(v)?,
+                "--transport" => o.transport = value(v)?,
                 "--updates-by" => {
-                    o.updates_by = match v.as_str() {
+                    o.updates_by = match v {
                         "client" => UpdatesBy::Client,
                         "server" => UpdatesBy::Server,
-                        _ => return Err(bad()),
+                        _ => return Err(BadValue),
                     }
                 }
-                other => return Err(format!("unknown flag `{other}`\n{USAGE}")),
+                _ => return Ok(false),
             }
-        }
+            Ok(true)
+        })?;
         o.check()?;
         Ok(o)
     }

@@ -51,6 +51,53 @@ pub enum TransportKind {
     Udp,
 }
 
+impl std::str::FromStr for TransportKind {
+    type Err = BadValue;
+
+    fn from_str(v: &str) -> Result<TransportKind, BadValue> {
+        match v {
+            "memory" => Ok(TransportKind::Memory),
+            "udp" => Ok(TransportKind::Udp),
+            _ => Err(BadValue),
+        }
+    }
+}
+
+/// A flag's value that its setter in [`parse_flag_pairs`] cannot use.
+#[derive(Debug)]
+pub struct BadValue;
+
+/// Parses a flag's value ([`parse_flag_pairs`] names the flag if it fails).
+pub fn value<T: std::str::FromStr>(v: &str) -> Result<T, BadValue> {
+    v.parse().map_err(|_| BadValue)
+}
+
+/// Reads the `--flag value` pairs of a load scenario: `set(flag, value)` stores one and
+/// returns `Ok(false)` for a flag it does not know. `-h`/`--help`, a missing value, an
+/// unknown flag and a bad value end the parse with an error naming the flag (and
+/// `usage` where it helps).
+pub fn parse_flag_pairs(
+    args: impl IntoIterator<Item = String>,
+    usage: &str,
+    mut set: impl FnMut(&str, &str) -> Result<bool, BadValue>,
+) -> Result<(), String> {
+    let mut it = args.into_iter();
+    while let Some(flag) = it.next() {
+        if flag == "-h" || flag == "--help" {
+            return Err(usage.to_owned());
+        }
+        let Some(v) = it.next() else {
+            return Err(format!("{flag} needs a value\n{usage}"));
+        };
+        match set(&flag, &v) {
+            Ok(true) => {}
+            Ok(false) => return Err(format!("unknown flag `{flag}`\n{usage}")),
+            Err(BadValue) => return Err(format!("{flag}: bad value `{v}`")),
+        }
+    }
+    Ok(())
+}
+
 impl TransportKind {
     /// `memory` or `udp`.
     pub fn name(self) -> &'static str {
@@ -113,35 +160,22 @@ impl LoadOptions {
     /// Parses the command-line flags (without the program name).
     pub fn parse(args: impl IntoIterator<Item = String>) -> Result<LoadOptions, String> {
         let mut o = LoadOptions::default();
-        let mut it = args.into_iter();
-        while let Some(flag) = it.next() {
-            if flag == "-h" || flag == "--help" {
-                return Err(USAGE.to_owned());
+        parse_flag_pairs(args, USAGE, |flag, v| {
+            match flag {
+                "--clients" => o.clients = value(v)?,
+                "--objects" => o.objects = value(v)?,
+                "--moving-fraction" => o.moving_fraction = value(v)?,
+                "--zones" => o.zones = value(v)?,
+                "--interest" => o.interest = value(v)?,
+                "--seconds" => o.seconds = value(v)?,
+                "--update-rate" => o.update_rate = value(v)?,
+                "--cmd-rate" => o.cmd_rate = value(v)?,
+                "--client-threads" => o.client_threads = value(v)?,
+                "--transport" => o.transport = value(v)?,
+                _ => return Ok(false),
             }
-            let Some(v) = it.next() else {
-                return Err(format!("{flag} needs a value\n{USAGE}"));
-            };
-            let bad = || format!("{flag}: bad value `{v}`");
-            match flag.as_str() {
-                "--clients" => o.clients = v.parse().map_err(|_| bad())?,
-                "--objects" => o.objects = v.parse().map_err(|_| bad())?,
-                "--moving-fraction" => o.moving_fraction = v.parse().map_err(|_| bad())?,
-                "--zones" => o.zones = v.parse().map_err(|_| bad())?,
-                "--interest" => o.interest = v.parse().map_err(|_| bad())?,
-                "--seconds" => o.seconds = v.parse().map_err(|_| bad())?,
-                "--update-rate" => o.update_rate = v.parse().map_err(|_| bad())?,
-                "--cmd-rate" => o.cmd_rate = v.parse().map_err(|_| bad())?,
-                "--client-threads" => o.client_threads = v.parse().map_err(|_| bad())?,
-                "--transport" => {
-                    o.transport = match v.as_str() {
-                        "memory" => TransportKind::Memory,
-                        "udp" => TransportKind::Udp,
-                        _ => return Err(bad()),
-                    }
-                }
-                other => return Err(format!("unknown flag `{other}`\n{USAGE}")),
-            }
-        }
+            Ok(true)
+        })?;
         o.check()?;
         Ok(o)
     }
