@@ -19,8 +19,8 @@
 
 use crate::load_schema::{relay_object, RelayObject, SCHEMA};
 use crate::load_world::{
-    parse_flag_pairs, percentile, thread_cpu_ns, transports, value, BadValue, ClientTransport,
-    ServerTransport, TransportKind,
+    join_client_threads, parse_flag_pairs, percentile, thread_cpu_ns, transports, value, BadValue,
+    ClientTransport, ServerTransport, TransportKind,
 };
 use pipes::client::COMMAND_PACE;
 use pipes::client::{Client, ClientEvent};
@@ -324,20 +324,9 @@ pub fn run(o: &RelayOptions, progress: bool) -> Result<RelaySummary, Box<dyn Err
         .collect();
     let result = server_loop(&mut server, o, &shared, clock, progress);
     shared.phase.store(STOPPED, Ordering::Relaxed);
-    let mut connected = 0;
-    let mut thread_error = None;
-    for h in handles {
-        match h.join() {
-            Ok(Ok(n)) => connected += n,
-            Ok(Err(e)) => thread_error = Some(e),
-            Err(_) => thread_error = Some("a client thread panicked".to_owned()),
-        }
-    }
+    let connected = join_client_threads(handles);
     let mut summary = result?;
-    if let Some(e) = thread_error {
-        return Err(e.into());
-    }
-    summary.connected = connected;
+    summary.connected = connected?;
     let mut lat = std::mem::take(
         &mut *shared
             .latencies

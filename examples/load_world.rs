@@ -576,20 +576,9 @@ pub fn run(
         memory,
     );
     shared.stop.store(true, Ordering::Relaxed);
-    let mut connected = 0;
-    let mut thread_error = None;
-    for h in handles {
-        match h.join() {
-            Ok(Ok(n)) => connected += n,
-            Ok(Err(e)) => thread_error = Some(e),
-            Err(_) => thread_error = Some("a client thread panicked".to_owned()),
-        }
-    }
+    let connected = join_client_threads(handles);
     let mut summary = result?;
-    if let Some(e) = thread_error {
-        return Err(e.into());
-    }
-    summary.connected = connected;
+    summary.connected = connected?;
     if let Some(m) = memory {
         summary.server_live_bytes = (m.live)() as u64;
         summary.mem_peak_bytes = (m.peak)() as u64;
@@ -852,6 +841,23 @@ fn server_game(
 /// A client thread: pumps its clients until told to stop (or `limit` seconds passed);
 /// returns how many were connected and owned their avatar at the end (the clients are
 /// dropped then, so that what stays live is the server's).
+/// Waits for every client thread and adds up the clients each had connected; the
+/// first thread error (or panic) is the result instead, after all have ended.
+pub fn join_client_threads(
+    handles: Vec<std::thread::JoinHandle<Result<usize, String>>>,
+) -> Result<usize, String> {
+    let mut connected = 0;
+    let mut thread_error = None;
+    for h in handles {
+        match h.join() {
+            Ok(Ok(n)) => connected += n,
+            Ok(Err(e)) => thread_error = thread_error.or(Some(e)),
+            Err(_) => thread_error = thread_error.or(Some("a client thread panicked".to_owned())),
+        }
+    }
+    thread_error.map_or(Ok(connected), Err)
+}
+
 fn client_thread(
     mut bots: Vec<Bot>,
     o: &LoadOptions,
