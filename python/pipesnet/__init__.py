@@ -7,10 +7,11 @@ Subclass :class:`DistributedObject` (client views), :class:`DistributedObjectOV`
 
 from ._native import MemoryNetwork, PipesError, Schema
 from .objects import DistributedObject, DistributedObjectAI, DistributedObjectBase, DistributedObjectOV
-from .repository import ClientRepository, ServerRepository
+from .repository import ClientRepository, DisconnectReason, ServerRepository
 
 __all__ = [
     "ClientRepository",
+    "DisconnectReason",
     "DistributedObject",
     "DistributedObjectAI",
     "DistributedObjectBase",

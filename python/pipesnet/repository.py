@@ -13,6 +13,28 @@ from .objects import ALIVE, DELETED, DISABLED, GENERATED, DistributedObject, Dis
 _UNSEEN = object()
 
 
+class DisconnectReason(str):
+    """Why a client is gone, as :meth:`ServerRepository.handle_client_disconnected`
+    sees it: a ``str`` (``"left"``, ``"left: code 3: dinner"``, ``"transport lost"``,
+    ``"ejected: ..."``) that also carries what a leaving client said: ``code`` and
+    ``text`` (from ``ClientRepository.disconnect(reason=..., code=...)``; ``0`` and
+    ``""`` when it gave none or did not leave by itself)."""
+
+    code: int
+    text: str
+
+    def __new__(cls, description: str, code: int = 0, text: str = "") -> DisconnectReason:
+        self = super().__new__(cls, description)
+        self.code = code
+        self.text = text
+        return self
+
+    @property
+    def left(self) -> bool:
+        """Whether the client said goodbye (rather than being lost or ejected)."""
+        return self.startswith("left")
+
+
 def resolve_classes(schema: Schema, suffix: str) -> dict[str, type]:
     """Classes for the schema's dclasses from its import lines, as Panda resolves them.
 
@@ -96,9 +118,10 @@ class ServerRepository:
         """Override: a client finished its handshake."""
 
     def handle_client_disconnected(self, client: int, reason: str) -> None:
-        """Override: a client left (objects it owned were deleted). ``reason`` is
-        ``"left"`` when the client called ``disconnect``, ``"transport lost"``, or
-        ``"ejected: ..."``; the protocol carries no reason text from the client."""
+        """Override: a client left (objects it owned were deleted). ``reason`` is a
+        :class:`DisconnectReason`: ``"left"`` when the client called ``disconnect()``,
+        ``"left: <its reason>"`` when it gave one (``reason.code``, ``reason.text``),
+        ``"transport lost"``, or ``"ejected: ..."``."""
 
     def handle_client_rejected(self, connection: int, reason: str) -> None:
         """Override: a connection was refused (password, auth hook, full, version)."""
@@ -126,7 +149,7 @@ class ServerRepository:
             for owned in [d for d in self.do_id2do.values() if d.owner == event[1]]:
                 if self.server.zone_of(owned.do_id) is None:
                     self._forget(owned)
-            self.handle_client_disconnected(event[1], event[2])
+            self.handle_client_disconnected(event[1], DisconnectReason(event[2], event[3], event[4]))
         elif kind == "rejected":
             self.handle_client_rejected(event[1], event[2])
         elif kind == "message":
@@ -403,9 +426,11 @@ class ClientRepository:
         """The requested ``(update_rate, cmd_rate)``."""
         return self.client.rates
 
-    def disconnect(self) -> None:
-        """Leaves cleanly: the server sees ``"left"`` at once."""
-        self.client.disconnect()
+    def disconnect(self, reason: str = "", code: int = 0) -> None:
+        """Leaves cleanly: the server sees ``"left"`` at once, with ``reason`` (at most
+        256 bytes of UTF-8) and ``code`` (0-65535, game-defined) when given. A reason
+        too long raises :class:`PipesError` and the client stays connected."""
+        self.client.disconnect(reason, code)
 
 
-__all__ = ["ClientRepository", "PipesError", "ServerRepository", "raise_collected", "resolve_classes"]
+__all__ = ["ClientRepository", "DisconnectReason", "PipesError", "ServerRepository", "raise_collected", "resolve_classes"]

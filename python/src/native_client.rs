@@ -3,6 +3,7 @@
 use crate::convert::err;
 use crate::{MemoryNetwork, Schema};
 use pipes::client::{ClientDisconnect, ClientEvent};
+use pipes::protocol::LeaveReason;
 use pipes::transport::driver::ClientDriver;
 use pipes::transport::memory::MemoryLink;
 use pipes::transport::udp::{ClientAuth, UdpClient, UdpConfig};
@@ -244,9 +245,12 @@ impl Client {
         }
     }
 
-    /// Leaves cleanly (the server sees the client go at once).
-    fn disconnect(&mut self) -> PyResult<()> {
-        self.driver.client.disconnect();
+    /// Leaves cleanly (the server sees the client go at once), telling the server
+    /// `reason` (at most 256 bytes of UTF-8) and a game-defined `code` (0-65535).
+    #[pyo3(signature = (reason="", code=0))]
+    fn disconnect(&mut self, reason: &str, code: u16) -> PyResult<()> {
+        let why = LeaveReason::new(code, reason).map_err(err)?;
+        self.driver.client.disconnect_with_reason(why);
         self.driver.flush().map_err(err)
     }
 

@@ -2,6 +2,7 @@
 
 use crate::convert::err;
 use crate::{MemoryNetwork, Schema};
+use pipes::protocol::LeaveReason;
 use pipes::server::{DisconnectReason, Hooks, ServerEvent, Target};
 use pipes::transport::driver::ServerDriver;
 use pipes::transport::memory::MemoryLink;
@@ -292,12 +293,19 @@ impl Server {
                 ("connected", client.0).into_pyobject(py)
             }
             ServerEvent::ClientDisconnected { client, reason } => {
-                let text = match reason {
-                    DisconnectReason::Left => "left".to_owned(),
-                    DisconnectReason::TransportLost => "transport lost".to_owned(),
-                    DisconnectReason::Ejected(r) => format!("ejected: {r}"),
+                let (text, code, said) = match reason {
+                    DisconnectReason::Left(why) if why == LeaveReason::none() => {
+                        ("left".to_owned(), 0, String::new())
+                    }
+                    DisconnectReason::Left(why) => {
+                        (format!("left: {why}"), why.code(), why.text().to_owned())
+                    }
+                    DisconnectReason::TransportLost => {
+                        ("transport lost".to_owned(), 0, String::new())
+                    }
+                    DisconnectReason::Ejected(r) => (format!("ejected: {r}"), 0, String::new()),
                 };
-                ("disconnected", client.0, text).into_pyobject(py)
+                ("disconnected", client.0, text, code, said).into_pyobject(py)
             }
             ServerEvent::ClientRejected { connection, reason } => {
                 ("rejected", connection.0, reason.to_string()).into_pyobject(py)

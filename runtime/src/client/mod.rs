@@ -41,7 +41,9 @@ pub use predict::{Metric, PredictConfig, PredictStats, Predictor};
 
 use crate::config::{effective_interp, Config};
 use crate::ids::{ClientId, DetMap, DoId, InterestHandle, Location};
-use crate::protocol::{AckWindow, ClientMessage, Hello, InterestOp, Rates, PROTOCOL_VERSION};
+use crate::protocol::{
+    AckWindow, ClientMessage, Hello, InterestOp, LeaveReason, Rates, PROTOCOL_VERSION,
+};
 use crate::schema::{FieldMessage, SchemaInfo};
 use crate::time::{Tick, TickRate, Time};
 use std::collections::VecDeque;
@@ -175,13 +177,21 @@ impl Client {
     }
 
     /// Leaves: tells the server, drops every object (events in lifecycle order).
+    /// The server sees [`LeaveReason::none`]; see [`Client::disconnect_with_reason`].
     pub fn disconnect(&mut self) {
+        self.disconnect_with_reason(LeaveReason::none());
+    }
+
+    /// Leaves like [`Client::disconnect`], telling the server why (its
+    /// `ClientDisconnected` event carries the reason). Build the reason with
+    /// [`LeaveReason::new`], which bounds its text.
+    pub fn disconnect_with_reason(&mut self, reason: LeaveReason) {
         if matches!(self.stage, Stage::Closed(_)) {
             return;
         }
         // What the game sent before leaving still goes, ahead of the goodbye.
         self.commands.release_all(&mut self.transmits);
-        self.send_msg(&ClientMessage::Disconnect);
+        self.send_msg(&ClientMessage::Disconnect(reason));
         self.close(ClientDisconnect::Left);
     }
 
@@ -434,7 +444,7 @@ impl Client {
                 "nothing from the server for {:.1} s; leaving the session",
                 now.since(self.last_heard).as_secs_f64()
             );
-            self.send_msg(&ClientMessage::Disconnect);
+            self.send_msg(&leaving("server silent"));
             self.close(ClientDisconnect::ServerSilent);
             return;
         }
@@ -513,7 +523,7 @@ impl Client {
                 );
                 self.transmits.clear();
                 self.transmits.push_back(Packet {
-                    payload: ClientMessage::Disconnect.to_bytes(),
+                    payload: leaving("outbound queue overflow").to_bytes(),
                     reliability: crate::protocol::Reliability::Reliable,
                 });
                 self.close(ClientDisconnect::QueueOverflow {
@@ -539,10 +549,15 @@ impl Client {
             "{} events wait for the game (limit {limit}); leaving the session",
             self.events.len()
         );
-        self.send_msg(&ClientMessage::Disconnect);
+        self.send_msg(&leaving("event queue overflow"));
         self.close(ClientDisconnect::QueueOverflow {
             queue: "events",
             limit,
         });
     }
+}
+
+/// The goodbye the client core sends when it ends the session itself (code 0).
+fn leaving(text: &str) -> ClientMessage<'static> {
+    ClientMessage::Disconnect(LeaveReason::new(0, text).unwrap_or_default())
 }

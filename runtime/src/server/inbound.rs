@@ -42,7 +42,7 @@ impl Server {
             }
         };
         let allowed = match (&peer.stage, &msg) {
-            (_, ClientMessage::Disconnect) => true,
+            (_, ClientMessage::Disconnect(_)) => true,
             (Stage::AwaitHello, ClientMessage::Hello(_)) => true,
             (Stage::Authenticating(_), ClientMessage::AuthResponse(_)) => true,
             (Stage::Active, m) => {
@@ -122,8 +122,8 @@ impl Server {
                     });
                 }
             }
-            ClientMessage::Disconnect => {
-                self.drop_peer(conn, super::DisconnectReason::Left);
+            ClientMessage::Disconnect(reason) => {
+                self.drop_peer(conn, super::DisconnectReason::Left(reason));
             }
             ClientMessage::Commands(batch) => self.on_commands(now, conn, &batch)?,
         }

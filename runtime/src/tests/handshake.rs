@@ -275,13 +275,14 @@ fn client_leaving_is_reported_with_its_reason() {
     let mut sim = connected(2, LinkConfig::perfect(), 7);
     let a = id_of(&sim, 0);
     let b = id_of(&sim, 1);
-    sim.clients[0].client.disconnect();
+    let why = crate::protocol::LeaveReason::new(3, "dinner").unwrap();
+    sim.clients[0].client.disconnect_with_reason(why.clone());
     sim.cut(1);
     sim.run_for(secs(0.5)).unwrap();
     let ev = take_server_events(&mut sim);
     assert!(ev.contains(&ServerEvent::ClientDisconnected {
         client: a,
-        reason: DisconnectReason::Left
+        reason: DisconnectReason::Left(why)
     }));
     assert!(ev.contains(&ServerEvent::ClientDisconnected {
         client: b,
