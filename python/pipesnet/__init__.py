@@ -7,7 +7,7 @@ Subclass :class:`DistributedObject` (client views), :class:`DistributedObjectOV`
 
 from ._native import MemoryNetwork, PipesError, Schema
 from .objects import DistributedObject, DistributedObjectAI, DistributedObjectBase, DistributedObjectOV
-from .repository import ClientRepository, DisconnectReason, ServerRepository
+from .repository import ClientRepository, DisconnectReason, GrantedRates, ServerRepository
 
 __all__ = [
     "ClientRepository",
@@ -16,6 +16,7 @@ __all__ = [
     "DistributedObjectAI",
     "DistributedObjectBase",
     "DistributedObjectOV",
+    "GrantedRates",
     "MemoryNetwork",
     "PipesError",
     "Schema",

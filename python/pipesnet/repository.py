@@ -4,13 +4,28 @@ from __future__ import annotations
 
 import importlib
 from types import FunctionType
-from typing import Any, Callable, Optional, Sequence, Union
+from typing import Any, Callable, Mapping, NamedTuple, Optional, Sequence, Union
 
 from ._native import Client, MemoryNetwork, PipesError, Schema, Server
 from .objects import ALIVE, DELETED, DISABLED, GENERATED, DistributedObject, DistributedObjectAI, DistributedObjectBase
 
 
 _UNSEEN = object()
+
+
+Settings = Mapping[str, Union[str, int, float, bool]]
+"""pipes settings by name, as in a config file: ``{"pipes-maxupdaterate": 30}``."""
+
+
+class GrantedRates(NamedTuple):
+    """The rates a server granted a client, after clamping to its limits."""
+
+    update_rate: int
+    """Snapshots per second."""
+    cmd_rate: int
+    """Messages per second the server accepts from the client."""
+    rate: int
+    """Snapshot bytes per second (``pipes-rate``, clamped to ``pipes-max-rate``)."""
 
 
 class DisconnectReason(str):
@@ -94,8 +109,13 @@ class ServerRepository:
         memory: Optional[MemoryNetwork] = None,
         password: str = "",
         auth: Optional[Callable[[int, bytes], Union[None, bool, str]]] = None,
+        config: Optional[Settings] = None,
     ) -> None:
         """Listens for clients.
+
+        ``config`` sets pipes settings by name (``{"pipes-maxupdaterate": 30,
+        "pipes-max-rate": 65536}``); an unknown name or a bad value raises
+        :class:`PipesError`.
 
         Clients must send ``password`` (empty: none). ``auth``, when given, is called as
         ``auth(connection, token)`` with each client's token (bytes) once its password
@@ -104,7 +124,7 @@ class ServerRepository:
         :meth:`handle_client_rejected` runs here.
         """
         self.dc = _schema(dc_files)
-        self.server = Server(self.dc, port=port, host=host, memory=memory, password=password, auth=auth)
+        self.server = Server(self.dc, port=port, host=host, memory=memory, password=password, auth=auth, config=config)
         self.classes = resolve_classes(self.dc, "AI")
         self.do_id2do: dict[int, DistributedObjectAI] = {}
         self.client_sender: Optional[int] = None
@@ -230,11 +250,17 @@ class ClientRepository:
         memory: Optional[MemoryNetwork] = None,
         password: str = "",
         token: bytes = b"",
+        config: Optional[Settings] = None,
     ) -> None:
         """Connects; ``password`` goes in the hello, ``token`` answers the server's
-        auth hook. A refusal arrives as ``handle_disconnected`` with the reason."""
+        auth hook. A refusal arrives as ``handle_disconnected`` with the reason.
+        ``config`` sets pipes settings by name (``{"pipes-updaterate": 30,
+        "pipes-rate": 65536}``); an unknown name or a bad value raises
+        :class:`PipesError`."""
         self.dc = _schema(dc_files)
-        self.client = Client(self.dc, host=host, port=port, memory=memory, password=password, token=token)
+        self.client = Client(
+            self.dc, host=host, port=port, memory=memory, password=password, token=token, config=config
+        )
         self.classes = resolve_classes(self.dc, "")
         self.owner_classes = resolve_classes(self.dc, "OV")
         self.do_id2do: dict[int, DistributedObject] = {}
@@ -423,8 +449,17 @@ class ClientRepository:
 
     @property
     def rates(self) -> tuple[int, int]:
-        """The requested ``(update_rate, cmd_rate)``."""
+        """``(update_rate, cmd_rate)`` in force: what :meth:`set_rates` asked until the
+        server answers, then what it granted."""
         return self.client.rates
+
+    @property
+    def granted_rates(self) -> Optional[GrantedRates]:
+        """What the server granted last (at the handshake, then answering each
+        :meth:`set_rates`), clamped to its maxima and minima; ``None`` before the
+        handshake finishes."""
+        granted = self.client.granted_rates
+        return None if granted is None else GrantedRates(*granted)
 
     def disconnect(self, reason: str = "", code: int = 0) -> None:
         """Leaves cleanly: the server sees ``"left"`` at once, with ``reason`` (at most
@@ -433,4 +468,13 @@ class ClientRepository:
         self.client.disconnect(reason, code)
 
 
-__all__ = ["ClientRepository", "DisconnectReason", "PipesError", "ServerRepository", "raise_collected", "resolve_classes"]
+__all__ = [
+    "ClientRepository",
+    "DisconnectReason",
+    "GrantedRates",
+    "PipesError",
+    "ServerRepository",
+    "Settings",
+    "raise_collected",
+    "resolve_classes",
+]

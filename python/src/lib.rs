@@ -14,6 +14,7 @@ mod interp;
 mod native_client;
 mod native_server;
 pub mod schema;
+mod settings;
 
 use pyo3::prelude::*;
 use pyo3::types::{PyString, PyTuple};

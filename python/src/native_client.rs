@@ -8,7 +8,7 @@ use pipes::transport::driver::ClientDriver;
 use pipes::transport::memory::MemoryLink;
 use pipes::transport::udp::{ClientAuth, UdpClient, UdpConfig};
 use pipes::transport::Transport;
-use pipes::{Config, DoId, Location};
+use pipes::{DoId, Location};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyString, PyTuple};
 
@@ -45,8 +45,11 @@ impl Client {
     /// Connects to UDP `host:port`, or to `memory` when given.
     #[new]
     /// `password` goes in the hello (checked against the server's); `token` answers
-    /// the server's authentication hook.
-    #[pyo3(signature = (schema, host="127.0.0.1", port=27015, memory=None, password="", token=b"".to_vec()))]
+    /// the server's authentication hook; `config` sets pipes settings by name
+    /// (`{"pipes-updaterate": 30}`).
+    #[pyo3(signature = (schema, host="127.0.0.1", port=27015, memory=None, password="", token=b"".to_vec(), config=None))]
+    // Each argument is a Python keyword argument with a default.
+    #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
         schema: Py<Schema>,
@@ -55,6 +58,7 @@ impl Client {
         memory: Option<&MemoryNetwork>,
         password: &str,
         token: Vec<u8>,
+        config: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<Client> {
         let info = schema.get().loaded.info;
         let transport: Box<dyn Transport> = match memory {
@@ -69,10 +73,7 @@ impl Client {
                 Box::new(UdpClient::connect(addr, auth, UdpConfig::default()).map_err(err)?)
             }
         };
-        let config = Config {
-            password: password.to_owned(),
-            ..Config::default()
-        };
+        let config = crate::settings::config(password, config)?;
         let core = pipes::client::Client::new(info, config);
         let names = schema.get().field_name_cache(py);
         Ok(Client {
@@ -179,7 +180,17 @@ impl Client {
         self.driver.client.set_rates(update_rate, cmd_rate);
     }
 
-    /// The requested `(update_rate, cmd_rate)`, per second.
+    /// The rates the server granted last (handshake, then each answer to
+    /// `set_rates`), clamped to its limits: `(update_rate, cmd_rate, bytes_per_second)`;
+    /// `None` before the handshake finishes.
+    #[getter]
+    fn granted_rates(&self) -> Option<(u8, u8, u32)> {
+        let r = self.driver.client.granted_rates()?;
+        Some((r.update_rate, r.cmd_rate, r.rate))
+    }
+
+    /// The rates in force, `(update_rate, cmd_rate)` per second: what `set_rates`
+    /// asked until the server answers, then what it granted.
     #[getter]
     fn rates(&self) -> (u8, u8) {
         let r = self.driver.client.rates();

@@ -8,9 +8,9 @@ use pipes::transport::driver::ServerDriver;
 use pipes::transport::memory::MemoryLink;
 use pipes::transport::udp::{Security, UdpConfig, UdpServer};
 use pipes::transport::Transport;
-use pipes::{ClientId, Config, ConnectionId, DoId, Location};
+use pipes::{ClientId, ConnectionId, DoId, Location};
 use pyo3::prelude::*;
-use pyo3::types::PyTuple;
+use pyo3::types::{PyDict, PyTuple};
 
 /// An authoritative server; call `poll()` once per frame.
 #[pyclass(unsendable, module = "pipesnet._native")]
@@ -74,8 +74,9 @@ impl Server {
     /// Clients must send `password` in their hello (empty: none). `auth`, when given,
     /// is called as `auth(connection, token)` for each client that passed the password
     /// check, with the client's token (bytes); it returns `None` (or `True`) to accept,
-    /// or a reason string (or `False`) to refuse: the client sees the reason.
-    #[pyo3(signature = (schema, port=27015, host="0.0.0.0", memory=None, password="", auth=None))]
+    /// or a reason string (or `False`) to refuse: the client sees the reason. `config`
+    /// sets pipes settings by name (`{"pipes-maxupdaterate": 30}`).
+    #[pyo3(signature = (schema, port=27015, host="0.0.0.0", memory=None, password="", auth=None, config=None))]
     fn new(
         schema: Py<Schema>,
         port: u16,
@@ -83,12 +84,10 @@ impl Server {
         memory: Option<&MemoryNetwork>,
         password: &str,
         auth: Option<Py<PyAny>>,
+        config: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<Server> {
         let info = schema.get().loaded.info;
-        let config = Config {
-            password: password.to_owned(),
-            ..Config::default()
-        };
+        let config = crate::settings::config(password, config)?;
         let (transport, port): (Box<dyn Transport>, Option<u32>) = match memory {
             Some(m) => (
                 Box::new(m.net.listen(MemoryLink::default()).map_err(err)?),
