@@ -7,10 +7,20 @@ Subclass :class:`DistributedObject` (client views), :class:`DistributedObjectOV`
 
 from ._native import MemoryNetwork, PipesError, Schema
 from .objects import DistributedObject, DistributedObjectAI, DistributedObjectBase, DistributedObjectOV
-from .repository import ClientRepository, DisconnectReason, GrantedRates, ServerRepository
+from .predict import Predictor
+from .repository import (
+    ClientRepository,
+    Command,
+    CommandAck,
+    DisconnectReason,
+    GrantedRates,
+    ServerRepository,
+)
 
 __all__ = [
     "ClientRepository",
+    "Command",
+    "CommandAck",
     "DisconnectReason",
     "DistributedObject",
     "DistributedObjectAI",
@@ -19,6 +29,7 @@ __all__ = [
     "GrantedRates",
     "MemoryNetwork",
     "PipesError",
+    "Predictor",
     "Schema",
     "ServerRepository",
 ]

@@ -28,6 +28,36 @@ class GrantedRates(NamedTuple):
     """Snapshot bytes per second (``pipes-rate``, clamped to ``pipes-max-rate``)."""
 
 
+class Command(NamedTuple):
+    """One input command as the server applies it (see :meth:`ServerRepository.poll`)."""
+
+    client: int
+    """The sender (the object's owner)."""
+    do_id: int
+    """The commanded object."""
+    field: str
+    """The ``command`` field."""
+    seq: int
+    """Its number in the object's stream (1, 2, ...)."""
+    tick: int
+    """The server tick it is applied in."""
+    args: list[Any]
+    """The field's arguments."""
+    view_time: int
+    """Server time (microseconds) of the world as the client saw it when it acted."""
+
+
+class CommandAck(NamedTuple):
+    """The server's newest acknowledgement of an object's commands."""
+
+    tick: int
+    """The server tick the state belongs to."""
+    last_applied: int
+    """The last command the server applied (0: none yet)."""
+    state: dict[str, list[Any]]
+    """The object's ``predicted`` fields at that tick: ``{field: [values]}``."""
+
+
 class DisconnectReason(str):
     """Why a client is gone, as :meth:`ServerRepository.handle_client_disconnected`
     sees it: a ``str`` (``"left"``, ``"left: code 3: dinner"``, ``"transport lost"``,
@@ -128,6 +158,7 @@ class ServerRepository:
         self.classes = resolve_classes(self.dc, "AI")
         self.do_id2do: dict[int, DistributedObjectAI] = {}
         self.client_sender: Optional[int] = None
+        self.current_command: Optional[Command] = None
 
     @property
     def port(self) -> Optional[int]:
@@ -149,6 +180,12 @@ class ServerRepository:
     def poll(self) -> None:
         """One frame: network in, events to objects and hooks, network out.
 
+        Then the input commands released this tick go, in order and once each, to the
+        object's method named like the ``command`` field, with
+        :attr:`current_command` (a :class:`Command`: sender, number, tick,
+        ``view_time``) set during the call. Apply them (step the object, ``set_field``
+        its ``predicted`` field) before the next ``poll``.
+
         If a hook or handler raises, the frame's other events are still delivered;
         then ``poll`` raises the first exception (see :func:`raise_collected`).
         """
@@ -158,8 +195,23 @@ class ServerRepository:
                 self._server_event(event)
             except Exception as e:  # delivered on: raised after the last event
                 errors.append(e)
+        for raw in self.server.poll_commands():
+            try:
+                self._command(Command(*raw))
+            except Exception as e:  # delivered on: raised after the last command
+                errors.append(e)
         if errors:
             raise_collected(errors)
+
+    def _command(self, command: Command) -> None:
+        handler = getattr(self.do_id2do.get(command.do_id), command.field, None)
+        if handler is None:
+            return
+        self.current_command = command
+        try:
+            handler(*command.args)
+        finally:
+            self.current_command = None
 
     def _server_event(self, event: tuple[Any, ...]) -> None:
         kind = event[0]
@@ -407,6 +459,22 @@ class ClientRepository:
         """Sends a field message of ``do`` to the server."""
         self.client.send(do.do_id, field, list(args))
 
+    def send_command(self, do: DistributedObject, field: str, args: Sequence[Any]) -> int:
+        """Queues an input command of ``do`` (owned; a ``command`` field), checked like
+        :meth:`send_update`; returns its number for :meth:`pipesnet.Predictor.apply`.
+        Make one per server tick; each packet repeats the ones not acknowledged yet."""
+        return self.client.send_command(do.do_id, field, list(args))
+
+    def command_ack(self, do: DistributedObject) -> Optional[CommandAck]:
+        """The server's newest acknowledgement of ``do``'s commands (``None`` before
+        the first): pass it to :meth:`pipesnet.Predictor.reconcile_ack`."""
+        ack = self.client.command_ack(do.do_id)
+        return None if ack is None else CommandAck(*ack)
+
+    def set_command_redundancy(self, commands: int) -> None:
+        """How many unacknowledged commands each packet repeats (1 to 32, default 16)."""
+        self.client.set_command_redundancy(commands)
+
     def set_interest(self, zones: Sequence[int], callback: Optional[Callable[[], None]] = None) -> int:
         """Replaces the interest set; ``callback`` runs when every object has arrived."""
         return self._interest(self.client.set_interest(list(zones)), callback)
@@ -470,6 +538,8 @@ class ClientRepository:
 
 __all__ = [
     "ClientRepository",
+    "Command",
+    "CommandAck",
     "DisconnectReason",
     "GrantedRates",
     "PipesError",

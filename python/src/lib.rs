@@ -13,6 +13,7 @@ mod convert;
 mod interp;
 mod native_client;
 mod native_server;
+mod predict;
 pub mod schema;
 mod settings;
 
@@ -230,6 +231,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<MemoryNetwork>()?;
     m.add_class::<native_server::Server>()?;
     m.add_class::<native_client::Client>()?;
+    m.add_class::<predict::Predictor>()?;
     m.add("PipesError", m.py().get_type::<PipesError>())?;
     Ok(())
 }

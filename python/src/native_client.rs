@@ -145,6 +145,46 @@ impl Client {
         Ok(())
     }
 
+    /// Queues an input command for an owned object on a `command` field (checked like
+    /// `send`) and returns its number (1, 2, ...) for `Predictor.apply`. Commands go
+    /// out at the command rate, each packet repeating the ones not acknowledged yet.
+    fn send_command(&mut self, do_id: u32, field: &str, args: &Bound<'_, PyAny>) -> PyResult<u32> {
+        let n = self.number(do_id, field)?;
+        let bytes = self.schema.get().pack_number(n, args)?;
+        let now = self.driver.clock().now();
+        let seq = self
+            .driver
+            .client
+            .send_command(now, DoId(do_id), n, &bytes)
+            .map_err(err)?;
+        Ok(seq)
+    }
+
+    /// The server's newest acknowledgement of an object's commands: `(tick,
+    /// last_applied, {predicted field: [values]})`, or `None` before the first.
+    fn command_ack<'py>(
+        &self,
+        py: Python<'py>,
+        do_id: u32,
+    ) -> PyResult<Option<(u32, u32, Bound<'py, PyDict>)>> {
+        let Some(ack) = self.driver.client.command_ack(DoId(do_id)) else {
+            return Ok(None);
+        };
+        let state = PyDict::new(py);
+        for (n, bytes) in &ack.state {
+            state.set_item(
+                self.name(py, *n),
+                self.schema.get().unpack_number(py, *n, bytes)?,
+            )?;
+        }
+        Ok(Some((ack.tick.0, ack.last, state)))
+    }
+
+    /// How many unacknowledged commands each packet repeats (1 to 32, default 16).
+    fn set_command_redundancy(&mut self, commands: usize) {
+        self.driver.client.set_command_redundancy(commands);
+    }
+
     /// Replaces the interest set; returns the handle echoed by `interest_complete`.
     fn set_interest(&mut self, zones: Vec<u32>) -> PyResult<u16> {
         Ok(self

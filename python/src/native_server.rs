@@ -137,6 +137,31 @@ impl Server {
         Ok(out)
     }
 
+    /// The input commands released by the last `poll`, in order, each once:
+    /// `(client, do_id, field, seq, tick, [args], view_time)`. Apply each (step the
+    /// object, set its `predicted` field) before the next `poll`: that tick's snapshot
+    /// reports it applied. `view_time` (server microseconds) is when the world was as
+    /// the client saw it while acting.
+    fn poll_commands<'py>(&mut self, py: Python<'py>) -> PyResult<Vec<Bound<'py, PyTuple>>> {
+        let schema = self.schema.get();
+        let mut out = Vec::new();
+        while let Some(c) = self.driver.server.poll_command() {
+            let args = schema.unpack_number(py, c.field, &c.args)?;
+            let name = schema.field_name(c.field);
+            let t = (
+                c.client.0,
+                c.object.0,
+                name,
+                c.seq,
+                c.tick.0,
+                args,
+                c.view_time,
+            );
+            out.push(t.into_pyobject(py)?);
+        }
+        Ok(out)
+    }
+
     /// Sends what was queued since the last `poll` now.
     fn flush(&mut self) -> PyResult<()> {
         self.driver.flush().map_err(err)
