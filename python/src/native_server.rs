@@ -126,7 +126,8 @@ impl Server {
     }
 
     /// One frame: receive, run the protocol, send. Returns the events, in order:
-    /// `("connected", client)`, `("disconnected", client, reason)`,
+    /// `("connected", client)`, `("disconnected", client, reason, code, text)` (`code`
+    /// and `text`: what a leaving client said, else 0 and ""),
     /// `("rejected", connection, reason)`, `("message", client, do_id, field, args)`.
     fn poll<'py>(&mut self, py: Python<'py>) -> PyResult<Vec<Bound<'py, PyTuple>>> {
         self.driver.pump().map_err(err)?;
