@@ -4,13 +4,58 @@ from __future__ import annotations
 
 import importlib
 from types import FunctionType
-from typing import Any, Callable, Optional, Sequence, Union
+from typing import Any, Callable, Mapping, NamedTuple, Optional, Sequence, Union
 
 from ._native import Client, MemoryNetwork, PipesError, Schema, Server
 from .objects import ALIVE, DELETED, DISABLED, GENERATED, DistributedObject, DistributedObjectAI, DistributedObjectBase
 
 
 _UNSEEN = object()
+
+
+Settings = Mapping[str, Union[str, int, float, bool]]
+"""pipes settings by name, as in a config file: ``{"pipes-maxupdaterate": 30}``."""
+
+
+class GrantedRates(NamedTuple):
+    """The rates a server granted a client, after clamping to its limits."""
+
+    update_rate: int
+    """Snapshots per second."""
+    cmd_rate: int
+    """Messages per second the server accepts from the client."""
+    rate: int
+    """Snapshot bytes per second (``pipes-rate``, clamped to ``pipes-max-rate``)."""
+
+
+class Command(NamedTuple):
+    """One input command as the server applies it (see :meth:`ServerRepository.poll`)."""
+
+    client: int
+    """The sender (the object's owner)."""
+    do_id: int
+    """The commanded object."""
+    field: str
+    """The ``command`` field."""
+    seq: int
+    """Its number in the object's stream (1, 2, ...)."""
+    tick: int
+    """The server tick it is applied in."""
+    args: list[Any]
+    """The field's arguments."""
+    view_time: int
+    """Server time (microseconds) of the world as the client saw it when it acted."""
+
+
+class CommandAck(NamedTuple):
+    """The server's newest acknowledgement of an object's commands."""
+
+    tick: int
+    """The server tick the state belongs to."""
+    last_applied: int
+    """The last command the server applied (0: none yet)."""
+    state: dict[str, list[Any]]
+    """The object's ``predicted`` fields at that tick: ``{field: [values]}``."""
 
 
 class DisconnectReason(str):
@@ -94,8 +139,13 @@ class ServerRepository:
         memory: Optional[MemoryNetwork] = None,
         password: str = "",
         auth: Optional[Callable[[int, bytes], Union[None, bool, str]]] = None,
+        config: Optional[Settings] = None,
     ) -> None:
         """Listens for clients.
+
+        ``config`` sets pipes settings by name (``{"pipes-maxupdaterate": 30,
+        "pipes-max-rate": 65536}``); an unknown name or a bad value raises
+        :class:`PipesError`.
 
         Clients must send ``password`` (empty: none). ``auth``, when given, is called as
         ``auth(connection, token)`` with each client's token (bytes) once its password
@@ -104,10 +154,11 @@ class ServerRepository:
         :meth:`handle_client_rejected` runs here.
         """
         self.dc = _schema(dc_files)
-        self.server = Server(self.dc, port=port, host=host, memory=memory, password=password, auth=auth)
+        self.server = Server(self.dc, port=port, host=host, memory=memory, password=password, auth=auth, config=config)
         self.classes = resolve_classes(self.dc, "AI")
         self.do_id2do: dict[int, DistributedObjectAI] = {}
         self.client_sender: Optional[int] = None
+        self.current_command: Optional[Command] = None
 
     @property
     def port(self) -> Optional[int]:
@@ -129,6 +180,12 @@ class ServerRepository:
     def poll(self) -> None:
         """One frame: network in, events to objects and hooks, network out.
 
+        Then the input commands released this tick go, in order and once each, to the
+        object's method named like the ``command`` field, with
+        :attr:`current_command` (a :class:`Command`: sender, number, tick,
+        ``view_time``) set during the call. Apply them (step the object, ``set_field``
+        its ``predicted`` field) before the next ``poll``.
+
         If a hook or handler raises, the frame's other events are still delivered;
         then ``poll`` raises the first exception (see :func:`raise_collected`).
         """
@@ -138,8 +195,23 @@ class ServerRepository:
                 self._server_event(event)
             except Exception as e:  # delivered on: raised after the last event
                 errors.append(e)
+        for raw in self.server.poll_commands():
+            try:
+                self._command(Command(*raw))
+            except Exception as e:  # delivered on: raised after the last command
+                errors.append(e)
         if errors:
             raise_collected(errors)
+
+    def _command(self, command: Command) -> None:
+        handler = getattr(self.do_id2do.get(command.do_id), command.field, None)
+        if handler is None:
+            return
+        self.current_command = command
+        try:
+            handler(*command.args)
+        finally:
+            self.current_command = None
 
     def _server_event(self, event: tuple[Any, ...]) -> None:
         kind = event[0]
@@ -230,11 +302,17 @@ class ClientRepository:
         memory: Optional[MemoryNetwork] = None,
         password: str = "",
         token: bytes = b"",
+        config: Optional[Settings] = None,
     ) -> None:
         """Connects; ``password`` goes in the hello, ``token`` answers the server's
-        auth hook. A refusal arrives as ``handle_disconnected`` with the reason."""
+        auth hook. A refusal arrives as ``handle_disconnected`` with the reason.
+        ``config`` sets pipes settings by name (``{"pipes-updaterate": 30,
+        "pipes-rate": 65536}``); an unknown name or a bad value raises
+        :class:`PipesError`."""
         self.dc = _schema(dc_files)
-        self.client = Client(self.dc, host=host, port=port, memory=memory, password=password, token=token)
+        self.client = Client(
+            self.dc, host=host, port=port, memory=memory, password=password, token=token, config=config
+        )
         self.classes = resolve_classes(self.dc, "")
         self.owner_classes = resolve_classes(self.dc, "OV")
         self.do_id2do: dict[int, DistributedObject] = {}
@@ -381,6 +459,22 @@ class ClientRepository:
         """Sends a field message of ``do`` to the server."""
         self.client.send(do.do_id, field, list(args))
 
+    def send_command(self, do: DistributedObject, field: str, args: Sequence[Any]) -> int:
+        """Queues an input command of ``do`` (owned; a ``command`` field), checked like
+        :meth:`send_update`; returns its number for :meth:`pipesnet.Predictor.apply`.
+        Make one per server tick; each packet repeats the ones not acknowledged yet."""
+        return self.client.send_command(do.do_id, field, list(args))
+
+    def command_ack(self, do: DistributedObject) -> Optional[CommandAck]:
+        """The server's newest acknowledgement of ``do``'s commands (``None`` before
+        the first): pass it to :meth:`pipesnet.Predictor.reconcile_ack`."""
+        ack = self.client.command_ack(do.do_id)
+        return None if ack is None else CommandAck(*ack)
+
+    def set_command_redundancy(self, commands: int) -> None:
+        """How many unacknowledged commands each packet repeats (1 to 32, default 16)."""
+        self.client.set_command_redundancy(commands)
+
     def set_interest(self, zones: Sequence[int], callback: Optional[Callable[[], None]] = None) -> int:
         """Replaces the interest set; ``callback`` runs when every object has arrived."""
         return self._interest(self.client.set_interest(list(zones)), callback)
@@ -423,8 +517,17 @@ class ClientRepository:
 
     @property
     def rates(self) -> tuple[int, int]:
-        """The requested ``(update_rate, cmd_rate)``."""
+        """``(update_rate, cmd_rate)`` in force: what :meth:`set_rates` asked until the
+        server answers, then what it granted."""
         return self.client.rates
+
+    @property
+    def granted_rates(self) -> Optional[GrantedRates]:
+        """What the server granted last (at the handshake, then answering each
+        :meth:`set_rates`), clamped to its maxima and minima; ``None`` before the
+        handshake finishes."""
+        granted = self.client.granted_rates
+        return None if granted is None else GrantedRates(*granted)
 
     def disconnect(self, reason: str = "", code: int = 0) -> None:
         """Leaves cleanly: the server sees ``"left"`` at once, with ``reason`` (at most
@@ -433,4 +536,15 @@ class ClientRepository:
         self.client.disconnect(reason, code)
 
 
-__all__ = ["ClientRepository", "DisconnectReason", "PipesError", "ServerRepository", "raise_collected", "resolve_classes"]
+__all__ = [
+    "ClientRepository",
+    "Command",
+    "CommandAck",
+    "DisconnectReason",
+    "GrantedRates",
+    "PipesError",
+    "ServerRepository",
+    "Settings",
+    "raise_collected",
+    "resolve_classes",
+]

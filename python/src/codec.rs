@@ -6,7 +6,7 @@
 
 use dcc::ast::{Builtin, Value as AstValue, ValueKind};
 use dcc::model::{FieldId, FieldKind, Model, Param, Range, SimpleType, Type};
-use dcc::pack::select_case;
+use dcc::pack::{int_from_le, select_case};
 use pipes::wire::{Reader, WireError, WireErrorKind, WireResult};
 
 /// One decoded DC value.
@@ -129,41 +129,9 @@ fn decode_type(model: &Model, ty: &Type, r: &mut Reader<'_>, d: usize) -> WireRe
     }
 }
 
-fn legacy(b: Builtin) -> Option<Builtin> {
-    use Builtin::*;
-    Some(match b {
-        Int8Array => Int8,
-        Int16Array => Int16,
-        Int32Array => Int32,
-        Uint8Array => Uint8,
-        Uint16Array => Uint16,
-        Uint32Array => Uint32,
-        _ => return None,
-    })
-}
-
 fn read_int(b: Builtin, r: &mut Reader<'_>) -> WireResult<i128> {
-    use Builtin::*;
-    let (width, signed) = match b {
-        Int8 => (1, true),
-        Int16 => (2, true),
-        Int32 => (4, true),
-        Int64 => (8, true),
-        Uint8 | Char => (1, false),
-        Uint16 => (2, false),
-        Uint32 => (4, false),
-        _ => (8, false),
-    };
-    let bytes = r.take(width)?;
-    let mut buf = [0u8; 8];
-    buf[..width].copy_from_slice(bytes);
-    let raw = u64::from_le_bytes(buf);
-    Ok(if signed {
-        let shift = 64 - 8 * width as u32;
-        i128::from(((raw << shift) as i64) >> shift)
-    } else {
-        i128::from(raw)
-    })
+    let (width, signed) = b.int_layout().unwrap_or((8, false));
+    Ok(int_from_le(r.take(width)?, signed))
 }
 
 fn check_len(range: &Range, len: usize) -> WireResult<()> {
@@ -176,7 +144,7 @@ fn check_len(range: &Range, len: usize) -> WireResult<()> {
 
 fn decode_simple(s: &SimpleType, r: &mut Reader<'_>) -> WireResult<Value> {
     use Builtin::*;
-    if let Some(e) = legacy(s.builtin) {
+    if let Some(e) = s.builtin.legacy_element() {
         let mut sub = r.read_prefixed16()?;
         let mut out = Vec::new();
         while sub.remaining() > 0 {

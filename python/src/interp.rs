@@ -7,6 +7,7 @@
 
 use dcc::ast::Builtin;
 use dcc::model::{FieldKind, Model, Param, Type};
+use dcc::pack::int_from_le;
 use pipes::client::{BindError, Client, DecodeFn, FromFloats};
 use pipes::glam::{DVec2, DVec3, DVec4};
 use pipes::DoId;
@@ -31,19 +32,12 @@ pub struct Bound {
     divisors: Vec<f64>,
 }
 
+/// The packing of a plain integer type (not `char`, not an array).
 fn int_kind(b: Builtin) -> Option<Kind> {
-    use Builtin::*;
-    let (width, signed) = match b {
-        Int8 => (1, true),
-        Int16 => (2, true),
-        Int32 => (4, true),
-        Int64 => (8, true),
-        Uint8 => (1, false),
-        Uint16 => (2, false),
-        Uint32 => (4, false),
-        Uint64 => (8, false),
-        _ => return None,
-    };
+    if b == Builtin::Char || b.legacy_element().is_some() {
+        return None;
+    }
+    let (width, signed) = b.int_layout()?;
     Some(Kind::Int { width, signed })
 }
 
@@ -82,15 +76,7 @@ fn decode_ints<T: FromFloats, const W: usize, const S: bool>(b: &[u8]) -> Option
     }
     let mut v = [0f64; 4];
     for (slot, chunk) in v.iter_mut().zip(b.chunks_exact(W)) {
-        let mut buf = [0u8; 8];
-        buf[..W].copy_from_slice(chunk);
-        let raw = u64::from_le_bytes(buf);
-        *slot = if S {
-            let shift = (64 - 8 * W) as u32;
-            (((raw << shift) as i64) >> shift) as f64
-        } else {
-            raw as f64
-        };
+        *slot = int_from_le(chunk, S) as f64;
     }
     Some(T::from_floats(&v[..T::COUNT]))
 }

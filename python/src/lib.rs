@@ -13,7 +13,9 @@ mod convert;
 mod interp;
 mod native_client;
 mod native_server;
+mod predict;
 pub mod schema;
+mod settings;
 
 use pyo3::prelude::*;
 use pyo3::types::{PyString, PyTuple};
@@ -229,6 +231,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<MemoryNetwork>()?;
     m.add_class::<native_server::Server>()?;
     m.add_class::<native_client::Client>()?;
+    m.add_class::<predict::Predictor>()?;
     m.add("PipesError", m.py().get_type::<PipesError>())?;
     Ok(())
 }

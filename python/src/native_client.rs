@@ -9,7 +9,7 @@ use pipes::transport::driver::ClientDriver;
 use pipes::transport::memory::MemoryLink;
 use pipes::transport::udp::{ClientAuth, UdpClient, UdpConfig};
 use pipes::transport::Transport;
-use pipes::{Config, DoId, Location};
+use pipes::{DoId, Location};
 use pyo3::exceptions::PyException;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyFloat, PyList, PyString, PyTuple, PyType};
@@ -59,8 +59,11 @@ impl Client {
     /// Connects to UDP `host:port`, or to `memory` when given.
     #[new]
     /// `password` goes in the hello (checked against the server's); `token` answers
-    /// the server's authentication hook.
-    #[pyo3(signature = (schema, host="127.0.0.1", port=27015, memory=None, password="", token=b"".to_vec()))]
+    /// the server's authentication hook; `config` sets pipes settings by name
+    /// (`{"pipes-updaterate": 30}`).
+    #[pyo3(signature = (schema, host="127.0.0.1", port=27015, memory=None, password="", token=b"".to_vec(), config=None))]
+    // Each argument is a Python keyword argument with a default.
+    #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
         schema: Py<Schema>,
@@ -69,6 +72,7 @@ impl Client {
         memory: Option<&MemoryNetwork>,
         password: &str,
         token: Vec<u8>,
+        config: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<Client> {
         let info = schema.get().loaded.info;
         let transport: Box<dyn Transport> = match memory {
@@ -83,10 +87,7 @@ impl Client {
                 Box::new(UdpClient::connect(addr, auth, UdpConfig::default()).map_err(err)?)
             }
         };
-        let config = Config {
-            password: password.to_owned(),
-            ..Config::default()
-        };
+        let config = crate::settings::config(password, config)?;
         let core = pipes::client::Client::new(info, config);
         let names = schema.get().field_name_cache(py);
         let function_type = py.import("types")?.getattr("FunctionType")?.unbind();
@@ -206,6 +207,46 @@ impl Client {
         Ok(())
     }
 
+    /// Queues an input command for an owned object on a `command` field (checked like
+    /// `send`) and returns its number (1, 2, ...) for `Predictor.apply`. Commands go
+    /// out at the command rate, each packet repeating the ones not acknowledged yet.
+    fn send_command(&mut self, do_id: u32, field: &str, args: &Bound<'_, PyAny>) -> PyResult<u32> {
+        let n = self.number(do_id, field)?;
+        let bytes = self.schema.get().pack_number(n, args)?;
+        let now = self.driver.clock().now();
+        let seq = self
+            .driver
+            .client
+            .send_command(now, DoId(do_id), n, &bytes)
+            .map_err(err)?;
+        Ok(seq)
+    }
+
+    /// The server's newest acknowledgement of an object's commands: `(tick,
+    /// last_applied, {predicted field: [values]})`, or `None` before the first.
+    fn command_ack<'py>(
+        &self,
+        py: Python<'py>,
+        do_id: u32,
+    ) -> PyResult<Option<(u32, u32, Bound<'py, PyDict>)>> {
+        let Some(ack) = self.driver.client.command_ack(DoId(do_id)) else {
+            return Ok(None);
+        };
+        let state = PyDict::new(py);
+        for (n, bytes) in &ack.state {
+            state.set_item(
+                self.name(py, *n),
+                self.schema.get().unpack_number(py, *n, bytes)?,
+            )?;
+        }
+        Ok(Some((ack.tick.0, ack.last, state)))
+    }
+
+    /// How many unacknowledged commands each packet repeats (1 to 32, default 16).
+    fn set_command_redundancy(&mut self, commands: usize) {
+        self.driver.client.set_command_redundancy(commands);
+    }
+
     /// Replaces the interest set; returns the handle echoed by `interest_complete`.
     fn set_interest(&mut self, zones: Vec<u32>) -> PyResult<u16> {
         Ok(self
@@ -241,7 +282,17 @@ impl Client {
         self.driver.client.set_rates(update_rate, cmd_rate);
     }
 
-    /// The requested `(update_rate, cmd_rate)`, per second.
+    /// The rates the server granted last (handshake, then each answer to
+    /// `set_rates`), clamped to its limits: `(update_rate, cmd_rate, bytes_per_second)`;
+    /// `None` before the handshake finishes.
+    #[getter]
+    fn granted_rates(&self) -> Option<(u8, u8, u32)> {
+        let r = self.driver.client.granted_rates()?;
+        Some((r.update_rate, r.cmd_rate, r.rate))
+    }
+
+    /// The rates in force, `(update_rate, cmd_rate)` per second: what `set_rates`
+    /// asked until the server answers, then what it granted.
     #[getter]
     fn rates(&self) -> (u8, u8) {
         let r = self.driver.client.rates();

@@ -8,9 +8,9 @@ use pipes::transport::driver::ServerDriver;
 use pipes::transport::memory::MemoryLink;
 use pipes::transport::udp::{Security, UdpConfig, UdpServer};
 use pipes::transport::Transport;
-use pipes::{ClientId, Config, ConnectionId, DoId, Location};
+use pipes::{ClientId, ConnectionId, DoId, Location};
 use pyo3::prelude::*;
-use pyo3::types::PyTuple;
+use pyo3::types::{PyDict, PyTuple};
 
 /// An authoritative server; call `poll()` once per frame.
 #[pyclass(unsendable, module = "pipesnet._native")]
@@ -74,8 +74,9 @@ impl Server {
     /// Clients must send `password` in their hello (empty: none). `auth`, when given,
     /// is called as `auth(connection, token)` for each client that passed the password
     /// check, with the client's token (bytes); it returns `None` (or `True`) to accept,
-    /// or a reason string (or `False`) to refuse: the client sees the reason.
-    #[pyo3(signature = (schema, port=27015, host="0.0.0.0", memory=None, password="", auth=None))]
+    /// or a reason string (or `False`) to refuse: the client sees the reason. `config`
+    /// sets pipes settings by name (`{"pipes-maxupdaterate": 30}`).
+    #[pyo3(signature = (schema, port=27015, host="0.0.0.0", memory=None, password="", auth=None, config=None))]
     fn new(
         schema: Py<Schema>,
         port: u16,
@@ -83,12 +84,10 @@ impl Server {
         memory: Option<&MemoryNetwork>,
         password: &str,
         auth: Option<Py<PyAny>>,
+        config: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<Server> {
         let info = schema.get().loaded.info;
-        let config = Config {
-            password: password.to_owned(),
-            ..Config::default()
-        };
+        let config = crate::settings::config(password, config)?;
         let (transport, port): (Box<dyn Transport>, Option<u32>) = match memory {
             Some(m) => (
                 Box::new(m.net.listen(MemoryLink::default()).map_err(err)?),
@@ -127,13 +126,39 @@ impl Server {
     }
 
     /// One frame: receive, run the protocol, send. Returns the events, in order:
-    /// `("connected", client)`, `("disconnected", client, reason)`,
+    /// `("connected", client)`, `("disconnected", client, reason, code, text)` (`code`
+    /// and `text`: what a leaving client said, else 0 and ""),
     /// `("rejected", connection, reason)`, `("message", client, do_id, field, args)`.
     fn poll<'py>(&mut self, py: Python<'py>) -> PyResult<Vec<Bound<'py, PyTuple>>> {
         self.driver.pump().map_err(err)?;
         let mut out = Vec::new();
         while let Some(e) = self.driver.poll_event() {
             out.push(self.event(py, e)?);
+        }
+        Ok(out)
+    }
+
+    /// The input commands released by the last `poll`, in order, each once:
+    /// `(client, do_id, field, seq, tick, [args], view_time)`. Apply each (step the
+    /// object, set its `predicted` field) before the next `poll`: that tick's snapshot
+    /// reports it applied. `view_time` (server microseconds) is when the world was as
+    /// the client saw it while acting.
+    fn poll_commands<'py>(&mut self, py: Python<'py>) -> PyResult<Vec<Bound<'py, PyTuple>>> {
+        let schema = self.schema.get();
+        let mut out = Vec::new();
+        while let Some(c) = self.driver.server.poll_command() {
+            let args = schema.unpack_number(py, c.field, &c.args)?;
+            let name = schema.field_name(c.field);
+            let t = (
+                c.client.0,
+                c.object.0,
+                name,
+                c.seq,
+                c.tick.0,
+                args,
+                c.view_time,
+            );
+            out.push(t.into_pyobject(py)?);
         }
         Ok(out)
     }

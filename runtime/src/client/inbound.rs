@@ -10,7 +10,7 @@ use super::objects::{ClientObject, Lifecycle};
 use super::{Client, Stage};
 use crate::ids::{DoId, Location};
 use crate::protocol::snapshot::{decode_records, Record, RecordKind};
-use crate::protocol::{AckWindow, ClientMessage, PartId, ServerMessage};
+use crate::protocol::{AckWindow, ClientMessage, PartId, Rates, ServerMessage};
 use crate::schema::FieldKind;
 use crate::time::{Tick, TickRate, Time};
 
@@ -52,10 +52,8 @@ impl Client {
             (ServerMessage::Accept(a), Stage::Connecting) => {
                 self.id = Some(a.client_id);
                 self.rate = TickRate::new(a.tick_rate);
-                self.rates.update_rate = a.rates.update_rate;
-                self.rates.cmd_rate = a.rates.cmd_rate;
+                self.grant(a.rates);
                 self.stage = Stage::Connected;
-                self.cmd_granted = a.rates.cmd_rate;
                 self.commands.start(now, self.rates.cmd_rate);
                 let rtt = now.since(self.hello_at);
                 self.clock.sample(now, rtt, a.server_time as f64 / 1e6);
@@ -109,11 +107,22 @@ impl Client {
                 Stage::Connected,
             ) => self.on_message(tick, object, field, args),
             (ServerMessage::CommandAck(ack), Stage::Connected) => self.on_command_ack(&ack),
+            (ServerMessage::RatesGranted(r), Stage::Connected) => self.grant(r),
             (ServerMessage::Disconnect { reason, detail }, _) => {
                 self.close(ClientDisconnect::Ejected { reason, detail })
             }
             (m, stage) => tracing::debug!("ignored {} during {stage:?}", m.name()),
         }
+    }
+
+    /// The server's granted rates (handshake or `SetRates` answer) take effect: the
+    /// snapshot, command and byte rates, and the pace of queued field messages.
+    fn grant(&mut self, granted: Rates) {
+        self.rates.update_rate = granted.update_rate;
+        self.rates.cmd_rate = granted.cmd_rate;
+        self.rates.rate = granted.rate;
+        self.cmd_granted = granted.cmd_rate;
+        self.granted = Some(granted);
     }
 
     fn on_snapshot(&mut self, seq: u16, id: PartId, last: bool, count: u16, body: &[u8]) {

@@ -94,8 +94,10 @@ pub struct Client {
     transmits: VecDeque<Packet>,
     /// Field messages waiting for the command rate (see `pacer.rs`).
     commands: pacer::CommandQueue,
-    /// The command rate the server granted at the handshake (0 before).
+    /// The command rate the server granted, at the handshake or since (0 before).
     cmd_granted: u8,
+    /// The rates the server granted, at the handshake or answering `SetRates`.
+    granted: Option<Rates>,
     events: VecDeque<ClientEvent>,
     interp: interp::InterpState,
     /// Reliable object messages received this session (wrapping), reported in acks.
@@ -138,6 +140,7 @@ impl Client {
             transmits: VecDeque::new(),
             commands: pacer::CommandQueue::default(),
             cmd_granted: 0,
+            granted: None,
             events: VecDeque::new(),
             interp: interp::InterpState::default(),
             reliable_received: 0,
@@ -239,9 +242,17 @@ impl Client {
         self.rate
     }
 
-    /// The rates in force (as clamped by the server once connected).
+    /// The rates in force (as clamped by the server once connected; what
+    /// [`Client::set_rates`] asked until the server answers).
     pub fn rates(&self) -> Rates {
         self.rates
+    }
+
+    /// The rates the server granted last (after clamping to its `pipes-maxupdaterate`,
+    /// `pipes-max-cmdrate`, `pipes-max-rate` and minima): from the handshake, then from
+    /// each answer to [`Client::set_rates`]. `None` before the handshake finishes.
+    pub fn granted_rates(&self) -> Option<Rates> {
+        self.granted
     }
 
     /// The interpolation delay: `max(interp, interp_ratio / update_rate)` seconds.
@@ -334,8 +345,9 @@ impl Client {
         Ok(handle)
     }
 
-    /// Asks for other snapshot/command rates (the server clamps them). Queued field
-    /// messages keep the pace granted at the handshake unless `cmd_rate` is lower.
+    /// Asks for other snapshot/command rates (the server clamps them and answers with
+    /// what it granted: see [`Client::granted_rates`]). Queued field messages keep the
+    /// pace granted so far until then, or `cmd_rate` if lower.
     pub fn set_rates(&mut self, update_rate: u8, cmd_rate: u8) {
         self.rates.update_rate = update_rate;
         self.rates.cmd_rate = cmd_rate;

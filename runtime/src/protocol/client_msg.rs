@@ -259,7 +259,7 @@ impl<'a> ClientMessage<'a> {
     }
 }
 
-fn put_rates(out: &mut Vec<u8>, r: &Rates) {
+pub(super) fn put_rates(out: &mut Vec<u8>, r: &Rates) {
     put_u8(out, r.update_rate);
     put_u8(out, r.cmd_rate);
     put_f32(out, r.interp);
@@ -272,7 +272,7 @@ fn put_bytes(out: &mut Vec<u8>, b: &[u8]) {
     let _ = put_blob16(out, &b[..n], "bytes");
 }
 
-fn read_rates(r: &mut Reader<'_>, message: &'static str) -> Result<Rates, DecodeError> {
+pub(super) fn read_rates(r: &mut Reader<'_>, message: &'static str) -> Result<Rates, DecodeError> {
     let e = in_msg(message, "rates");
     let update_rate = r.read_u8().map_err(&e)?;
     let cmd_rate = r.read_u8().map_err(&e)?;

@@ -25,6 +25,7 @@
 //! | S→C | 7 | `ObjectMessage` (tick, object, field, packed args) | reliable or unreliable |
 //! | S→C | 8 | `Disconnect` (reason) | reliable, then close |
 //! | S→C | 9 | `CommandAck` (tick, object, last command applied, `predicted` state) | unreliable |
+//! | S→C | 10 | `RatesGranted` (the rates in force after a `SetRates`, clamped) | reliable |
 
 mod ack;
 mod client_msg;

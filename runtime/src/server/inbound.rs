@@ -78,6 +78,8 @@ impl Server {
                     // A lower rate also lowers the burst the budget may hold.
                     p.cmd_tokens = p.cmd_tokens.min(f64::from(r.cmd_rate.max(1)));
                 }
+                // The client learns what it got (its ask may exceed the maxima).
+                self.push(conn, &ServerMessage::RatesGranted(r));
             }
             ClientMessage::Interest {
                 op,
