@@ -376,16 +376,16 @@ class ClientRepository:
         still delivered; then ``poll`` raises the first exception (see
         :func:`raise_collected`).
         """
-        handlers = self._event_handlers
+        # Field changes go from Rust straight to the objects' handlers (no event
+        # tuples, no Python loop per field); every other event comes to _dispatch.
         errors = self._errors
-        for event in self.client.poll():
-            try:
-                handlers[event[0]](event)
-            except Exception as e:  # delivered on: raised after the last event
-                errors.append(e)
+        self.client.poll_apply(self.do_id2do, self._dispatch, errors)
         if errors:
             self._errors = []
             raise_collected(errors)
+
+    def _dispatch(self, event: tuple[Any, ...]) -> None:
+        self._event_handlers[event[0]](event)
 
     def _on_alive(self, event: tuple[Any, ...]) -> None:
         do = self.do_id2do.get(event[1])

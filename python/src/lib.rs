@@ -162,7 +162,7 @@ impl Schema {
             .map_err(|e| convert::err(format!("{}: {e}", self.field_name(n))))
     }
 
-    fn decode_number(&self, n: u16, data: &[u8]) -> PyResult<codec::Value> {
+    pub(crate) fn decode_number(&self, n: u16, data: &[u8]) -> PyResult<codec::Value> {
         let model = &self.loaded.model;
         let id = *model
             .fields_by_number
