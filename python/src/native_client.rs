@@ -134,16 +134,21 @@ impl Client {
     /// field that does not decode, is appended to `errors` and the rest of the frame
     /// is still delivered; other exceptions (`KeyboardInterrupt`) propagate at once.
     fn poll_apply(
-        &mut self,
-        py: Python<'_>,
+        slf: &Bound<'_, Self>,
         objects: &Bound<'_, PyDict>,
         on_event: &Bound<'_, PyAny>,
         errors: &Bound<'_, PyList>,
     ) -> PyResult<()> {
-        self.pump()?;
-        while let Some(e) = self.driver.poll_event() {
+        // Python code runs with the client not borrowed: a handler or hook may call
+        // back into it (`send_update`, `client_id`, `set_interest`).
+        let py = slf.py();
+        slf.borrow_mut().pump()?;
+        loop {
+            let Some(e) = slf.borrow_mut().driver.poll_event() else {
+                break;
+            };
             match e {
-                ClientEvent::AuthChallenge(_) => self.answer_auth()?,
+                ClientEvent::AuthChallenge(_) => slf.borrow_mut().answer_auth()?,
                 ClientEvent::StateChanged {
                     object,
                     fields,
@@ -158,12 +163,17 @@ impl Client {
                         collect(py, set, errors)?;
                     }
                     for &n in &fields {
-                        let applied = self.apply_field(py, &obj, object, n);
+                        let call = slf.borrow_mut().field_call(py, &obj, object, n);
+                        let applied = call.and_then(|c| match c {
+                            Some((f, args)) => f.call1(args).map(drop),
+                            None => Ok(()),
+                        });
                         collect(py, applied, errors)?;
                     }
                 }
                 other => {
-                    if let Some(t) = self.event(py, other)? {
+                    let event = slf.borrow().event(py, other)?;
+                    if let Some(t) = event {
                         collect(py, on_event.call1((t,)).map(drop), errors)?;
                     }
                 }
@@ -449,14 +459,15 @@ impl Client {
         self.driver.flush().map_err(err)
     }
 
-    /// Calls the handler of field `n` on `obj` with the field's current value.
-    fn apply_field(
+    /// The handler of field `n` on `obj` and its arguments (the field's current
+    /// value), for the caller to call once the client is no longer borrowed.
+    fn field_call<'py>(
         &mut self,
-        py: Python<'_>,
-        obj: &Bound<'_, PyAny>,
+        py: Python<'py>,
+        obj: &Bound<'py, PyAny>,
         object: DoId,
         n: u16,
-    ) -> PyResult<()> {
+    ) -> PyResult<Option<(Bound<'py, PyAny>, Bound<'py, PyTuple>)>> {
         let ty = obj.get_type();
         let key = (ty.as_ptr() as usize, n);
         let function = match self.handlers.get(&key) {
@@ -471,23 +482,25 @@ impl Client {
             }
         };
         let Some(value) = self.driver.client.object(object).and_then(|o| o.field(n)) else {
-            return Ok(());
+            return Ok(None);
         };
         let schema = self.schema.get();
         match function {
             Some(f) => {
                 let args = call_args(py, schema, n, &value.value, Some(obj), &mut self.args)?;
-                f.call1(args)?;
+                Ok(Some((f, args)))
             }
             None => {
                 let name = self.name(py, n);
-                if let Some(handler) = obj.getattr_opt(name)? {
-                    let args = call_args(py, schema, n, &value.value, None, &mut self.args)?;
-                    handler.call1(args)?;
+                match obj.getattr_opt(name)? {
+                    Some(handler) => {
+                        let args = call_args(py, schema, n, &value.value, None, &mut self.args)?;
+                        Ok(Some((handler, args)))
+                    }
+                    None => Ok(None),
                 }
             }
         }
-        Ok(())
     }
 
     fn interp_entry(&self, field: &str) -> PyResult<&crate::interp::Bound> {

@@ -4,7 +4,7 @@ from typing import Optional, Union
 
 import pytest
 
-from game_objects import DistributedNodeAI
+from game_objects import DistributedNodeAI, DistributedNodeOV
 from pipesnet import ClientRepository, DisconnectReason, GrantedRates, MemoryNetwork, PipesError, Schema, ServerRepository
 from test_basic import DC, pump
 
@@ -133,6 +133,36 @@ def test_the_client_learns_the_rates_the_server_granted() -> None:
         ServerRepository(schema, memory=MemoryNetwork(), config={"pipes-maxupdaterate": 0})
     with pytest.raises(PipesError, match="unknown setting `pipes-speed`"):
         ClientRepository(schema, memory=net, config={"pipes-speed": 1})
+
+
+class Echo(ClientRepository):
+    """Calls back into the client from inside ``poll``, as the examples do."""
+
+    seen_id: Optional[int] = None
+
+    def handle_connected(self) -> None:
+        self.seen_id = self.client_id
+        self.set_interest([1])
+
+
+class EchoNodeOV(DistributedNodeOV):
+    def setName(self, name: str) -> None:
+        super().setName(name)
+        self.send_update("setPos", [1.0, 2.0, 3.0])
+
+
+def test_hooks_and_handlers_may_call_back_into_the_client_during_poll() -> None:
+    net, schema = MemoryNetwork(), Schema([DC])
+    server = ServerRepository(schema, memory=net)
+    client = Echo(schema, memory=net)
+    client.owner_classes["DistributedNode"] = EchoNodeOV
+    pump(server, [client], lambda: client.connected)
+    assert client.seen_id is not None and client.seen_id == client.client_id
+    node = DistributedNodeAI(server)
+    server.generate_object(node, 1, owner=client.client_id)
+    node.set_field("setName", ["echo"])
+    pump(server, [client], lambda: bool(node.heard))
+    assert node.heard == [("setPos", client.client_id, 1.0, 2.0, 3.0)]
 
 
 def test_int_fixed_fields_interpolate_scaled() -> None:
