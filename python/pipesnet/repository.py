@@ -282,6 +282,18 @@ class ServerRepository:
         """Sends a message field of ``do`` (to ``client``, or to all who see it)."""
         self.server.send(do.do_id, field, list(args), client=client, exclude=exclude_client)
 
+    def record_history(self, dclass: str, field: str, seconds: float = 1.0, max_interp: float = 0.5) -> None:
+        """Keeps ``seconds`` of history of a numeric state field (1-4 ``float64``, or of
+        one integer type) of every ``dclass`` object, for :meth:`rewind`."""
+        self.server.record_history(dclass, field, seconds, max_interp)
+
+    def rewind(self, do: DistributedObjectAI, field: str, view_time: int) -> Optional[tuple[float, ...]]:
+        """Lag compensation: ``do``'s recorded ``field`` as the client saw it when it
+        acted (``view_time`` of :attr:`current_command`), interpolated between ticks;
+        ``None`` when the field is not recorded."""
+        value = self.server.rewind(do.do_id, field, view_time)
+        return None if value is None else tuple(value)
+
     def add_explicit_interest(self, client: int, zones: Sequence[int]) -> None:
         """Gives a client interest in zones from the server's side."""
         self.server.add_interest(client, list(zones))

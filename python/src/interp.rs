@@ -139,6 +139,52 @@ pub fn bind(model: &Model, client: &mut Client, n: u16, name: &str) -> Result<Bo
     })
 }
 
+/// How to read a numeric field's recorded bytes as floats (for the server's rewind).
+#[derive(Clone, Debug)]
+pub struct Numbers {
+    kind: Kind,
+    divisors: Vec<f64>,
+}
+
+impl Numbers {
+    /// The layout of field `n` (named `name`): 1 to 4 `float64`, or of one integer type.
+    pub fn of(model: &Model, n: u16, name: &str) -> Result<Numbers, String> {
+        let id = *model
+            .fields_by_number
+            .get(usize::from(n))
+            .ok_or_else(|| format!("no field number {n}"))?;
+        let (kind, divisors) = layout(model, id).ok_or_else(|| {
+            format!("{name} is not a run of 1 to 4 float64 values or of one integer type")
+        })?;
+        Ok(Numbers { kind, divisors })
+    }
+
+    /// The packed values, unscaled, in the first slots of a `DVec4`.
+    pub fn decode(&self, b: &[u8]) -> Option<DVec4> {
+        let width = match self.kind {
+            Kind::Float => 8,
+            Kind::Int { width, .. } => width,
+        };
+        if b.len() != width * self.divisors.len() {
+            return None;
+        }
+        let mut v = [0f64; 4];
+        for (slot, chunk) in v.iter_mut().zip(b.chunks_exact(width)) {
+            *slot = match self.kind {
+                Kind::Float => f64::from_le_bytes(chunk.try_into().ok()?),
+                Kind::Int { signed, .. } => int_from_le(chunk, signed) as f64,
+            };
+        }
+        Some(DVec4::from_array(v))
+    }
+
+    /// The values of `v` scaled by the field's divisors.
+    pub fn scaled(&self, v: DVec4) -> Vec<f64> {
+        let a = v.to_array();
+        a.iter().zip(&self.divisors).map(|(x, d)| x / d).collect()
+    }
+}
+
 /// Values of 1 to 4 floats, as interpolated.
 trait Floats: FromFloats {
     /// Copies the value into `out` (the first `COUNT` slots).

@@ -163,6 +163,46 @@ impl Server {
         Ok(out)
     }
 
+    /// Records a fixed-size numeric state field (1 to 4 `float64`, or of one integer
+    /// type) of every object each tick, for `rewind`: `seconds` of history, and at most
+    /// `max_interp` seconds of a client's interpolation delay credited to its commands.
+    #[pyo3(signature = (class_name, field, seconds=1.0, max_interp=0.5))]
+    fn record_history(
+        &mut self,
+        class_name: &str,
+        field: &str,
+        seconds: f64,
+        max_interp: f64,
+    ) -> PyResult<()> {
+        for (name, v) in [("seconds", seconds), ("max_interp", max_interp)] {
+            if !(v.is_finite() && v >= 0.0) {
+                return Err(err(format!("{name} must be finite and >= 0, got {v}")));
+            }
+        }
+        let schema = self.schema.get();
+        let n = schema.field_number(class_name, field)?;
+        crate::interp::Numbers::of(&schema.loaded.model, n, field).map_err(err)?;
+        let config = pipes::server::HistoryConfig {
+            seconds,
+            max_interp,
+        };
+        self.driver.server.record_history(n, config).map_err(err)
+    }
+
+    /// A recorded field of an object as it was at server time `at` (microseconds, a
+    /// command's `view_time`), interpolated between ticks: lag compensation. `None`
+    /// when the field is not recorded for the object.
+    fn rewind(&self, do_id: u32, field: &str, at: u64) -> PyResult<Option<Vec<f64>>> {
+        let n = self.number(do_id, field)?;
+        let numbers =
+            crate::interp::Numbers::of(&self.schema.get().loaded.model, n, field).map_err(err)?;
+        let v = self
+            .driver
+            .server
+            .rewind_with(DoId(do_id), n, at, |b| numbers.decode(b));
+        Ok(v.map(|v| numbers.scaled(v)))
+    }
+
     /// Sends what was queued since the last `poll` now.
     fn flush(&mut self) -> PyResult<()> {
         self.driver.flush().map_err(err)

@@ -22,11 +22,16 @@ class DistributedMoverAI(DistributedObjectAI):
         super().__init__(air)
         self.state: tuple[float, float] = (0.0, 0.0)
         self.applied: list[int] = []
+        self.seen: list[tuple[float, ...]] = []
+        """Where each command's sender saw this mover (when the history is recorded)."""
 
     def input(self, vx: int, vy: int) -> None:
         command = self.air.current_command
         assert command is not None and command.field == "input"
         self.applied.append(command.seq)
+        seen = self.air.rewind(self, "setState", command.view_time)
+        if seen is not None:
+            self.seen.append(seen)
         x, y = step(self.state, (vx, vy), DT)
         self.state = (min(x, self.WALL), y)
         self.set_field("setState", list(self.state))

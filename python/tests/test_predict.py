@@ -93,6 +93,8 @@ def test_bad_commands_and_predictors_raise_before_anything_happens() -> None:
     server, client, mover, _ = setup()
     with pytest.raises(PipesError):
         mover.send_command("setState", [1.0, 2.0])  # not a command field
+    with pytest.raises(PipesError, match="may not be sent|not sendable|clsend"):
+        mover.send_update("setState", [1.0, 2.0])  # `predicted` does not make it clsend
     with pytest.raises(PipesError):
         mover.send_command("input", [1000, 0])  # int8 out of range
     with pytest.raises(PipesError):
@@ -118,3 +120,21 @@ def test_bad_commands_and_predictors_raise_before_anything_happens() -> None:
     assert pred.unacknowledged == 1, "failed commands are not kept"
     with pytest.raises(PipesError, match="not finite"):
         pred.reconcile(5, 1, [float("nan")])
+
+
+def test_lag_compensation_rewinds_to_what_the_client_saw() -> None:
+    server, client, mover, ai = setup()
+    with pytest.raises(PipesError, match="input"):
+        server.record_history("DistributedMover", "input")  # not a state field
+    with pytest.raises(PipesError, match="seconds must be"):
+        server.record_history("DistributedMover", "setState", seconds=-1.0)
+    assert server.rewind(ai, "setState", 0) is None, "not recorded yet"
+    server.record_history("DistributedMover", "setState")
+    pred = Predictor((0.0, 0.0), DT, step)
+    last = walk(server, client, mover, pred, 15)
+    pump(server, [client], lambda: ai.applied[-1:] == [last])
+    assert len(ai.seen) >= 10
+    # Each view lies on the path walked (y = -x/2), behind the mover's position.
+    for x, y in ai.seen:
+        assert y == pytest.approx(-x / 2)
+        assert 0.0 <= x <= ai.state[0]

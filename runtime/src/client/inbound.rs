@@ -140,7 +140,7 @@ impl Client {
                 return;
             }
         };
-        if let Some(why) = records.iter().find_map(|r| self.check_record(r)) {
+        if let Some(why) = records.iter().find_map(|r| self.check_record(&r)) {
             tracing::warn!("dropped snapshot part {id:?}: {why}");
             return;
         }
@@ -153,8 +153,8 @@ impl Client {
                     .get(&r.object)
                     .is_some_and(|o| id.tick <= o.applied)
         });
-        for r in &records {
-            self.apply(id.tick, r);
+        for r in records.iter() {
+            self.apply(id.tick, &r);
         }
         if self.interp.is_active() {
             let carried: Vec<DoId> = records.iter().map(|r| r.object).collect();
@@ -191,7 +191,7 @@ impl Client {
     }
 
     /// Checks a record against the schema before anything of its part is applied.
-    fn check_record(&self, r: &Record<'_>) -> Option<String> {
+    fn check_record(&self, r: &Record<'_, '_>) -> Option<String> {
         let class = match r.kind {
             RecordKind::Enter { class, .. } => match self.schema.class(class) {
                 Some(c) if !c.is_struct => c,
@@ -203,7 +203,7 @@ impl Client {
             },
             RecordKind::Leave => return None,
         };
-        for &(n, _) in &r.fields {
+        for &(n, _) in r.fields {
             let ok = class.has_field(n)
                 && self
                     .schema
@@ -219,7 +219,7 @@ impl Client {
         None
     }
 
-    fn apply(&mut self, tick: Tick, r: &Record<'_>) {
+    fn apply(&mut self, tick: Tick, r: &Record<'_, '_>) {
         match r.kind {
             RecordKind::Enter {
                 class,
@@ -276,7 +276,7 @@ impl Client {
     fn apply_enter(
         &mut self,
         tick: Tick,
-        r: &Record<'_>,
+        r: &Record<'_, '_>,
         class: u16,
         location: Location,
         owned: bool,
@@ -348,12 +348,12 @@ impl Client {
     }
 
     /// Feeds the interpolated fields of record `r` (state of server tick `tick`).
-    fn record_interp(&mut self, tick: Tick, r: &Record<'_>) {
+    fn record_interp(&mut self, tick: Tick, r: &Record<'_, '_>) {
         if !self.interp.is_active() {
             return;
         }
         let time = self.rate.tick_to_secs(tick);
-        for &(n, v) in &r.fields {
+        for &(n, v) in r.fields {
             self.interp.record_update(r.object, n, tick, time, v);
         }
     }
@@ -405,9 +405,9 @@ impl Client {
 
 /// Stores a record's fields; returns the numbers of those whose value changed (a
 /// snapshot resent after a lost ack repeats values the client already has).
-fn write_fields(o: &mut ClientObject, tick: Tick, r: &Record<'_>) -> Vec<u16> {
+fn write_fields(o: &mut ClientObject, tick: Tick, r: &Record<'_, '_>) -> Vec<u16> {
     let mut changed = Vec::new();
-    for &(n, v) in &r.fields {
+    for &(n, v) in r.fields {
         if o.set(n, v, tick) {
             changed.push(n);
         }

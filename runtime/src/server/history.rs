@@ -152,11 +152,25 @@ impl Server {
         F: FieldMessage + IntoInterpolated<T>,
         T: Interpolate,
     {
-        let track = self.history.tracks.get(&(object, F::NUMBER))?;
+        self.rewind_with(object, F::NUMBER, at, |b| {
+            F::from_bytes(b).ok().map(|f| f.into_interpolated())
+        })
+    }
+
+    /// [`Server::rewind`] for a field known only at run time (scripting bindings):
+    /// `decode` reads one recorded value (the field's packed bytes) as `T`.
+    pub fn rewind_with<T: Interpolate>(
+        &self,
+        object: DoId,
+        field: u16,
+        at: u64,
+        decode: impl Fn(&[u8]) -> Option<T>,
+    ) -> Option<T> {
+        let track = self.history.tracks.get(&(object, field))?;
         let mut buf = Vec::with_capacity(track.stride);
         let mut value = |i: usize| {
             track.value(i, &mut buf);
-            F::from_bytes(&buf).ok().map(|f| f.into_interpolated())
+            decode(&buf)
         };
         let time = |t: Tick| self.rate.tick_to_secs(t);
         // Older than the window reads the value at its start (samples before it are
