@@ -1,7 +1,8 @@
 //! Lag time (after PodSixNet's lagtime example): how long a round trip takes. The
 //! pipes client pings the server on its own (every `pipes-ping-interval`) to keep its
 //! server clock in sync; this prints the round-trip times it measures, and the
-//! transport's own RTT estimate.
+//! transport's own RTT estimate (over UDP, renet's: it counts the time an ack waits
+//! before leaving, up to `UdpConfig::ack_interval`, so it reads higher than the ping).
 //!
 //! ```sh
 //! cargo run --example lagtime -- --seconds 3
@@ -32,7 +33,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                     .map(|s| s.rtt)
                     .unwrap_or_default();
                 println!(
-                    "lagtime: {:.3} ms (pipes ping), {:.3} ms (transport)",
+                    "lagtime: {:.3} ms (pipes ping), {:.3} ms (transport, acks paced)",
                     rtt.as_secs_f64() * 1e3,
                     transport.as_secs_f64() * 1e3
                 );

@@ -9,7 +9,9 @@ of them (10 by default) every frame; the client runs 60 frames/s, requests 20
 snapshots/s and reports its own process CPU time.
 `handlers`: a Python `setPos` handler runs for every changed field; `interp`: setPos is
 interpolated in Rust and read for every object once per frame with one
-`interpolated_all` call, no per-field Python calls.
+`interpolated_all` call, no per-field Python calls. `floor`: the same 60 frames/s loop
+with no client at all (what `time.sleep` between frames costs on this machine, paid
+by every client of the benchmark).
 """
 
 import argparse
@@ -55,7 +57,18 @@ def serve(port: int, objects: int, seconds: float, moving_pct: int) -> None:
         time.sleep(0.01)
 
 
+def floor(seconds: float) -> None:
+    cpu0, wall0 = time.process_time(), time.monotonic()
+    while time.monotonic() - wall0 < seconds:
+        time.sleep(1 / 60)
+    cpu, wall = time.process_time() - cpu0, time.monotonic() - wall0
+    print(f"bench: mode=floor wall_s={wall:.1f} cpu_s={cpu:.3f} cpu_per_s={cpu / wall:.4f}")
+
+
 def run(port: int, mode: str, seconds: float) -> None:
+    if mode == "floor":
+        floor(seconds)
+        return
     cr = ClientRepository([DC], port=port)
     cr.classes["BenchAvatar"] = BenchAvatar if mode == "handlers" else InterpAvatar
     cr.owner_classes.clear()
@@ -81,8 +94,8 @@ def run(port: int, mode: str, seconds: float) -> None:
     stats = cr.net_stats()
     updates = UPDATES - upd0
     print(
-        f"bench: mode={mode} objects={len(cr.do_id2do)} wall_s={wall:.1f} cpu_s={cpu:.2f} "
-        f"cpu_per_s={cpu / wall:.3f} handler_calls={updates} "
+        f"bench: mode={mode} objects={len(cr.do_id2do)} wall_s={wall:.1f} cpu_s={cpu:.3f} "
+        f"cpu_per_s={cpu / wall:.4f} handler_calls={updates} "
         f"updates_per_cpu_s={updates / max(cpu, 1e-9):.0f} "
         f"bytes_received={stats['bytes_received']} last_read={bool(reads)}"
     )
@@ -94,7 +107,7 @@ def main() -> None:
     args.add_argument("--port", type=int, default=27500)
     args.add_argument("--objects", type=int, default=500)
     args.add_argument("--moving", type=int, default=10, help="percent of objects moving (server)")
-    args.add_argument("--mode", choices=["handlers", "interp"], default="handlers")
+    args.add_argument("--mode", choices=["handlers", "interp", "floor"], default="handlers")
     args.add_argument("--seconds", type=float, default=10.0)
     opts = args.parse_args()
     if opts.serve:

@@ -9,6 +9,10 @@
 //! * `rtt/<transport>`: one iteration is a 32-byte message to the server, echoed back,
 //!   pumped until the client reads it (the time per iteration is the round trip, all
 //!   overheads of one process pumping both ends included).
+//! * `frame/udp/idle`: one iteration is one frame of a connected, idle client and
+//!   server (receive and flush on both ends): the fixed cost every frame pays.
+//!   `frame/udp/idle_ack_every_frame` is the same with `ack_interval` 0, which lets
+//!   renet send an ack datagram each frame each way, as the transport did before.
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use pipes::protocol::Reliability;
@@ -126,7 +130,10 @@ impl Pair {
 }
 
 fn udp_pair() -> Pair {
-    let cfg = UdpConfig::default();
+    udp_pair_with(UdpConfig::default())
+}
+
+fn udp_pair_with(cfg: UdpConfig) -> Pair {
     let server = UdpServer::bind(
         ([127, 0, 0, 1], 0).into(),
         4,
@@ -186,6 +193,24 @@ fn benches(c: &mut Criterion) {
     ] {
         let mut p = make();
         g.bench_function(name, |b| b.iter(|| p.round_trip()));
+    }
+    g.finish();
+
+    let mut g = c.benchmark_group("frame");
+    g.sample_size(20)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(3));
+    for (name, ack_interval) in [
+        ("udp/idle", UdpConfig::default().ack_interval),
+        ("udp/idle_ack_every_frame", Duration::ZERO),
+    ] {
+        let mut p = udp_pair_with(UdpConfig {
+            ack_interval,
+            ..UdpConfig::default()
+        });
+        // Some traffic first, so that both ends have packets to acknowledge.
+        p.round_trip();
+        g.bench_function(name, |b| b.iter(|| p.pump()));
     }
     g.finish();
 }

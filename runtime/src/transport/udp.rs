@@ -7,6 +7,11 @@
 //! which collapses throughput under loss. Messages larger than one packet are sliced
 //! by renet; a message larger than [`UdpConfig::max_message_size`] is refused with
 //! [`TransportError::MessageTooLarge`].
+//!
+//! renet is asked for packets only when something is due (`send_gate`): a frame with
+//! nothing queued and nothing to acknowledge sends no datagram, and acks of unreliable
+//! data leave at most once per [`UdpConfig::ack_interval`] (renet alone would trade an
+//! ack datagram per frame each way for ever).
 
 use super::send_gate::{self, Flush, SendGate, SendGates};
 use super::shaper::Shaper;
