@@ -5,13 +5,15 @@
 //! field (implementing `pipes::schema::FieldMessage`), a `Field` enum of its own
 //! fields and its parents' `Field` enums, and its metadata; Rust enums for switches, aliases for typedefs,
 //! and one static `SCHEMA` (`pipes::schema::SchemaInfo`) the runtime routes with.
-//! The output depends only on the `pipes` crate and is formatted with `prettyplease`.
+//! The output depends only on the `pipes` crate and is formatted by `print` (one pass over
+//! the tokens, no parsing).
 
 pub mod bind;
 mod commands;
 mod defaults;
 mod items;
 pub mod names;
+mod print;
 mod types;
 
 use crate::model::{ClassId, FieldId, FieldKind, Model, Param, SwitchId, Type, TypedefId};

@@ -71,9 +71,9 @@ impl Gen<'_> {
         let dclass_impl = c.number.map(|n| {
             let n = Literal::usize_unsuffixed(n as usize);
             quote! {
-                impl ::pipes::schema::DClass for #ty {
-                    const INFO: &'static ::pipes::schema::ClassInfo = &SCHEMA.classes[#n];
-                    const SCHEMA: &'static ::pipes::schema::SchemaInfo = &SCHEMA;
+                impl schema::DClass for #ty {
+                    const INFO: &'static schema::ClassInfo = &SCHEMA.classes[#n];
+                    const SCHEMA: &'static schema::SchemaInfo = &SCHEMA;
                 }
             }
         });
@@ -85,7 +85,7 @@ impl Gen<'_> {
                 quote!(#[derive(Clone, Debug, PartialEq)]),
                 Some(quote! {
                     #[allow(clippy::derivable_impls)]
-                impl ::core::default::Default for #ty {
+                impl Default for #ty {
                         fn default() -> Self { Self { #(#defaults),* } }
                     }
                 }),
@@ -133,7 +133,7 @@ impl Gen<'_> {
             #d
             pub mod #module {
                 #[allow(unused_imports)]
-                use ::pipes::{schema::Message as _, wire};
+                use ::pipes::{schema::{self, Message as _}, wire};
                 #meta
                 #(#messages)*
             }
