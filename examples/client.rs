@@ -34,7 +34,9 @@ fn main() -> Result<(), net::Error> {
         }
         Ok(!link.client.is_closed())
     })?;
-    link.client.disconnect();
+    // The server logs the reason: "left (time is up)".
+    let why = pipes::protocol::LeaveReason::new(0, "time is up").unwrap_or_default();
+    link.client.disconnect_with_reason(why);
     Ok(link.flush()?)
 }
 

@@ -9,7 +9,8 @@
 //!
 //! The last line is the summary:
 //! `demo: clients=N objects=N ticks=N bytes_per_client_per_s=N server_tick_us_p50=N
-//! server_tick_us_p99=N max_interp_error=N converged=yes|no` (interpolation error in mm).
+//! server_tick_us_p99=N max_interp_error=N interp_error_p99=N converged=yes|no` (interpolation
+//! errors in mm: the largest, and the 99th percentile over every rendered sample).
 
 use pipes_examples::demo_world::{run, DemoOptions};
 

@@ -11,6 +11,7 @@
 //! against the server's true path is measured. At the end the world stops changing,
 //! settles, and every client's objects and state are compared with the server's.
 
+use crate::load_world::percentile;
 use crate::schema::{distributed_avatar as avatar, distributed_chat as chat};
 use crate::schema::{DistributedAvatar, DistributedChat, SCHEMA};
 use glam::DVec3;
@@ -166,6 +167,9 @@ pub struct DemoSummary {
     pub tick_us_p99: u64,
     /// Largest distance between an interpolated NPC position and its true path, mm.
     pub max_interp_error_mm: u64,
+    /// 99th percentile of the same distance over every sample (each NPC a bot renders,
+    /// each frame), mm: the maximum is one frame's worst case, this is the typical tail.
+    pub interp_error_p99_mm: u64,
     /// Every client's final state equals the server's.
     pub converged: bool,
     /// Why not, when it did not converge.
@@ -177,7 +181,7 @@ impl DemoSummary {
     pub fn line(&self) -> String {
         format!(
             "demo: clients={} objects={} ticks={} bytes_per_client_per_s={} server_tick_us_p50={} \
-server_tick_us_p99={} max_interp_error={} converged={}",
+server_tick_us_p99={} max_interp_error={} interp_error_p99={} converged={}",
             self.clients,
             self.objects,
             self.ticks,
@@ -185,6 +189,7 @@ server_tick_us_p99={} max_interp_error={} converged={}",
             self.tick_us_p50,
             self.tick_us_p99,
             self.max_interp_error_mm,
+            self.interp_error_p99_mm,
             if self.converged { "yes" } else { "no" }
         )
     }
@@ -222,6 +227,8 @@ struct Bot {
     /// error is measured once the render time reaches it.
     first_sample: BTreeMap<DoId, f64>,
     chats_heard: u64,
+    /// Interpolation errors this bot saw.
+    errors: InterpErrors,
 }
 
 struct World {
@@ -281,14 +288,6 @@ fn make_transports(o: &DemoOptions) -> Result<(AnyTransport, Vec<AnyTransport>),
     }
 }
 
-fn percentile(sorted: &[u64], p: f64) -> u64 {
-    if sorted.is_empty() {
-        return 0;
-    }
-    let i = ((sorted.len() - 1) as f64 * p).round() as usize;
-    sorted[i.min(sorted.len() - 1)]
-}
-
 /// The server's net stats averaged over its clients (snapshot bytes/s sent and
 /// delivered, budget, loss, choke), for progress lines.
 pub fn net_line(server: &Server) -> String {
@@ -339,8 +338,7 @@ pub fn run(o: &DemoOptions, progress: bool) -> Result<DemoSummary, Box<dyn Error
         server_frame(&mut server, &mut world, now, playing, walking, &mut meter)?;
         for (i, bot) in bots.iter_mut().enumerate() {
             bot.driver.pump_at(now)?;
-            let err = bot_game(bot, i, &world, elapsed, playing, &mut rng, now)?;
-            meter.max_err = meter.max_err.max(err);
+            bot_game(bot, i, &world, elapsed, playing, &mut rng, now)?;
             bot.driver.flush_at(now)?;
         }
         if connected_at.is_none() && bots.iter().all(|b| b.avatar.is_some()) {
@@ -404,6 +402,7 @@ fn make_bots(
             step: 0,
             first_sample: BTreeMap::new(),
             chats_heard: 0,
+            errors: InterpErrors::default(),
         });
     }
     Ok(bots)
@@ -452,8 +451,6 @@ struct Meter {
     clock: Clock,
     /// Durations of the server frames that ran a tick, µs.
     tick_us: Vec<u64>,
-    /// Largest interpolation error seen, m.
-    max_err: f64,
     /// When the next progress line is due (seconds since the start).
     next_report: f64,
     /// Server bytes sent at the last progress line.
@@ -465,7 +462,6 @@ impl Meter {
         Meter {
             clock,
             tick_us: Vec::new(),
-            max_err: 0.0,
             next_report: 1.0,
             last_bytes: 0,
         }
@@ -525,6 +521,10 @@ fn summarize(
         }
     }
     meter.tick_us.sort_unstable();
+    let mut errors = InterpErrors::default();
+    for bot in bots {
+        errors.merge(&bot.errors);
+    }
     let play_secs = end_play.max(1e-3);
     let sent = server.stats().bytes_sent as f64;
     DemoSummary {
@@ -534,7 +534,8 @@ fn summarize(
         bytes_per_client_per_s: (sent / o.clients as f64 / play_secs) as u64,
         tick_us_p50: percentile(&meter.tick_us, 0.5),
         tick_us_p99: percentile(&meter.tick_us, 0.99),
-        max_interp_error_mm: (meter.max_err * 1000.0).round() as u64,
+        max_interp_error_mm: errors.max_mm(),
+        interp_error_p99_mm: errors.percentile_mm(0.99),
         converged: mismatches.is_empty(),
         mismatches,
     }
@@ -591,7 +592,8 @@ fn server_game(
     Ok(())
 }
 
-/// A bot's game logic for one frame; returns the largest interpolation error seen (m).
+/// A bot's game logic for one frame; records the interpolation error of every NPC it
+/// renders.
 fn bot_game(
     bot: &mut Bot,
     i: usize,
@@ -600,7 +602,7 @@ fn bot_game(
     playing: bool,
     rng: &mut pipes::sim::Rng,
     now: Time,
-) -> Result<f64, Box<dyn Error>> {
+) -> Result<(), Box<dyn Error>> {
     let rate = bot.driver.client.tick_rate();
     while let Some(e) = bot.driver.poll_event() {
         match &e {
@@ -634,11 +636,10 @@ fn bot_game(
     }
     let client = &mut bot.driver.client;
     if !client.is_connected() {
-        return Ok(0.0);
+        return Ok(());
     }
     // Interpolation error against the NPCs' true paths (while they move), at the
     // render time the runtime computed the values for.
-    let mut worst: f64 = 0.0;
     let interval = 1.0 / f64::from(client.rates().update_rate.max(1));
     if let Some(render) = client.update_interpolation(now).filter(|_| playing) {
         for (&id, &first) in &bot.first_sample {
@@ -651,15 +652,15 @@ fn bot_game(
                 continue;
             }
             if let Some(v) = client.interpolated_of::<avatar::SetPos, DVec3>(id) {
-                worst = worst.max(v.distance(npc_path(k, render)));
+                bot.errors.record(v.distance(npc_path(k, render)));
             }
         }
     }
     if !playing {
-        return Ok(worst);
+        return Ok(());
     }
     let Some(me) = bot.avatar else {
-        return Ok(worst);
+        return Ok(());
     };
     if elapsed >= bot.next_move {
         bot.next_move = elapsed + MOVE_EVERY;
@@ -682,7 +683,63 @@ fn bot_game(
         let z = rng.below(u64::from(ZONES)) as u32;
         client.set_interest(&[Location::zone(0), Location::zone(z)])?;
     }
-    Ok(worst)
+    Ok(())
+}
+
+/// Interpolation errors as a histogram of whole millimetres (a sample costs no memory).
+#[derive(Default)]
+struct InterpErrors {
+    /// Samples per millimetre; the last bucket holds everything from `ERROR_BUCKETS - 1` mm up.
+    counts: Vec<u64>,
+    /// Largest error seen, m.
+    max_m: f64,
+}
+
+/// Millimetre buckets of [`InterpErrors`] (10 m and beyond share the last one).
+const ERROR_BUCKETS: usize = 10_001;
+
+impl InterpErrors {
+    /// Records one sample, in metres.
+    fn record(&mut self, err_m: f64) {
+        let mm = (err_m * 1000.0)
+            .round()
+            .clamp(0.0, (ERROR_BUCKETS - 1) as f64) as usize;
+        if self.counts.len() <= mm {
+            self.counts.resize(mm + 1, 0);
+        }
+        self.counts[mm] += 1;
+        self.max_m = self.max_m.max(err_m);
+    }
+
+    /// Adds another histogram's samples.
+    fn merge(&mut self, other: &InterpErrors) {
+        if self.counts.len() < other.counts.len() {
+            self.counts.resize(other.counts.len(), 0);
+        }
+        for (mine, theirs) in self.counts.iter_mut().zip(&other.counts) {
+            *mine += theirs;
+        }
+        self.max_m = self.max_m.max(other.max_m);
+    }
+
+    /// The largest sample, mm.
+    fn max_mm(&self) -> u64 {
+        (self.max_m * 1000.0).round() as u64
+    }
+
+    /// The `p` (0..=1) percentile of the samples, mm (0 without samples).
+    fn percentile_mm(&self, p: f64) -> u64 {
+        let total: u64 = self.counts.iter().sum();
+        let rank = ((total as f64 * p).ceil() as u64).max(1);
+        let mut seen = 0;
+        for (mm, &n) in self.counts.iter().enumerate() {
+            seen += n;
+            if seen >= rank {
+                return mm as u64;
+            }
+        }
+        0
+    }
 }
 
 /// Differences between each client's objects and what the server says it should see.
@@ -719,4 +776,33 @@ fn compare(server: &Server, bots: &[Bot]) -> Vec<String> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::InterpErrors;
+
+    #[test]
+    fn interp_error_percentiles_come_from_every_sample() {
+        let mut e = InterpErrors::default();
+        assert_eq!(e.percentile_mm(0.99), 0, "no samples");
+        for _ in 0..98 {
+            e.record(0.002);
+        }
+        e.record(0.050);
+        e.record(25.0);
+        assert_eq!(e.percentile_mm(0.5), 2);
+        assert_eq!(e.percentile_mm(0.99), 50);
+        assert_eq!(
+            e.percentile_mm(1.0),
+            10_000,
+            "beyond 10 m shares the last bucket"
+        );
+        assert_eq!(e.max_mm(), 25_000, "the maximum is exact");
+        let mut all = InterpErrors::default();
+        all.merge(&e);
+        all.merge(&e);
+        assert_eq!(all.percentile_mm(0.99), 50);
+        assert_eq!(all.max_mm(), 25_000);
+    }
 }

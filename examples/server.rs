@@ -49,7 +49,7 @@ fn on_event(server: &mut Server, room: DoId, event: ServerEvent) -> Result<(), n
             }
         }
         (ServerEvent::ClientDisconnected { client, reason }, _) => {
-            println!("server: client {} left ({reason:?})", client.0);
+            println!("server: client {} {reason}", client.0);
         }
         (other, _) => println!("server: {other:?}"),
     }

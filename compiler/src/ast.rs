@@ -245,6 +245,40 @@ impl Builtin {
         }
     }
 
+    /// How one integer of this type is packed, as `(bytes, signed)`: integer array
+    /// types give their element's layout, `char` is one unsigned byte, and the other
+    /// types (`float64`, strings, blobs, `uint32uint8array`) give `None`. Read the
+    /// value with [`crate::pack::int_from_le`].
+    pub fn int_layout(self) -> Option<(usize, bool)> {
+        use Builtin::*;
+        Some(match self {
+            Int8 | Int8Array => (1, true),
+            Int16 | Int16Array => (2, true),
+            Int32 | Int32Array => (4, true),
+            Int64 => (8, true),
+            Uint8 | Char | Uint8Array => (1, false),
+            Uint16 | Uint16Array => (2, false),
+            Uint32 | Uint32Array => (4, false),
+            Uint64 => (8, false),
+            Float64 | String | Blob | Blob32 | Uint32Uint8Array => return None,
+        })
+    }
+
+    /// The element of a legacy integer array type (`int16array` → `int16`); `None`
+    /// for other types (`uint32uint8array` holds pairs, not one element type).
+    pub fn legacy_element(self) -> Option<Builtin> {
+        use Builtin::*;
+        Some(match self {
+            Int8Array => Int8,
+            Int16Array => Int16,
+            Int32Array => Int32,
+            Uint8Array => Uint8,
+            Uint16Array => Uint16,
+            Uint32Array => Uint32,
+            _ => return None,
+        })
+    }
+
     /// Every built-in type word, in Panda's order.
     pub const ALL: [Builtin; 20] = {
         use Builtin::*;

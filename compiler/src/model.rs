@@ -127,6 +127,17 @@ impl KeywordList {
             .binary_search_by(|n| n.as_str().cmp(name))
             .is_ok()
     }
+
+    /// The bits of the historical keywords present (`required` 0x001 ... `airecv`
+    /// 0x100), custom ones left out: what the field does. Unlike [`KeywordList::flags`]
+    /// (the hash's value, `!0` once a custom keyword such as `command` is present), a
+    /// custom keyword does not turn on `clsend`, `ram` and the rest.
+    pub fn historical_flags(&self) -> u32 {
+        crate::resolve::HISTORICAL_KEYWORDS
+            .iter()
+            .filter(|(name, _)| self.has(name))
+            .fold(0, |bits, (_, bit)| bits | bit)
+    }
 }
 
 /// A declared keyword.

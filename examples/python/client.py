@@ -54,7 +54,7 @@ def main() -> None:
                         print(f"client: avatar {do.do_id} at ({pos[0]:.2f}, {pos[1]:.2f})")
         time.sleep(0.005)
     rtt = cr.rtt_ms or 0.0
-    cr.disconnect()
+    cr.disconnect(reason="time is up")  # the server logs "left: time is up"
     print(f"client: objects={len(cr.do_id2do)} chat_heard={DistributedChat.heard} rtt_ms={rtt:.1f}")
 
 

@@ -25,7 +25,7 @@ class Server(ServerRepository):
 
     def handle_client_disconnected(self, client: int, reason: str) -> None:
         DistributedChatAI.avatars.pop(client, None)
-        print(f"server: client {client} left ({reason})")
+        print(f"server: client {client} {reason}")  # e.g. "left: time is up"
 
 
 def main() -> None:

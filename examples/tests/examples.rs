@@ -127,7 +127,10 @@ fn quick_start_server_and_client_talk() {
         server_log.contains("says \"hello!\""),
         "server: {server_log}"
     );
-    assert!(server_log.contains("left (Left)"), "server: {server_log}");
+    assert!(
+        server_log.contains("left (time is up)"),
+        "server: {server_log}"
+    );
     // The client walks while it chats: no line is lost to the command budget.
     for line in ["1 s and walking", "2 s and walking"] {
         assert!(server_log.contains(line), "server: {server_log}");

@@ -7,16 +7,29 @@ Subclass :class:`DistributedObject` (client views), :class:`DistributedObjectOV`
 
 from ._native import MemoryNetwork, PipesError, Schema
 from .objects import DistributedObject, DistributedObjectAI, DistributedObjectBase, DistributedObjectOV
-from .repository import ClientRepository, ServerRepository
+from .predict import Predictor
+from .repository import (
+    ClientRepository,
+    Command,
+    CommandAck,
+    DisconnectReason,
+    GrantedRates,
+    ServerRepository,
+)
 
 __all__ = [
     "ClientRepository",
+    "Command",
+    "CommandAck",
+    "DisconnectReason",
     "DistributedObject",
     "DistributedObjectAI",
     "DistributedObjectBase",
     "DistributedObjectOV",
+    "GrantedRates",
     "MemoryNetwork",
     "PipesError",
+    "Predictor",
     "Schema",
     "ServerRepository",
 ]

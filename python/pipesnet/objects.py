@@ -60,6 +60,11 @@ class DistributedObject(DistributedObjectBase):
         """Sends a field message to the server (checked before sending)."""
         self.cr.send_update(self, field, args if args is not None else [])
 
+    def send_command(self, field: str, args: Optional[Sequence[Any]] = None) -> int:
+        """Sends an input command (a ``command`` field of an object this client owns);
+        returns its number, for :meth:`pipesnet.Predictor.apply`."""
+        return self.cr.send_command(self, field, args if args is not None else [])
+
     def interpolate(self, field: str) -> None:
         """Smooths a state field of 1-4 float64 values (or 1-4 integers of one type,
         divisors applied) for objects of this class."""

@@ -4,13 +4,80 @@ from __future__ import annotations
 
 import importlib
 from types import FunctionType
-from typing import Any, Callable, Optional, Sequence, Union
+from typing import Any, Callable, Mapping, NamedTuple, Optional, Sequence, Union
 
 from ._native import Client, MemoryNetwork, PipesError, Schema, Server
 from .objects import ALIVE, DELETED, DISABLED, GENERATED, DistributedObject, DistributedObjectAI, DistributedObjectBase
 
 
 _UNSEEN = object()
+
+
+Settings = Mapping[str, Union[str, int, float, bool]]
+"""pipes settings by name, as in a config file: ``{"pipes-maxupdaterate": 30}``."""
+
+
+class GrantedRates(NamedTuple):
+    """The rates a server granted a client, after clamping to its limits."""
+
+    update_rate: int
+    """Snapshots per second."""
+    cmd_rate: int
+    """Messages per second the server accepts from the client."""
+    rate: int
+    """Snapshot bytes per second (``pipes-rate``, clamped to ``pipes-max-rate``)."""
+
+
+class Command(NamedTuple):
+    """One input command as the server applies it (see :meth:`ServerRepository.poll`)."""
+
+    client: int
+    """The sender (the object's owner)."""
+    do_id: int
+    """The commanded object."""
+    field: str
+    """The ``command`` field."""
+    seq: int
+    """Its number in the object's stream (1, 2, ...)."""
+    tick: int
+    """The server tick it is applied in."""
+    args: list[Any]
+    """The field's arguments."""
+    view_time: int
+    """Server time (microseconds) of the world as the client saw it when it acted."""
+
+
+class CommandAck(NamedTuple):
+    """The server's newest acknowledgement of an object's commands."""
+
+    tick: int
+    """The server tick the state belongs to."""
+    last_applied: int
+    """The last command the server applied (0: none yet)."""
+    state: dict[str, list[Any]]
+    """The object's ``predicted`` fields at that tick: ``{field: [values]}``."""
+
+
+class DisconnectReason(str):
+    """Why a client is gone, as :meth:`ServerRepository.handle_client_disconnected`
+    sees it: a ``str`` (``"left"``, ``"left: code 3: dinner"``, ``"transport lost"``,
+    ``"ejected: ..."``) that also carries what a leaving client said: ``code`` and
+    ``text`` (from ``ClientRepository.disconnect(reason=..., code=...)``; ``0`` and
+    ``""`` when it gave none or did not leave by itself)."""
+
+    code: int
+    text: str
+
+    def __new__(cls, description: str, code: int = 0, text: str = "") -> DisconnectReason:
+        self = super().__new__(cls, description)
+        self.code = code
+        self.text = text
+        return self
+
+    @property
+    def left(self) -> bool:
+        """Whether the client said goodbye (rather than being lost or ejected)."""
+        return self.startswith("left")
 
 
 def resolve_classes(schema: Schema, suffix: str) -> dict[str, type]:
@@ -72,8 +139,13 @@ class ServerRepository:
         memory: Optional[MemoryNetwork] = None,
         password: str = "",
         auth: Optional[Callable[[int, bytes], Union[None, bool, str]]] = None,
+        config: Optional[Settings] = None,
     ) -> None:
         """Listens for clients.
+
+        ``config`` sets pipes settings by name (``{"pipes-maxupdaterate": 30,
+        "pipes-max-rate": 65536}``); an unknown name or a bad value raises
+        :class:`PipesError`.
 
         Clients must send ``password`` (empty: none). ``auth``, when given, is called as
         ``auth(connection, token)`` with each client's token (bytes) once its password
@@ -82,10 +154,11 @@ class ServerRepository:
         :meth:`handle_client_rejected` runs here.
         """
         self.dc = _schema(dc_files)
-        self.server = Server(self.dc, port=port, host=host, memory=memory, password=password, auth=auth)
+        self.server = Server(self.dc, port=port, host=host, memory=memory, password=password, auth=auth, config=config)
         self.classes = resolve_classes(self.dc, "AI")
         self.do_id2do: dict[int, DistributedObjectAI] = {}
         self.client_sender: Optional[int] = None
+        self.current_command: Optional[Command] = None
 
     @property
     def port(self) -> Optional[int]:
@@ -96,15 +169,22 @@ class ServerRepository:
         """Override: a client finished its handshake."""
 
     def handle_client_disconnected(self, client: int, reason: str) -> None:
-        """Override: a client left (objects it owned were deleted). ``reason`` is
-        ``"left"`` when the client called ``disconnect``, ``"transport lost"``, or
-        ``"ejected: ..."``; the protocol carries no reason text from the client."""
+        """Override: a client left (objects it owned were deleted). ``reason`` is a
+        :class:`DisconnectReason`: ``"left"`` when the client called ``disconnect()``,
+        ``"left: <its reason>"`` when it gave one (``reason.code``, ``reason.text``),
+        ``"transport lost"``, or ``"ejected: ..."``."""
 
     def handle_client_rejected(self, connection: int, reason: str) -> None:
         """Override: a connection was refused (password, auth hook, full, version)."""
 
     def poll(self) -> None:
         """One frame: network in, events to objects and hooks, network out.
+
+        Then the input commands released this tick go, in order and once each, to the
+        object's method named like the ``command`` field, with
+        :attr:`current_command` (a :class:`Command`: sender, number, tick,
+        ``view_time``) set during the call. Apply them (step the object, ``set_field``
+        its ``predicted`` field) before the next ``poll``.
 
         If a hook or handler raises, the frame's other events are still delivered;
         then ``poll`` raises the first exception (see :func:`raise_collected`).
@@ -115,8 +195,23 @@ class ServerRepository:
                 self._server_event(event)
             except Exception as e:  # delivered on: raised after the last event
                 errors.append(e)
+        for raw in self.server.poll_commands():
+            try:
+                self._command(Command(*raw))
+            except Exception as e:  # delivered on: raised after the last command
+                errors.append(e)
         if errors:
             raise_collected(errors)
+
+    def _command(self, command: Command) -> None:
+        handler = getattr(self.do_id2do.get(command.do_id), command.field, None)
+        if handler is None:
+            return
+        self.current_command = command
+        try:
+            handler(*command.args)
+        finally:
+            self.current_command = None
 
     def _server_event(self, event: tuple[Any, ...]) -> None:
         kind = event[0]
@@ -126,7 +221,7 @@ class ServerRepository:
             for owned in [d for d in self.do_id2do.values() if d.owner == event[1]]:
                 if self.server.zone_of(owned.do_id) is None:
                     self._forget(owned)
-            self.handle_client_disconnected(event[1], event[2])
+            self.handle_client_disconnected(event[1], DisconnectReason(event[2], event[3], event[4]))
         elif kind == "rejected":
             self.handle_client_rejected(event[1], event[2])
         elif kind == "message":
@@ -187,6 +282,18 @@ class ServerRepository:
         """Sends a message field of ``do`` (to ``client``, or to all who see it)."""
         self.server.send(do.do_id, field, list(args), client=client, exclude=exclude_client)
 
+    def record_history(self, dclass: str, field: str, seconds: float = 1.0, max_interp: float = 0.5) -> None:
+        """Keeps ``seconds`` of history of a numeric state field (1-4 ``float64``, or of
+        one integer type) of every ``dclass`` object, for :meth:`rewind`."""
+        self.server.record_history(dclass, field, seconds, max_interp)
+
+    def rewind(self, do: DistributedObjectAI, field: str, view_time: int) -> Optional[tuple[float, ...]]:
+        """Lag compensation: ``do``'s recorded ``field`` as the client saw it when it
+        acted (``view_time`` of :attr:`current_command`), interpolated between ticks;
+        ``None`` when the field is not recorded."""
+        value = self.server.rewind(do.do_id, field, view_time)
+        return None if value is None else tuple(value)
+
     def add_explicit_interest(self, client: int, zones: Sequence[int]) -> None:
         """Gives a client interest in zones from the server's side."""
         self.server.add_interest(client, list(zones))
@@ -207,11 +314,17 @@ class ClientRepository:
         memory: Optional[MemoryNetwork] = None,
         password: str = "",
         token: bytes = b"",
+        config: Optional[Settings] = None,
     ) -> None:
         """Connects; ``password`` goes in the hello, ``token`` answers the server's
-        auth hook. A refusal arrives as ``handle_disconnected`` with the reason."""
+        auth hook. A refusal arrives as ``handle_disconnected`` with the reason.
+        ``config`` sets pipes settings by name (``{"pipes-updaterate": 30,
+        "pipes-rate": 65536}``); an unknown name or a bad value raises
+        :class:`PipesError`."""
         self.dc = _schema(dc_files)
-        self.client = Client(self.dc, host=host, port=port, memory=memory, password=password, token=token)
+        self.client = Client(
+            self.dc, host=host, port=port, memory=memory, password=password, token=token, config=config
+        )
         self.classes = resolve_classes(self.dc, "")
         self.owner_classes = resolve_classes(self.dc, "OV")
         self.do_id2do: dict[int, DistributedObject] = {}
@@ -263,16 +376,16 @@ class ClientRepository:
         still delivered; then ``poll`` raises the first exception (see
         :func:`raise_collected`).
         """
-        handlers = self._event_handlers
+        # Field changes go from Rust straight to the objects' handlers (no event
+        # tuples, no Python loop per field); every other event comes to _dispatch.
         errors = self._errors
-        for event in self.client.poll():
-            try:
-                handlers[event[0]](event)
-            except Exception as e:  # delivered on: raised after the last event
-                errors.append(e)
+        self.client.poll_apply(self.do_id2do, self._dispatch, errors)
         if errors:
             self._errors = []
             raise_collected(errors)
+
+    def _dispatch(self, event: tuple[Any, ...]) -> None:
+        self._event_handlers[event[0]](event)
 
     def _on_alive(self, event: tuple[Any, ...]) -> None:
         do = self.do_id2do.get(event[1])
@@ -358,6 +471,22 @@ class ClientRepository:
         """Sends a field message of ``do`` to the server."""
         self.client.send(do.do_id, field, list(args))
 
+    def send_command(self, do: DistributedObject, field: str, args: Sequence[Any]) -> int:
+        """Queues an input command of ``do`` (owned; a ``command`` field), checked like
+        :meth:`send_update`; returns its number for :meth:`pipesnet.Predictor.apply`.
+        Make one per server tick; each packet repeats the ones not acknowledged yet."""
+        return self.client.send_command(do.do_id, field, list(args))
+
+    def command_ack(self, do: DistributedObject) -> Optional[CommandAck]:
+        """The server's newest acknowledgement of ``do``'s commands (``None`` before
+        the first): pass it to :meth:`pipesnet.Predictor.reconcile_ack`."""
+        ack = self.client.command_ack(do.do_id)
+        return None if ack is None else CommandAck(*ack)
+
+    def set_command_redundancy(self, commands: int) -> None:
+        """How many unacknowledged commands each packet repeats (1 to 32, default 16)."""
+        self.client.set_command_redundancy(commands)
+
     def set_interest(self, zones: Sequence[int], callback: Optional[Callable[[], None]] = None) -> int:
         """Replaces the interest set; ``callback`` runs when every object has arrived."""
         return self._interest(self.client.set_interest(list(zones)), callback)
@@ -400,12 +529,34 @@ class ClientRepository:
 
     @property
     def rates(self) -> tuple[int, int]:
-        """The requested ``(update_rate, cmd_rate)``."""
+        """``(update_rate, cmd_rate)`` in force: what :meth:`set_rates` asked until the
+        server answers, then what it granted."""
         return self.client.rates
 
-    def disconnect(self) -> None:
-        """Leaves cleanly: the server sees ``"left"`` at once."""
-        self.client.disconnect()
+    @property
+    def granted_rates(self) -> Optional[GrantedRates]:
+        """What the server granted last (at the handshake, then answering each
+        :meth:`set_rates`), clamped to its maxima and minima; ``None`` before the
+        handshake finishes."""
+        granted = self.client.granted_rates
+        return None if granted is None else GrantedRates(*granted)
+
+    def disconnect(self, reason: str = "", code: int = 0) -> None:
+        """Leaves cleanly: the server sees ``"left"`` at once, with ``reason`` (at most
+        256 bytes of UTF-8) and ``code`` (0-65535, game-defined) when given. A reason
+        too long raises :class:`PipesError` and the client stays connected."""
+        self.client.disconnect(reason, code)
 
 
-__all__ = ["ClientRepository", "PipesError", "ServerRepository", "raise_collected", "resolve_classes"]
+__all__ = [
+    "ClientRepository",
+    "Command",
+    "CommandAck",
+    "DisconnectReason",
+    "GrantedRates",
+    "PipesError",
+    "ServerRepository",
+    "Settings",
+    "raise_collected",
+    "resolve_classes",
+]

@@ -6,7 +6,7 @@
 
 use dcc::ast::{Builtin, Value as AstValue, ValueKind};
 use dcc::model::{FieldId, FieldKind, Model, Param, Range, SimpleType, Type};
-use dcc::pack::select_case;
+use dcc::pack::{int_from_le, select_case};
 use pipes::wire::{Reader, WireError, WireErrorKind, WireResult};
 
 /// One decoded DC value.
@@ -129,41 +129,9 @@ fn decode_type(model: &Model, ty: &Type, r: &mut Reader<'_>, d: usize) -> WireRe
     }
 }
 
-fn legacy(b: Builtin) -> Option<Builtin> {
-    use Builtin::*;
-    Some(match b {
-        Int8Array => Int8,
-        Int16Array => Int16,
-        Int32Array => Int32,
-        Uint8Array => Uint8,
-        Uint16Array => Uint16,
-        Uint32Array => Uint32,
-        _ => return None,
-    })
-}
-
 fn read_int(b: Builtin, r: &mut Reader<'_>) -> WireResult<i128> {
-    use Builtin::*;
-    let (width, signed) = match b {
-        Int8 => (1, true),
-        Int16 => (2, true),
-        Int32 => (4, true),
-        Int64 => (8, true),
-        Uint8 | Char => (1, false),
-        Uint16 => (2, false),
-        Uint32 => (4, false),
-        _ => (8, false),
-    };
-    let bytes = r.take(width)?;
-    let mut buf = [0u8; 8];
-    buf[..width].copy_from_slice(bytes);
-    let raw = u64::from_le_bytes(buf);
-    Ok(if signed {
-        let shift = 64 - 8 * width as u32;
-        i128::from(((raw << shift) as i64) >> shift)
-    } else {
-        i128::from(raw)
-    })
+    let (width, signed) = b.int_layout().unwrap_or((8, false));
+    Ok(int_from_le(r.take(width)?, signed))
 }
 
 fn check_len(range: &Range, len: usize) -> WireResult<()> {
@@ -176,7 +144,7 @@ fn check_len(range: &Range, len: usize) -> WireResult<()> {
 
 fn decode_simple(s: &SimpleType, r: &mut Reader<'_>) -> WireResult<Value> {
     use Builtin::*;
-    if let Some(e) = legacy(s.builtin) {
+    if let Some(e) = s.builtin.legacy_element() {
         let mut sub = r.read_prefixed16()?;
         let mut out = Vec::new();
         while sub.remaining() > 0 {
@@ -235,6 +203,33 @@ fn decode_simple(s: &SimpleType, r: &mut Reader<'_>) -> WireResult<Value> {
                 Value::Float(v as f64 / f64::from(s.divisor))
             })
         }
+    }
+}
+
+/// The parameters of field `f` when every one is a single number (an integer or a
+/// float, divisors allowed; no strings, arrays, structs or switches): such a field's
+/// arguments decode one by one with [`decode_scalar`], without building a list.
+pub fn scalar_params(model: &Model, f: FieldId) -> Option<&[Param]> {
+    use Builtin::*;
+    let FieldKind::Atomic(params) = &model.field(f).kind else {
+        return None;
+    };
+    let scalar = |p: &Param| match &p.ty {
+        Type::Simple(s) => matches!(
+            s.builtin,
+            Int8 | Int16 | Int32 | Int64 | Uint8 | Uint16 | Uint32 | Uint64 | Float64
+        ),
+        _ => false,
+    };
+    params.iter().all(scalar).then_some(params.as_slice())
+}
+
+/// Reads one parameter of a field [`scalar_params`] accepted: `Value::Int` or
+/// `Value::Float`, checked as [`decode_field`] checks it.
+pub fn decode_scalar(p: &Param, r: &mut Reader<'_>) -> WireResult<Value> {
+    match &p.ty {
+        Type::Simple(s) => decode_simple(s, r),
+        _ => Err(bad(WireErrorKind::OutOfRange)),
     }
 }
 

@@ -7,6 +7,7 @@
 
 use dcc::ast::Builtin;
 use dcc::model::{FieldKind, Model, Param, Type};
+use dcc::pack::int_from_le;
 use pipes::client::{BindError, Client, DecodeFn, FromFloats};
 use pipes::glam::{DVec2, DVec3, DVec4};
 use pipes::DoId;
@@ -31,19 +32,12 @@ pub struct Bound {
     divisors: Vec<f64>,
 }
 
+/// The packing of a plain integer type (not `char`, not an array).
 fn int_kind(b: Builtin) -> Option<Kind> {
-    use Builtin::*;
-    let (width, signed) = match b {
-        Int8 => (1, true),
-        Int16 => (2, true),
-        Int32 => (4, true),
-        Int64 => (8, true),
-        Uint8 => (1, false),
-        Uint16 => (2, false),
-        Uint32 => (4, false),
-        Uint64 => (8, false),
-        _ => return None,
-    };
+    if b == Builtin::Char || b.legacy_element().is_some() {
+        return None;
+    }
+    let (width, signed) = b.int_layout()?;
     Some(Kind::Int { width, signed })
 }
 
@@ -82,15 +76,7 @@ fn decode_ints<T: FromFloats, const W: usize, const S: bool>(b: &[u8]) -> Option
     }
     let mut v = [0f64; 4];
     for (slot, chunk) in v.iter_mut().zip(b.chunks_exact(W)) {
-        let mut buf = [0u8; 8];
-        buf[..W].copy_from_slice(chunk);
-        let raw = u64::from_le_bytes(buf);
-        *slot = if S {
-            let shift = (64 - 8 * W) as u32;
-            (((raw << shift) as i64) >> shift) as f64
-        } else {
-            raw as f64
-        };
+        *slot = int_from_le(chunk, S) as f64;
     }
     Some(T::from_floats(&v[..T::COUNT]))
 }
@@ -151,6 +137,52 @@ pub fn bind(model: &Model, client: &mut Client, n: u16, name: &str) -> Result<Bo
         number: n,
         divisors,
     })
+}
+
+/// How to read a numeric field's recorded bytes as floats (for the server's rewind).
+#[derive(Clone, Debug)]
+pub struct Numbers {
+    kind: Kind,
+    divisors: Vec<f64>,
+}
+
+impl Numbers {
+    /// The layout of field `n` (named `name`): 1 to 4 `float64`, or of one integer type.
+    pub fn of(model: &Model, n: u16, name: &str) -> Result<Numbers, String> {
+        let id = *model
+            .fields_by_number
+            .get(usize::from(n))
+            .ok_or_else(|| format!("no field number {n}"))?;
+        let (kind, divisors) = layout(model, id).ok_or_else(|| {
+            format!("{name} is not a run of 1 to 4 float64 values or of one integer type")
+        })?;
+        Ok(Numbers { kind, divisors })
+    }
+
+    /// The packed values, unscaled, in the first slots of a `DVec4`.
+    pub fn decode(&self, b: &[u8]) -> Option<DVec4> {
+        let width = match self.kind {
+            Kind::Float => 8,
+            Kind::Int { width, .. } => width,
+        };
+        if b.len() != width * self.divisors.len() {
+            return None;
+        }
+        let mut v = [0f64; 4];
+        for (slot, chunk) in v.iter_mut().zip(b.chunks_exact(width)) {
+            *slot = match self.kind {
+                Kind::Float => f64::from_le_bytes(chunk.try_into().ok()?),
+                Kind::Int { signed, .. } => int_from_le(chunk, signed) as f64,
+            };
+        }
+        Some(DVec4::from_array(v))
+    }
+
+    /// The values of `v` scaled by the field's divisors.
+    pub fn scaled(&self, v: DVec4) -> Vec<f64> {
+        let a = v.to_array();
+        a.iter().zip(&self.divisors).map(|(x, d)| x / d).collect()
+    }
 }
 
 /// Values of 1 to 4 floats, as interpolated.

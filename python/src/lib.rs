@@ -13,7 +13,9 @@ mod convert;
 mod interp;
 mod native_client;
 mod native_server;
+mod predict;
 pub mod schema;
+mod settings;
 
 use pyo3::prelude::*;
 use pyo3::types::{PyString, PyTuple};
@@ -160,7 +162,7 @@ impl Schema {
             .map_err(|e| convert::err(format!("{}: {e}", self.field_name(n))))
     }
 
-    fn decode_number(&self, n: u16, data: &[u8]) -> PyResult<codec::Value> {
+    pub(crate) fn decode_number(&self, n: u16, data: &[u8]) -> PyResult<codec::Value> {
         let model = &self.loaded.model;
         let id = *model
             .fields_by_number
@@ -229,6 +231,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<MemoryNetwork>()?;
     m.add_class::<native_server::Server>()?;
     m.add_class::<native_client::Client>()?;
+    m.add_class::<predict::Predictor>()?;
     m.add("PipesError", m.py().get_type::<PipesError>())?;
     Ok(())
 }

@@ -1,15 +1,19 @@
 //! The native client: a `pipes` client driven over UDP or a memory network.
 
+use crate::codec::{self, Value};
 use crate::convert::err;
 use crate::{MemoryNetwork, Schema};
 use pipes::client::{ClientDisconnect, ClientEvent};
+use pipes::protocol::LeaveReason;
 use pipes::transport::driver::ClientDriver;
 use pipes::transport::memory::MemoryLink;
 use pipes::transport::udp::{ClientAuth, UdpClient, UdpConfig};
 use pipes::transport::Transport;
-use pipes::{Config, DoId, Location};
+use pipes::{DoId, Location};
+use pyo3::exceptions::PyException;
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyString, PyTuple};
+use pyo3::types::{PyDict, PyFloat, PyList, PyString, PyTuple, PyType};
+use std::collections::HashMap;
 
 /// A client; call `poll()` once per frame.
 #[pyclass(unsendable, module = "pipesnet._native")]
@@ -22,7 +26,18 @@ pub struct Client {
     token: Vec<u8>,
     /// Interned field names by number, so events reuse one Python string per field.
     names: Vec<Py<PyString>>,
+    /// Field handlers of `poll_apply`, by (class object address, field number): the
+    /// plain function the class defines under the field's name, or `None` (look the
+    /// name up on the object each time). The class is held so its address stays its own.
+    handlers: HashMap<(usize, u16), Resolved>,
+    /// `types.FunctionType`.
+    function_type: Py<PyAny>,
+    /// Call arguments being built (reused: no allocation per field).
+    args: Vec<Py<PyAny>>,
 }
+
+/// A class (held) and its plain-function handler of one field, if it has one.
+type Resolved = (Py<PyType>, Option<Py<PyAny>>);
 
 fn locations(zones: Vec<u32>) -> Vec<Location> {
     zones.into_iter().map(Location::zone).collect()
@@ -44,8 +59,11 @@ impl Client {
     /// Connects to UDP `host:port`, or to `memory` when given.
     #[new]
     /// `password` goes in the hello (checked against the server's); `token` answers
-    /// the server's authentication hook.
-    #[pyo3(signature = (schema, host="127.0.0.1", port=27015, memory=None, password="", token=b"".to_vec()))]
+    /// the server's authentication hook; `config` sets pipes settings by name
+    /// (`{"pipes-updaterate": 30}`).
+    #[pyo3(signature = (schema, host="127.0.0.1", port=27015, memory=None, password="", token=b"".to_vec(), config=None))]
+    // Each argument is a Python keyword argument with a default.
+    #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
         schema: Py<Schema>,
@@ -54,6 +72,7 @@ impl Client {
         memory: Option<&MemoryNetwork>,
         password: &str,
         token: Vec<u8>,
+        config: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<Client> {
         let info = schema.get().loaded.info;
         let transport: Box<dyn Transport> = match memory {
@@ -68,18 +87,19 @@ impl Client {
                 Box::new(UdpClient::connect(addr, auth, UdpConfig::default()).map_err(err)?)
             }
         };
-        let config = Config {
-            password: password.to_owned(),
-            ..Config::default()
-        };
+        let config = crate::settings::config(password, config)?;
         let core = pipes::client::Client::new(info, config);
         let names = schema.get().field_name_cache(py);
+        let function_type = py.import("types")?.getattr("FunctionType")?.unbind();
         Ok(Client {
             schema,
             driver: ClientDriver::new(core, transport),
             interp: Vec::new(),
             token,
             names,
+            handlers: HashMap::new(),
+            function_type,
+            args: Vec::new(),
         })
     }
 
@@ -89,16 +109,11 @@ impl Client {
     /// `("changed", do_id, [(field, args)…], new_zone_or_None)`, `("disable", do_id)`,
     /// `("delete", do_id)`, `("message", do_id, field, args)`, `("interest_complete", handle)`.
     fn poll<'py>(&mut self, py: Python<'py>) -> PyResult<Vec<Bound<'py, PyTuple>>> {
-        self.driver.pump().map_err(err)?;
-        if !self.interp.is_empty() {
-            let now = self.driver.clock().now();
-            self.driver.client.update_interpolation(now);
-        }
+        self.pump()?;
         let mut out = Vec::new();
         while let Some(e) = self.driver.poll_event() {
             if let ClientEvent::AuthChallenge(_) = e {
-                self.driver.client.answer_auth(&self.token).map_err(err)?;
-                self.driver.flush().map_err(err)?;
+                self.answer_auth()?;
                 continue;
             }
             if let Some(t) = self.event(py, e)? {
@@ -106,6 +121,55 @@ impl Client {
             }
         }
         Ok(out)
+    }
+
+    /// One frame like `poll`, with field changes delivered straight to the objects:
+    /// for each changed field of an object in `objects` (`{do_id: object}`; others are
+    /// skipped), the method the object's class defines under the field's name is
+    /// called with the field's arguments (a plain function is resolved once per class
+    /// and field; anything else is looked up on the object each time; no attribute,
+    /// no call); a `("changed", …)` event that moved the object first sets its
+    /// `zone_id`. Every other event goes to `on_event(event)` in order, as `poll`
+    /// would return it. An `Exception` raised by a handler or by `on_event`, or a
+    /// field that does not decode, is appended to `errors` and the rest of the frame
+    /// is still delivered; other exceptions (`KeyboardInterrupt`) propagate at once.
+    fn poll_apply(
+        &mut self,
+        py: Python<'_>,
+        objects: &Bound<'_, PyDict>,
+        on_event: &Bound<'_, PyAny>,
+        errors: &Bound<'_, PyList>,
+    ) -> PyResult<()> {
+        self.pump()?;
+        while let Some(e) = self.driver.poll_event() {
+            match e {
+                ClientEvent::AuthChallenge(_) => self.answer_auth()?,
+                ClientEvent::StateChanged {
+                    object,
+                    fields,
+                    moved,
+                    ..
+                } => {
+                    let Some(obj) = objects.get_item(object.0)? else {
+                        continue;
+                    };
+                    if let Some(l) = moved {
+                        let set = obj.setattr(pyo3::intern!(py, "zone_id"), l.zone);
+                        collect(py, set, errors)?;
+                    }
+                    for &n in &fields {
+                        let applied = self.apply_field(py, &obj, object, n);
+                        collect(py, applied, errors)?;
+                    }
+                }
+                other => {
+                    if let Some(t) = self.event(py, other)? {
+                        collect(py, on_event.call1((t,)).map(drop), errors)?;
+                    }
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Whether the handshake finished and the session is up.
@@ -143,6 +207,46 @@ impl Client {
         Ok(())
     }
 
+    /// Queues an input command for an owned object on a `command` field (checked like
+    /// `send`) and returns its number (1, 2, ...) for `Predictor.apply`. Commands go
+    /// out at the command rate, each packet repeating the ones not acknowledged yet.
+    fn send_command(&mut self, do_id: u32, field: &str, args: &Bound<'_, PyAny>) -> PyResult<u32> {
+        let n = self.number(do_id, field)?;
+        let bytes = self.schema.get().pack_number(n, args)?;
+        let now = self.driver.clock().now();
+        let seq = self
+            .driver
+            .client
+            .send_command(now, DoId(do_id), n, &bytes)
+            .map_err(err)?;
+        Ok(seq)
+    }
+
+    /// The server's newest acknowledgement of an object's commands: `(tick,
+    /// last_applied, {predicted field: [values]})`, or `None` before the first.
+    fn command_ack<'py>(
+        &self,
+        py: Python<'py>,
+        do_id: u32,
+    ) -> PyResult<Option<(u32, u32, Bound<'py, PyDict>)>> {
+        let Some(ack) = self.driver.client.command_ack(DoId(do_id)) else {
+            return Ok(None);
+        };
+        let state = PyDict::new(py);
+        for (n, bytes) in &ack.state {
+            state.set_item(
+                self.name(py, *n),
+                self.schema.get().unpack_number(py, *n, bytes)?,
+            )?;
+        }
+        Ok(Some((ack.tick.0, ack.last, state)))
+    }
+
+    /// How many unacknowledged commands each packet repeats (1 to 32, default 16).
+    fn set_command_redundancy(&mut self, commands: usize) {
+        self.driver.client.set_command_redundancy(commands);
+    }
+
     /// Replaces the interest set; returns the handle echoed by `interest_complete`.
     fn set_interest(&mut self, zones: Vec<u32>) -> PyResult<u16> {
         Ok(self
@@ -178,7 +282,17 @@ impl Client {
         self.driver.client.set_rates(update_rate, cmd_rate);
     }
 
-    /// The requested `(update_rate, cmd_rate)`, per second.
+    /// The rates the server granted last (handshake, then each answer to
+    /// `set_rates`), clamped to its limits: `(update_rate, cmd_rate, bytes_per_second)`;
+    /// `None` before the handshake finishes.
+    #[getter]
+    fn granted_rates(&self) -> Option<(u8, u8, u32)> {
+        let r = self.driver.client.granted_rates()?;
+        Some((r.update_rate, r.cmd_rate, r.rate))
+    }
+
+    /// The rates in force, `(update_rate, cmd_rate)` per second: what `set_rates`
+    /// asked until the server answers, then what it granted.
     #[getter]
     fn rates(&self) -> (u8, u8) {
         let r = self.driver.client.rates();
@@ -244,9 +358,12 @@ impl Client {
         }
     }
 
-    /// Leaves cleanly (the server sees the client go at once).
-    fn disconnect(&mut self) -> PyResult<()> {
-        self.driver.client.disconnect();
+    /// Leaves cleanly (the server sees the client go at once), telling the server
+    /// `reason` (at most 256 bytes of UTF-8) and a game-defined `code` (0-65535).
+    #[pyo3(signature = (reason="", code=0))]
+    fn disconnect(&mut self, reason: &str, code: u16) -> PyResult<()> {
+        let why = LeaveReason::new(code, reason).map_err(err)?;
+        self.driver.client.disconnect_with_reason(why);
         self.driver.flush().map_err(err)
     }
 
@@ -263,7 +380,116 @@ impl Client {
     }
 }
 
+/// Appends an `Exception` to `errors`; anything else (`KeyboardInterrupt`,
+/// `SystemExit`) is returned to propagate.
+fn collect<T>(py: Python<'_>, result: PyResult<T>, errors: &Bound<'_, PyList>) -> PyResult<()> {
+    match result {
+        Ok(_) => Ok(()),
+        Err(e) if e.is_instance_of::<PyException>(py) => errors.append(e.into_value(py)),
+        Err(e) => Err(e),
+    }
+}
+
+/// A field's arguments as a call tuple, after `first` when given: numbers decode
+/// straight into Python objects (no value tree) when every parameter is a number.
+fn call_args<'py>(
+    py: Python<'py>,
+    schema: &Schema,
+    n: u16,
+    data: &[u8],
+    first: Option<&Bound<'py, PyAny>>,
+    buf: &mut Vec<Py<PyAny>>,
+) -> PyResult<Bound<'py, PyTuple>> {
+    let model = &schema.loaded.model;
+    let id = *model
+        .fields_by_number
+        .get(usize::from(n))
+        .ok_or_else(|| err(format!("no field number {n}")))?;
+    buf.clear();
+    buf.extend(first.map(|f| f.clone().unbind()));
+    let scalar = |py: Python<'py>, v: &Value| -> PyResult<Py<PyAny>> {
+        Ok(match v {
+            Value::Float(x) => PyFloat::new(py, *x).into_any().unbind(),
+            other => crate::convert::to_py(py, other)?.unbind(),
+        })
+    };
+    if let Some(params) = codec::scalar_params(model, id) {
+        let mut r = pipes::wire::Reader::new(data);
+        for p in params {
+            let v = codec::decode_scalar(p, &mut r).map_err(err)?;
+            buf.push(scalar(py, &v)?);
+        }
+        r.finish().map_err(err)?;
+    } else {
+        match schema.decode_number(n, data)? {
+            Value::List(items) => {
+                for item in &items {
+                    buf.push(scalar(py, item)?);
+                }
+            }
+            other => buf.push(scalar(py, &other)?),
+        }
+    }
+    PyTuple::new(py, buf.drain(..))
+}
+
 impl Client {
+    /// Network in, timers, network out; interpolation brought to now.
+    fn pump(&mut self) -> PyResult<()> {
+        self.driver.pump().map_err(err)?;
+        if !self.interp.is_empty() {
+            let now = self.driver.clock().now();
+            self.driver.client.update_interpolation(now);
+        }
+        Ok(())
+    }
+
+    fn answer_auth(&mut self) -> PyResult<()> {
+        self.driver.client.answer_auth(&self.token).map_err(err)?;
+        self.driver.flush().map_err(err)
+    }
+
+    /// Calls the handler of field `n` on `obj` with the field's current value.
+    fn apply_field(
+        &mut self,
+        py: Python<'_>,
+        obj: &Bound<'_, PyAny>,
+        object: DoId,
+        n: u16,
+    ) -> PyResult<()> {
+        let ty = obj.get_type();
+        let key = (ty.as_ptr() as usize, n);
+        let function = match self.handlers.get(&key) {
+            Some((_, f)) => f.as_ref().map(|f| f.bind(py).clone()),
+            None => {
+                let found = ty.getattr(self.name(py, n)).ok();
+                let function =
+                    found.filter(|f| f.is_instance(self.function_type.bind(py)).unwrap_or(false));
+                let held = function.as_ref().map(|f| f.clone().unbind());
+                self.handlers.insert(key, (ty.unbind(), held));
+                function
+            }
+        };
+        let Some(value) = self.driver.client.object(object).and_then(|o| o.field(n)) else {
+            return Ok(());
+        };
+        let schema = self.schema.get();
+        match function {
+            Some(f) => {
+                let args = call_args(py, schema, n, &value.value, Some(obj), &mut self.args)?;
+                f.call1(args)?;
+            }
+            None => {
+                let name = self.name(py, n);
+                if let Some(handler) = obj.getattr_opt(name)? {
+                    let args = call_args(py, schema, n, &value.value, None, &mut self.args)?;
+                    handler.call1(args)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
     fn interp_entry(&self, field: &str) -> PyResult<&crate::interp::Bound> {
         self.interp.iter().find(|b| b.name == field).ok_or_else(|| {
             err(format!(

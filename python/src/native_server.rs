@@ -2,14 +2,15 @@
 
 use crate::convert::err;
 use crate::{MemoryNetwork, Schema};
+use pipes::protocol::LeaveReason;
 use pipes::server::{DisconnectReason, Hooks, ServerEvent, Target};
 use pipes::transport::driver::ServerDriver;
 use pipes::transport::memory::MemoryLink;
 use pipes::transport::udp::{Security, UdpConfig, UdpServer};
 use pipes::transport::Transport;
-use pipes::{ClientId, Config, ConnectionId, DoId, Location};
+use pipes::{ClientId, ConnectionId, DoId, Location};
 use pyo3::prelude::*;
-use pyo3::types::PyTuple;
+use pyo3::types::{PyDict, PyTuple};
 
 /// An authoritative server; call `poll()` once per frame.
 #[pyclass(unsendable, module = "pipesnet._native")]
@@ -73,8 +74,9 @@ impl Server {
     /// Clients must send `password` in their hello (empty: none). `auth`, when given,
     /// is called as `auth(connection, token)` for each client that passed the password
     /// check, with the client's token (bytes); it returns `None` (or `True`) to accept,
-    /// or a reason string (or `False`) to refuse: the client sees the reason.
-    #[pyo3(signature = (schema, port=27015, host="0.0.0.0", memory=None, password="", auth=None))]
+    /// or a reason string (or `False`) to refuse: the client sees the reason. `config`
+    /// sets pipes settings by name (`{"pipes-maxupdaterate": 30}`).
+    #[pyo3(signature = (schema, port=27015, host="0.0.0.0", memory=None, password="", auth=None, config=None))]
     fn new(
         schema: Py<Schema>,
         port: u16,
@@ -82,12 +84,10 @@ impl Server {
         memory: Option<&MemoryNetwork>,
         password: &str,
         auth: Option<Py<PyAny>>,
+        config: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<Server> {
         let info = schema.get().loaded.info;
-        let config = Config {
-            password: password.to_owned(),
-            ..Config::default()
-        };
+        let config = crate::settings::config(password, config)?;
         let (transport, port): (Box<dyn Transport>, Option<u32>) = match memory {
             Some(m) => (
                 Box::new(m.net.listen(MemoryLink::default()).map_err(err)?),
@@ -126,7 +126,8 @@ impl Server {
     }
 
     /// One frame: receive, run the protocol, send. Returns the events, in order:
-    /// `("connected", client)`, `("disconnected", client, reason)`,
+    /// `("connected", client)`, `("disconnected", client, reason, code, text)` (`code`
+    /// and `text`: what a leaving client said, else 0 and ""),
     /// `("rejected", connection, reason)`, `("message", client, do_id, field, args)`.
     fn poll<'py>(&mut self, py: Python<'py>) -> PyResult<Vec<Bound<'py, PyTuple>>> {
         self.driver.pump().map_err(err)?;
@@ -135,6 +136,71 @@ impl Server {
             out.push(self.event(py, e)?);
         }
         Ok(out)
+    }
+
+    /// The input commands released by the last `poll`, in order, each once:
+    /// `(client, do_id, field, seq, tick, [args], view_time)`. Apply each (step the
+    /// object, set its `predicted` field) before the next `poll`: that tick's snapshot
+    /// reports it applied. `view_time` (server microseconds) is when the world was as
+    /// the client saw it while acting.
+    fn poll_commands<'py>(&mut self, py: Python<'py>) -> PyResult<Vec<Bound<'py, PyTuple>>> {
+        let schema = self.schema.get();
+        let mut out = Vec::new();
+        while let Some(c) = self.driver.server.poll_command() {
+            let args = schema.unpack_number(py, c.field, &c.args)?;
+            let name = schema.field_name(c.field);
+            let t = (
+                c.client.0,
+                c.object.0,
+                name,
+                c.seq,
+                c.tick.0,
+                args,
+                c.view_time,
+            );
+            out.push(t.into_pyobject(py)?);
+        }
+        Ok(out)
+    }
+
+    /// Records a fixed-size numeric state field (1 to 4 `float64`, or of one integer
+    /// type) of every object each tick, for `rewind`: `seconds` of history, and at most
+    /// `max_interp` seconds of a client's interpolation delay credited to its commands.
+    #[pyo3(signature = (class_name, field, seconds=1.0, max_interp=0.5))]
+    fn record_history(
+        &mut self,
+        class_name: &str,
+        field: &str,
+        seconds: f64,
+        max_interp: f64,
+    ) -> PyResult<()> {
+        for (name, v) in [("seconds", seconds), ("max_interp", max_interp)] {
+            if !(v.is_finite() && v >= 0.0) {
+                return Err(err(format!("{name} must be finite and >= 0, got {v}")));
+            }
+        }
+        let schema = self.schema.get();
+        let n = schema.field_number(class_name, field)?;
+        crate::interp::Numbers::of(&schema.loaded.model, n, field).map_err(err)?;
+        let config = pipes::server::HistoryConfig {
+            seconds,
+            max_interp,
+        };
+        self.driver.server.record_history(n, config).map_err(err)
+    }
+
+    /// A recorded field of an object as it was at server time `at` (microseconds, a
+    /// command's `view_time`), interpolated between ticks: lag compensation. `None`
+    /// when the field is not recorded for the object.
+    fn rewind(&self, do_id: u32, field: &str, at: u64) -> PyResult<Option<Vec<f64>>> {
+        let n = self.number(do_id, field)?;
+        let numbers =
+            crate::interp::Numbers::of(&self.schema.get().loaded.model, n, field).map_err(err)?;
+        let v = self
+            .driver
+            .server
+            .rewind_with(DoId(do_id), n, at, |b| numbers.decode(b));
+        Ok(v.map(|v| numbers.scaled(v)))
     }
 
     /// Sends what was queued since the last `poll` now.
@@ -292,12 +358,19 @@ impl Server {
                 ("connected", client.0).into_pyobject(py)
             }
             ServerEvent::ClientDisconnected { client, reason } => {
-                let text = match reason {
-                    DisconnectReason::Left => "left".to_owned(),
-                    DisconnectReason::TransportLost => "transport lost".to_owned(),
-                    DisconnectReason::Ejected(r) => format!("ejected: {r}"),
+                let (text, code, said) = match reason {
+                    DisconnectReason::Left(why) if why == LeaveReason::none() => {
+                        ("left".to_owned(), 0, String::new())
+                    }
+                    DisconnectReason::Left(why) => {
+                        (format!("left: {why}"), why.code(), why.text().to_owned())
+                    }
+                    DisconnectReason::TransportLost => {
+                        ("transport lost".to_owned(), 0, String::new())
+                    }
+                    DisconnectReason::Ejected(r) => (format!("ejected: {r}"), 0, String::new()),
                 };
-                ("disconnected", client.0, text).into_pyobject(py)
+                ("disconnected", client.0, text, code, said).into_pyobject(py)
             }
             ServerEvent::ClientRejected { connection, reason } => {
                 ("rejected", connection.0, reason.to_string()).into_pyobject(py)

@@ -49,7 +49,7 @@ fn field_info(model: &Arc<Model>, n: usize) -> FieldInfo {
         name: leak_str(&field.name),
         class: leak_str(&model.class(field.class).name),
         kind,
-        flags: FieldFlags(field.keywords.flags & 0x1ff),
+        flags: FieldFlags(field.keywords.historical_flags()),
         keywords: leak(field.keywords.names.iter().map(|k| leak_str(k)).collect()),
         fixed_size: fixed_size(model, id),
         skip,

@@ -62,3 +62,35 @@ def test_object_replicates_with_handlers_in_order(world: tuple[ServerRepository,
     server.delete_object(node)
     pump(server, [client], lambda: node.do_id not in client.do_id2do)
     assert [e[0] for e in game_objects.LOG[-2:]] == ["disable", "delete"]
+
+
+
+class NameLog:
+    """A callable that is not a function: found on the class, called through the object."""
+
+    def __init__(self) -> None:
+        self.heard: list[str] = []
+
+    def __call__(self, name: str) -> None:
+        self.heard.append(name)
+
+
+class CallableNode(game_objects.DistributedNode):
+    setName = NameLog()
+
+
+def test_changes_reach_callable_handlers_and_moves_update_the_zone(world: tuple[ServerRepository, ClientRepository]) -> None:
+    server, client = world
+    client.classes["DistributedNode"] = CallableNode
+    heard = CallableNode.setName.heard
+    node = DistributedNodeAI(server)
+    server.generate_object(node, 5)
+    node.set_field("setName", ["a"])
+    client.set_interest([5, 6])
+    pump(server, [client], lambda: node.do_id in client.do_id2do)
+    obj = client.do_id2do[node.do_id]
+    node.set_field("setName", ["b"])
+    pump(server, [client], lambda: heard == ["a", "b"])
+    server.server.move_object(node.do_id, 6)
+    node.set_field("setName", ["c"])
+    pump(server, [client], lambda: obj.zone_id == 6 and heard == ["a", "b", "c"])

@@ -92,3 +92,55 @@ def test_server_hook_error_delivers_the_rest_then_raises() -> None:
         time.sleep(0.002)
     assert sorted(server.connected) == sorted(c.client_id or 0 for c in clients)
     assert 1 <= errors <= 2
+
+
+class FlakyNode(DistributedNode):
+    """Raises from ``setPos`` on changes after the first; records names."""
+
+    names: list[tuple[int, str]] = []
+
+    def setPos(self, x: float, y: float, z: float) -> None:
+        if self.pos is not None:
+            raise Boom(f"setPos {self.do_id}")
+        self.pos = (x, y, z)
+
+    def setName(self, name: str) -> None:
+        FlakyNode.names.append((self.do_id, name))
+
+
+def test_change_handler_error_delivers_the_other_fields_then_raises() -> None:
+    net = MemoryNetwork()
+    schema = Schema([DC])
+    server = ServerRepository(schema, memory=net)
+    client = ClientRepository(schema, memory=net)
+    client.classes["DistributedNode"] = FlakyNode
+    pump(server, [client], lambda: client.connected)
+    nodes = []
+    for i in range(2):
+        node = DistributedNodeAI(server)
+        server.generate_object(node, 1)
+        node.set_field("setPos", [0.0, 0.0, float(i)])
+        nodes.append(node)
+    client.set_interest([1])
+    pump(server, [client], lambda: len(client.do_id2do) == 2)
+    FlakyNode.names.clear()
+    # One server frame changes both fields of both objects: the client sees them in
+    # one snapshot; both setPos raise, both setName still arrive.
+    for i, node in enumerate(nodes):
+        node.set_field("setPos", [1.0, 1.0, float(i)])
+        node.set_field("setName", [f"m{i}"])
+    raised: list[BaseException] = []
+    for _ in range(400):
+        server.poll()
+        try:
+            client.poll()
+        except Boom as e:
+            raised.append(e)
+        if len(FlakyNode.names) == 2:
+            break
+        time.sleep(0.002)
+    assert sorted(FlakyNode.names) == sorted((n.do_id, f"m{i}") for i, n in enumerate(nodes))
+    assert len(raised) == 1
+    notes = getattr(raised[0], "__notes__", [])
+    assert not hasattr(raised[0], "add_note") or "1 more handler error(s)" in notes[0]
+    client.poll()

@@ -43,16 +43,19 @@ def test_python_client_against_rust_server() -> None:
         last = out.stdout.strip().splitlines()[-1]
         assert last.startswith("client: objects=2 chat_heard="), out.stdout + out.stderr
         assert int(last.split("chat_heard=")[1].split()[0]) >= 1
+        time.sleep(0.5)  # the server logs the goodbye
     finally:
         server.kill()
-        server.wait()
+        log, _ = server.communicate()
+    # The Python client's leave reason crossed to the Rust server.
+    assert "left (time is up)" in log, log
 
 
 def test_rust_client_against_python_server() -> None:
     client_bin = need("client")
     port = free_port()
     server = subprocess.Popen(
-        [sys.executable, os.path.join(EXAMPLES, "server.py"), "--port", str(port), "--seconds", "6"],
+        [sys.executable, "-u", os.path.join(EXAMPLES, "server.py"), "--port", str(port), "--seconds", "6"],
         stdout=subprocess.PIPE, text=True,
     )
     try:
@@ -60,6 +63,9 @@ def test_rust_client_against_python_server() -> None:
         out = subprocess.run([client_bin, "--port", str(port), "--seconds", "2.5"], capture_output=True, text=True, timeout=30)
         assert "connected as" in out.stdout, out.stdout + out.stderr
         assert "said" in out.stdout, out.stdout + out.stderr
+        time.sleep(0.5)  # the server logs the goodbye
     finally:
         server.kill()
-        server.wait()
+        log, _ = server.communicate()
+    # The Rust client's leave reason crossed to the Python server.
+    assert "left: time is up" in log, log

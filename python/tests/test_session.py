@@ -5,7 +5,7 @@ from typing import Optional, Union
 import pytest
 
 from game_objects import DistributedNodeAI
-from pipesnet import ClientRepository, MemoryNetwork, Schema, ServerRepository
+from pipesnet import ClientRepository, DisconnectReason, GrantedRates, MemoryNetwork, PipesError, Schema, ServerRepository
 from test_basic import DC, pump
 
 
@@ -93,6 +93,46 @@ def test_rates_and_disconnect_reasons_both_ways() -> None:
     server.close_client_connection(b.client_id, "maintenance")
     pump(server, [b], lambda: b.disconnect_reason is not None)
     assert b.disconnect_reason == "kicked: maintenance"
+
+
+def test_a_client_leaves_with_a_reason_the_server_sees() -> None:
+    net, schema = MemoryNetwork(), Schema([DC])
+    server = Gate(schema, net)
+    a = ClientRepository(schema, memory=net)
+    pump(server, [a], lambda: a.connected)
+    cid = a.client_id
+    # Hostile or careless reasons raise before anything is sent; the session goes on.
+    with pytest.raises(PipesError, match="leave reason text is 257 bytes, the limit is 256"):
+        a.disconnect(reason="x" * 257)
+    with pytest.raises(UnicodeEncodeError):
+        a.disconnect(reason="bad \ud800 surrogate")
+    with pytest.raises(OverflowError):
+        a.disconnect(reason="fine", code=70000)
+    assert a.connected
+    a.disconnect(reason="going to dinner \N{FORK AND KNIFE}", code=3)
+    pump(server, [a], lambda: bool(server.left))
+    [(client, reason)] = server.left
+    assert client == cid
+    assert reason == "left: code 3: going to dinner \N{FORK AND KNIFE}"
+    assert isinstance(reason, DisconnectReason) and reason.left
+    assert (reason.code, reason.text) == (3, "going to dinner \N{FORK AND KNIFE}")
+
+
+def test_the_client_learns_the_rates_the_server_granted() -> None:
+    net, schema = MemoryNetwork(), Schema([DC])
+    limits = {"pipes-maxupdaterate": 30, "pipes-max-cmdrate": 50, "pipes-max-rate": 100_000}
+    server = ServerRepository(schema, memory=net, config=limits)
+    client = ClientRepository(schema, memory=net, config={"pipes-updaterate": "60", "pipes-rate": 500_000})
+    assert client.granted_rates is None
+    pump(server, [client], lambda: client.connected)
+    assert client.granted_rates == GrantedRates(update_rate=30, cmd_rate=50, rate=100_000)
+    client.set_rates(10, 200)
+    pump(server, [client], lambda: client.granted_rates == (10, 50, 100_000))
+    assert client.rates == (10, 50)
+    with pytest.raises(PipesError, match="config pipes-maxupdaterate"):
+        ServerRepository(schema, memory=MemoryNetwork(), config={"pipes-maxupdaterate": 0})
+    with pytest.raises(PipesError, match="unknown setting `pipes-speed`"):
+        ClientRepository(schema, memory=net, config={"pipes-speed": 1})
 
 
 def test_int_fixed_fields_interpolate_scaled() -> None:

@@ -11,6 +11,9 @@
 //! * `busy_1000_uint32`: 1,000 objects of a one-`uint32` class in one zone, all
 //!   changing every tick, 16 clients seeing all of them (naia's comparison shape).
 //! * `idle`: 10,000 avatars, 16 clients, nothing changing: one `update`.
+//! * `client_apply_1000_uint32`: one real `Client` in the 16 × 1000 world: one
+//!   iteration = handing it one tick's snapshot packets (1,000 changed `uint32`s:
+//!   decode, apply, events drained). The server's tick runs outside the timing.
 //! * `busy_100_changes_1k` / `_80k`: 1,000 or 80,000 avatars in 100 zones, 16 clients
 //!   each watching 10 zones, 100 objects changing per tick: the cost must follow the
 //!   changes, not the world.
@@ -21,6 +24,7 @@
 //! Bytes per client per tick are printed before the timings.
 
 use criterion::{criterion_group, criterion_main, Criterion};
+use pipes::client::Client;
 use pipes::protocol::{AckWindow, ClientMessage, Hello, InterestOp, Rates};
 use pipes::server::Server;
 use pipes::testing::{SetPos, AVATAR, EXAMPLE_HASH, SCHEMA};
@@ -84,6 +88,73 @@ fn counters() -> World {
         })
         .collect();
     connect(server, now, ids, 16, 0, counter::HASH)
+}
+
+/// The connection id of the real client added by [`with_client`].
+const REAL: ConnectionId = ConnectionId(1000);
+
+/// Connects a real `Client` (watching zone 0) to the world as connection [`REAL`].
+fn with_client(w: &mut World, schema: &'static pipes::schema::SchemaInfo) -> Client {
+    let mut client = Client::new(schema, config());
+    client.connect(w.now);
+    w.server.handle_connect(w.now, REAL);
+    let mut packets = Vec::new();
+    let mut step = |w: &mut World, client: &mut Client| {
+        forward(w, client);
+        route(w, &mut packets);
+        for p in &packets {
+            client.handle_datagram(w.now, p);
+        }
+    };
+    for _ in 0..50 {
+        step(w, &mut client);
+        if client.is_connected() {
+            break;
+        }
+    }
+    client.set_interest(&[Location::zone(0)]).expect("interest");
+    for _ in 0..10 {
+        step(w, &mut client);
+    }
+    while client.poll_event().is_some() {}
+    client
+}
+
+/// Hands the real client's packets to the server.
+fn forward(w: &mut World, client: &mut Client) {
+    while let Some(p) = client.poll_transmit() {
+        w.server.handle_datagram(w.now, REAL, &p.payload);
+    }
+}
+
+/// Runs a server tick, acks the simulated clients (one window each) and returns the
+/// real client's packets in `out`.
+fn route(w: &mut World, out: &mut Vec<Vec<u8>>) {
+    out.clear();
+    w.now = w.server.poll_timeout().expect("started");
+    w.server.update(w.now);
+    let mut acks: Vec<Option<AckWindow>> = vec![None; w.conns.len()];
+    while let Some(t) = w.server.poll_transmit() {
+        if t.connection == REAL {
+            out.push(t.payload);
+        } else if t.payload.first() == Some(&4) && t.payload.len() >= 11 {
+            let seq = u16::from_le_bytes([t.payload[1], t.payload[2]]);
+            let i = (t.connection.0 - 1) as usize;
+            if let Some(a) = acks.get_mut(i) {
+                a.get_or_insert(AckWindow::new(seq)).record(seq);
+            }
+        }
+    }
+    for (i, window) in acks.into_iter().enumerate() {
+        if let Some(window) = window {
+            let msg = ClientMessage::Ack {
+                window,
+                received: 0,
+            }
+            .to_bytes();
+            w.server.handle_datagram(w.now, w.conns[i], &msg);
+        }
+    }
 }
 
 /// Every counter changes (one `uint32` each).
@@ -312,6 +383,31 @@ fn benches(c: &mut Criterion) {
             tick(&mut c)
         })
     });
+    let mut c = counters();
+    let mut client = with_client(&mut c, &counter::SCHEMA);
+    let mut packets = Vec::new();
+    let mut events = 0usize;
+    g.bench_function("client_apply_1000_uint32", |b| {
+        b.iter_custom(|iters| {
+            let mut spent = Duration::ZERO;
+            for _ in 0..iters {
+                count_all(&mut c);
+                // The server's side (untimed): the tick's packets for the client.
+                forward(&mut c, &mut client);
+                route(&mut c, &mut packets);
+                let start = std::time::Instant::now();
+                for p in &packets {
+                    client.handle_datagram(c.now, p);
+                }
+                while client.poll_event().is_some() {
+                    events += 1;
+                }
+                spent += start.elapsed();
+            }
+            spent
+        })
+    });
+    assert!(events > 0, "the client applied nothing");
     let mut idle = world(10_000, 16, 10);
     g.bench_function("idle_10k_objects_16_clients", |b| {
         b.iter(|| tick(&mut idle))

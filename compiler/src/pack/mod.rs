@@ -27,7 +27,7 @@ use encode::{
     begin_prefix, double_path, end_prefix, int_path, pack_bytes, unreachable_pack, write_number,
 };
 use size::simple_fixed_size;
-pub use unpack::{format_g, unpack_field, unpack_param};
+pub use unpack::{format_g, int_from_le, unpack_field, unpack_param};
 
 /// Why a value could not be packed or unpacked.
 #[derive(Clone, Debug, PartialEq)]

@@ -74,27 +74,27 @@ impl Reader<'_> {
     }
 
     fn int(&mut self, b: Builtin) -> Result<i128> {
-        use Builtin::*;
-        let (width, signed) = match b {
-            Int8 | Int8Array => (1, true),
-            Int16 | Int16Array => (2, true),
-            Int32 | Int32Array => (4, true),
-            Int64 => (8, true),
-            Uint8 | Char | Uint8Array => (1, false),
-            Uint16 | Uint16Array => (2, false),
-            Uint32 | Uint32Array => (4, false),
-            _ => (8, false),
-        };
-        let bytes = self.take(width)?;
-        let mut buf = [0u8; 8];
-        buf[..width].copy_from_slice(bytes);
-        let raw = u64::from_le_bytes(buf);
-        Ok(if signed {
-            let shift = 64 - 8 * width as u32;
-            i128::from(((raw << shift) as i64) >> shift)
-        } else {
-            i128::from(raw)
-        })
+        let (width, signed) = b.int_layout().unwrap_or((8, false));
+        Ok(int_from_le(self.take(width)?, signed))
+    }
+}
+
+/// The little-endian integer of 1 to 8 bytes in `bytes`, as Panda packs it,
+/// sign-extended when `signed` (see [`Builtin::int_layout`] for a type's layout).
+/// Bytes past the eighth are ignored; no bytes read as 0.
+pub fn int_from_le(bytes: &[u8], signed: bool) -> i128 {
+    let width = bytes.len().min(8);
+    if width == 0 {
+        return 0;
+    }
+    let mut buf = [0u8; 8];
+    buf[..width].copy_from_slice(&bytes[..width]);
+    let raw = u64::from_le_bytes(buf);
+    if signed {
+        let shift = 64 - 8 * width as u32;
+        i128::from(((raw << shift) as i64) >> shift)
+    } else {
+        i128::from(raw)
     }
 }
 
@@ -352,5 +352,36 @@ fn strip_zeros(s: &str) -> &str {
         s.trim_end_matches('0').trim_end_matches('.')
     } else {
         s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn integers_read_back_at_their_layout() {
+        use Builtin::*;
+        for (b, min, max) in [
+            (Int8, -128, 127),
+            (Int16, -32768, 32767),
+            (Int32, i128::from(i32::MIN), i128::from(i32::MAX)),
+            (Int64, i128::from(i64::MIN), i128::from(i64::MAX)),
+            (Uint8, 0, 255),
+            (Char, 0, 255),
+            (Uint16, 0, 65535),
+            (Uint32, 0, i128::from(u32::MAX)),
+            (Uint64, 0, i128::from(u64::MAX)),
+        ] {
+            let (width, signed) = b.int_layout().unwrap();
+            for v in [min, max] {
+                let bytes = (v as i64 as u64).to_le_bytes();
+                assert_eq!(int_from_le(&bytes[..width], signed), v, "{}", b.name());
+            }
+        }
+        assert_eq!(Int16Array.int_layout(), Int16.int_layout());
+        assert_eq!(Float64.int_layout(), None);
+        assert_eq!(Uint32Uint8Array.int_layout(), None);
+        assert_eq!(int_from_le(&[], true), 0);
     }
 }

@@ -47,16 +47,7 @@ fn int_suffix(b: Builtin) -> &'static str {
 
 /// The element of a legacy array builtin (`int16array` → `int16`).
 pub fn legacy_element(b: Builtin) -> Option<Builtin> {
-    use Builtin::*;
-    Some(match b {
-        Int8Array => Int8,
-        Int16Array => Int16,
-        Int32Array => Int32,
-        Uint8Array => Uint8,
-        Uint16Array => Uint16,
-        Uint32Array => Uint32,
-        _ => return None,
-    })
+    b.legacy_element()
 }
 
 /// True when a simple type is stored as `f64` in Rust (float64, or a scaled integer).

@@ -21,7 +21,7 @@ fuzz_target!(|data: &[u8]| {
     // Small parts, so records move between parts and chains restart.
     let mut w = PartWriter::new(Tick(1), 80, 7);
     for r in &records {
-        write(&mut w, r);
+        write(&mut w, &r);
     }
     let parts = w.finish(false, true);
     let mut again = Vec::new();
@@ -31,7 +31,7 @@ fuzz_target!(|data: &[u8]| {
             panic!("the writer's part does not decode");
         };
         let decoded = decode_records(body, count, &SCHEMA).expect("the writer's records decode");
-        again.extend(decoded.into_iter().map(|r| {
+        again.extend(decoded.iter().map(|r| {
             (
                 r.object,
                 r.kind,
@@ -58,7 +58,7 @@ fuzz_target!(|data: &[u8]| {
     assert_eq!(again, want);
 });
 
-fn write(w: &mut PartWriter, r: &Record<'_>) {
+fn write(w: &mut PartWriter, r: &Record<'_, '_>) {
     let class = match r.kind {
         RecordKind::Leave => {
             w.leave(r.object);

@@ -10,7 +10,7 @@ use super::objects::{ClientObject, Lifecycle};
 use super::{Client, Stage};
 use crate::ids::{DoId, Location};
 use crate::protocol::snapshot::{decode_records, Record, RecordKind};
-use crate::protocol::{AckWindow, ClientMessage, PartId, ServerMessage};
+use crate::protocol::{AckWindow, ClientMessage, PartId, Rates, ServerMessage};
 use crate::schema::FieldKind;
 use crate::time::{Tick, TickRate, Time};
 
@@ -52,10 +52,8 @@ impl Client {
             (ServerMessage::Accept(a), Stage::Connecting) => {
                 self.id = Some(a.client_id);
                 self.rate = TickRate::new(a.tick_rate);
-                self.rates.update_rate = a.rates.update_rate;
-                self.rates.cmd_rate = a.rates.cmd_rate;
+                self.grant(a.rates);
                 self.stage = Stage::Connected;
-                self.cmd_granted = a.rates.cmd_rate;
                 self.commands.start(now, self.rates.cmd_rate);
                 let rtt = now.since(self.hello_at);
                 self.clock.sample(now, rtt, a.server_time as f64 / 1e6);
@@ -109,11 +107,22 @@ impl Client {
                 Stage::Connected,
             ) => self.on_message(tick, object, field, args),
             (ServerMessage::CommandAck(ack), Stage::Connected) => self.on_command_ack(&ack),
+            (ServerMessage::RatesGranted(r), Stage::Connected) => self.grant(r),
             (ServerMessage::Disconnect { reason, detail }, _) => {
                 self.close(ClientDisconnect::Ejected { reason, detail })
             }
             (m, stage) => tracing::debug!("ignored {} during {stage:?}", m.name()),
         }
+    }
+
+    /// The server's granted rates (handshake or `SetRates` answer) take effect: the
+    /// snapshot, command and byte rates, and the pace of queued field messages.
+    fn grant(&mut self, granted: Rates) {
+        self.rates.update_rate = granted.update_rate;
+        self.rates.cmd_rate = granted.cmd_rate;
+        self.rates.rate = granted.rate;
+        self.cmd_granted = granted.cmd_rate;
+        self.granted = Some(granted);
     }
 
     fn on_snapshot(&mut self, seq: u16, id: PartId, last: bool, count: u16, body: &[u8]) {
@@ -131,7 +140,7 @@ impl Client {
                 return;
             }
         };
-        if let Some(why) = records.iter().find_map(|r| self.check_record(r)) {
+        if let Some(why) = records.iter().find_map(|r| self.check_record(&r)) {
             tracing::warn!("dropped snapshot part {id:?}: {why}");
             return;
         }
@@ -144,8 +153,8 @@ impl Client {
                     .get(&r.object)
                     .is_some_and(|o| id.tick <= o.applied)
         });
-        for r in &records {
-            self.apply(id.tick, r);
+        for r in records.iter() {
+            self.apply(id.tick, &r);
         }
         if self.interp.is_active() {
             let carried: Vec<DoId> = records.iter().map(|r| r.object).collect();
@@ -182,7 +191,7 @@ impl Client {
     }
 
     /// Checks a record against the schema before anything of its part is applied.
-    fn check_record(&self, r: &Record<'_>) -> Option<String> {
+    fn check_record(&self, r: &Record<'_, '_>) -> Option<String> {
         let class = match r.kind {
             RecordKind::Enter { class, .. } => match self.schema.class(class) {
                 Some(c) if !c.is_struct => c,
@@ -194,7 +203,7 @@ impl Client {
             },
             RecordKind::Leave => return None,
         };
-        for &(n, _) in &r.fields {
+        for &(n, _) in r.fields {
             let ok = class.has_field(n)
                 && self
                     .schema
@@ -210,7 +219,7 @@ impl Client {
         None
     }
 
-    fn apply(&mut self, tick: Tick, r: &Record<'_>) {
+    fn apply(&mut self, tick: Tick, r: &Record<'_, '_>) {
         match r.kind {
             RecordKind::Enter {
                 class,
@@ -267,7 +276,7 @@ impl Client {
     fn apply_enter(
         &mut self,
         tick: Tick,
-        r: &Record<'_>,
+        r: &Record<'_, '_>,
         class: u16,
         location: Location,
         owned: bool,
@@ -339,12 +348,12 @@ impl Client {
     }
 
     /// Feeds the interpolated fields of record `r` (state of server tick `tick`).
-    fn record_interp(&mut self, tick: Tick, r: &Record<'_>) {
+    fn record_interp(&mut self, tick: Tick, r: &Record<'_, '_>) {
         if !self.interp.is_active() {
             return;
         }
         let time = self.rate.tick_to_secs(tick);
-        for &(n, v) in &r.fields {
+        for &(n, v) in r.fields {
             self.interp.record_update(r.object, n, tick, time, v);
         }
     }
@@ -396,9 +405,9 @@ impl Client {
 
 /// Stores a record's fields; returns the numbers of those whose value changed (a
 /// snapshot resent after a lost ack repeats values the client already has).
-fn write_fields(o: &mut ClientObject, tick: Tick, r: &Record<'_>) -> Vec<u16> {
+fn write_fields(o: &mut ClientObject, tick: Tick, r: &Record<'_, '_>) -> Vec<u16> {
     let mut changed = Vec::new();
-    for &(n, v) in &r.fields {
+    for &(n, v) in r.fields {
         if o.set(n, v, tick) {
             changed.push(n);
         }

@@ -41,7 +41,9 @@ pub use predict::{Metric, PredictConfig, PredictStats, Predictor};
 
 use crate::config::{effective_interp, Config};
 use crate::ids::{ClientId, DetMap, DoId, InterestHandle, Location};
-use crate::protocol::{AckWindow, ClientMessage, Hello, InterestOp, Rates, PROTOCOL_VERSION};
+use crate::protocol::{
+    AckWindow, ClientMessage, Hello, InterestOp, LeaveReason, Rates, PROTOCOL_VERSION,
+};
 use crate::schema::{FieldMessage, SchemaInfo};
 use crate::time::{Tick, TickRate, Time};
 use std::collections::VecDeque;
@@ -92,8 +94,10 @@ pub struct Client {
     transmits: VecDeque<Packet>,
     /// Field messages waiting for the command rate (see `pacer.rs`).
     commands: pacer::CommandQueue,
-    /// The command rate the server granted at the handshake (0 before).
+    /// The command rate the server granted, at the handshake or since (0 before).
     cmd_granted: u8,
+    /// The rates the server granted, at the handshake or answering `SetRates`.
+    granted: Option<Rates>,
     events: VecDeque<ClientEvent>,
     interp: interp::InterpState,
     /// Reliable object messages received this session (wrapping), reported in acks.
@@ -136,6 +140,7 @@ impl Client {
             transmits: VecDeque::new(),
             commands: pacer::CommandQueue::default(),
             cmd_granted: 0,
+            granted: None,
             events: VecDeque::new(),
             interp: interp::InterpState::default(),
             reliable_received: 0,
@@ -175,13 +180,21 @@ impl Client {
     }
 
     /// Leaves: tells the server, drops every object (events in lifecycle order).
+    /// The server sees [`LeaveReason::none`]; see [`Client::disconnect_with_reason`].
     pub fn disconnect(&mut self) {
+        self.disconnect_with_reason(LeaveReason::none());
+    }
+
+    /// Leaves like [`Client::disconnect`], telling the server why (its
+    /// `ClientDisconnected` event carries the reason). Build the reason with
+    /// [`LeaveReason::new`], which bounds its text.
+    pub fn disconnect_with_reason(&mut self, reason: LeaveReason) {
         if matches!(self.stage, Stage::Closed(_)) {
             return;
         }
         // What the game sent before leaving still goes, ahead of the goodbye.
         self.commands.release_all(&mut self.transmits);
-        self.send_msg(&ClientMessage::Disconnect);
+        self.send_msg(&ClientMessage::Disconnect(reason));
         self.close(ClientDisconnect::Left);
     }
 
@@ -229,9 +242,17 @@ impl Client {
         self.rate
     }
 
-    /// The rates in force (as clamped by the server once connected).
+    /// The rates in force (as clamped by the server once connected; what
+    /// [`Client::set_rates`] asked until the server answers).
     pub fn rates(&self) -> Rates {
         self.rates
+    }
+
+    /// The rates the server granted last (after clamping to its `pipes-maxupdaterate`,
+    /// `pipes-max-cmdrate`, `pipes-max-rate` and minima): from the handshake, then from
+    /// each answer to [`Client::set_rates`]. `None` before the handshake finishes.
+    pub fn granted_rates(&self) -> Option<Rates> {
+        self.granted
     }
 
     /// The interpolation delay: `max(interp, interp_ratio / update_rate)` seconds.
@@ -324,8 +345,9 @@ impl Client {
         Ok(handle)
     }
 
-    /// Asks for other snapshot/command rates (the server clamps them). Queued field
-    /// messages keep the pace granted at the handshake unless `cmd_rate` is lower.
+    /// Asks for other snapshot/command rates (the server clamps them and answers with
+    /// what it granted: see [`Client::granted_rates`]). Queued field messages keep the
+    /// pace granted so far until then, or `cmd_rate` if lower.
     pub fn set_rates(&mut self, update_rate: u8, cmd_rate: u8) {
         self.rates.update_rate = update_rate;
         self.rates.cmd_rate = cmd_rate;
@@ -434,7 +456,7 @@ impl Client {
                 "nothing from the server for {:.1} s; leaving the session",
                 now.since(self.last_heard).as_secs_f64()
             );
-            self.send_msg(&ClientMessage::Disconnect);
+            self.send_msg(&leaving("server silent"));
             self.close(ClientDisconnect::ServerSilent);
             return;
         }
@@ -513,7 +535,7 @@ impl Client {
                 );
                 self.transmits.clear();
                 self.transmits.push_back(Packet {
-                    payload: ClientMessage::Disconnect.to_bytes(),
+                    payload: leaving("outbound queue overflow").to_bytes(),
                     reliability: crate::protocol::Reliability::Reliable,
                 });
                 self.close(ClientDisconnect::QueueOverflow {
@@ -539,10 +561,15 @@ impl Client {
             "{} events wait for the game (limit {limit}); leaving the session",
             self.events.len()
         );
-        self.send_msg(&ClientMessage::Disconnect);
+        self.send_msg(&leaving("event queue overflow"));
         self.close(ClientDisconnect::QueueOverflow {
             queue: "events",
             limit,
         });
     }
+}
+
+/// The goodbye the client core sends when it ends the session itself (code 0).
+fn leaving(text: &str) -> ClientMessage<'static> {
+    ClientMessage::Disconnect(LeaveReason::new(0, text).unwrap_or_default())
 }

@@ -2,6 +2,7 @@
 
 use super::ack::AckWindow;
 use super::commands::CommandBatch;
+use super::leave::LeaveReason;
 use super::reasons::put_text;
 use super::{finish, in_msg, invalid, DecodeError, Reliability};
 use crate::ids::{DoId, InterestHandle, Location};
@@ -102,8 +103,8 @@ pub enum ClientMessage<'a> {
         /// Packed arguments (checked by the server against the schema).
         args: &'a [u8],
     },
-    /// The client leaves.
-    Disconnect,
+    /// The client leaves, saying why.
+    Disconnect(LeaveReason),
     /// Sequenced input commands for an owned object (see [`super::commands`]).
     Commands(CommandBatch<'a>),
 }
@@ -119,7 +120,7 @@ impl<'a> ClientMessage<'a> {
             ClientMessage::Ack { .. } => "Ack",
             ClientMessage::Ping { .. } => "Ping",
             ClientMessage::ObjectMessage { .. } => "ObjectMessage",
-            ClientMessage::Disconnect => "Disconnect",
+            ClientMessage::Disconnect(_) => "Disconnect",
             ClientMessage::Commands(_) => "Commands",
         }
     }
@@ -188,7 +189,10 @@ impl<'a> ClientMessage<'a> {
                 put_u16(out, *field);
                 out.extend_from_slice(args);
             }
-            ClientMessage::Disconnect => put_u8(out, 8),
+            ClientMessage::Disconnect(reason) => {
+                put_u8(out, 8);
+                reason.encode(out);
+            }
             ClientMessage::Commands(c) => c.encode(out),
         }
     }
@@ -240,7 +244,10 @@ impl<'a> ClientMessage<'a> {
                     },
                 )
             }
-            8 => ("Disconnect", ClientMessage::Disconnect),
+            8 => (
+                "Disconnect",
+                ClientMessage::Disconnect(LeaveReason::decode(&mut r)?),
+            ),
             9 => (
                 "Commands",
                 ClientMessage::Commands(CommandBatch::decode(&mut r)?),
@@ -252,7 +259,7 @@ impl<'a> ClientMessage<'a> {
     }
 }
 
-fn put_rates(out: &mut Vec<u8>, r: &Rates) {
+pub(super) fn put_rates(out: &mut Vec<u8>, r: &Rates) {
     put_u8(out, r.update_rate);
     put_u8(out, r.cmd_rate);
     put_f32(out, r.interp);
@@ -265,7 +272,7 @@ fn put_bytes(out: &mut Vec<u8>, b: &[u8]) {
     let _ = put_blob16(out, &b[..n], "bytes");
 }
 
-fn read_rates(r: &mut Reader<'_>, message: &'static str) -> Result<Rates, DecodeError> {
+pub(super) fn read_rates(r: &mut Reader<'_>, message: &'static str) -> Result<Rates, DecodeError> {
     let e = in_msg(message, "rates");
     let update_rate = r.read_u8().map_err(&e)?;
     let cmd_rate = r.read_u8().map_err(&e)?;
@@ -399,6 +406,10 @@ mod tests {
             id: 3,
             client_time: 99,
         });
+        round_trip(ClientMessage::Disconnect(LeaveReason::none()));
+        round_trip(ClientMessage::Disconnect(
+            LeaveReason::new(4, "going to bed \u{1F634}").unwrap(),
+        ));
     }
 
     #[test]

@@ -14,7 +14,7 @@
 //! | C→S | 5 | `Ack` (newest snapshot packet + bitfield of the 32 before, reliable messages read) | unreliable |
 //! | C→S | 6 | `Ping` | unreliable |
 //! | C→S | 7 | `ObjectMessage` (object, field, packed args) | reliable or unreliable |
-//! | C→S | 8 | `Disconnect` | reliable |
+//! | C→S | 8 | `Disconnect` (leave reason: code, text of at most [`MAX_LEAVE_TEXT`] bytes) | reliable |
 //! | C→S | 9 | `Commands` (object, command field, newest number, the last N commands: see [`commands`]) | unreliable |
 //! | S→C | 1 | `Accept` (client id, tick rate, clamped rates, server time) | reliable |
 //! | S→C | 2 | `Reject` (reason) | reliable, then close |
@@ -25,10 +25,12 @@
 //! | S→C | 7 | `ObjectMessage` (tick, object, field, packed args) | reliable or unreliable |
 //! | S→C | 8 | `Disconnect` (reason) | reliable, then close |
 //! | S→C | 9 | `CommandAck` (tick, object, last command applied, `predicted` state) | unreliable |
+//! | S→C | 10 | `RatesGranted` (the rates in force after a `SetRates`, clamped) | reliable |
 
 mod ack;
 mod client_msg;
 pub mod commands;
+mod leave;
 mod reasons;
 mod server_msg;
 pub mod snapshot;
@@ -37,6 +39,7 @@ mod varint;
 pub use ack::{seq_diff, AckWindow, ACK_BITS};
 pub use client_msg::{ClientMessage, Hello, InterestOp, PartId, Rates, MAX_INTEREST_LOCATIONS};
 pub use commands::{CommandAckMsg, CommandBatch, MAX_COMMANDS_PER_PACKET};
+pub use leave::{LeaveReason, LeaveReasonError, MAX_LEAVE_TEXT};
 pub use reasons::{EjectReason, RejectReason};
 pub(crate) use server_msg::encode_object_message;
 pub use server_msg::{Accept, ServerMessage, MAX_PART};
@@ -45,7 +48,7 @@ use crate::wire::WireError;
 use std::fmt;
 
 /// The protocol version a hello carries; peers of different versions cannot talk.
-pub const PROTOCOL_VERSION: u16 = 4;
+pub const PROTOCOL_VERSION: u16 = 5;
 
 /// Whether the transport must deliver a message, in order, or may drop it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -1,6 +1,6 @@
 //! Messages the server sends to a client (snapshot bodies: see [`super::snapshot`]).
 
-use super::client_msg::Rates;
+use super::client_msg::{put_rates, read_rates, Rates};
 use super::commands::CommandAckMsg;
 use super::reasons::{put_text, read_text};
 use super::{finish, in_msg, invalid, DecodeError, EjectReason, RejectReason, Reliability};
@@ -81,6 +81,8 @@ pub enum ServerMessage<'a> {
     /// The last command applied to an object the client commands, and its
     /// `predicted` state at that tick (see [`super::commands`]).
     CommandAck(CommandAckMsg<'a>),
+    /// The rates in force after a `SetRates`, as the server clamped them to its limits.
+    RatesGranted(Rates),
     /// The server ends the connection.
     Disconnect {
         /// Why.
@@ -103,6 +105,7 @@ impl<'a> ServerMessage<'a> {
             ServerMessage::ObjectMessage { .. } => "ObjectMessage",
             ServerMessage::Disconnect { .. } => "Disconnect",
             ServerMessage::CommandAck(_) => "CommandAck",
+            ServerMessage::RatesGranted(_) => "RatesGranted",
         }
     }
 
@@ -185,6 +188,10 @@ impl<'a> ServerMessage<'a> {
                 put_text(out, detail);
             }
             ServerMessage::CommandAck(a) => a.encode(out),
+            ServerMessage::RatesGranted(r) => {
+                put_u8(out, 10);
+                put_rates(out, r);
+            }
         }
     }
 
@@ -274,6 +281,13 @@ impl<'a> ServerMessage<'a> {
                 "CommandAck",
                 ServerMessage::CommandAck(CommandAckMsg::decode(&mut r)?),
             ),
+            10 => {
+                let rates = read_rates(&mut r, "RatesGranted")?;
+                if rates.update_rate == 0 || rates.cmd_rate == 0 {
+                    return Err(invalid("RatesGranted", "zero rate"));
+                }
+                ("RatesGranted", ServerMessage::RatesGranted(rates))
+            }
             t => return Err(DecodeError::UnknownType(t)),
         };
         finish(&r, name)?;
@@ -381,6 +395,12 @@ mod tests {
         }
         round_trip(ServerMessage::AuthChallenge(b"nonce"));
         round_trip(ServerMessage::InterestComplete(InterestHandle(9)));
+        round_trip(ServerMessage::RatesGranted(Rates {
+            update_rate: 30,
+            cmd_rate: 60,
+            interp: 0.1,
+            rate: 65536,
+        }));
         round_trip(ServerMessage::Pong {
             id: 1,
             client_time: 2,
@@ -433,5 +453,7 @@ mod tests {
         zero_rate[5] = 0;
         zero_rate[6] = 0;
         assert!(ServerMessage::decode(&zero_rate).is_err());
+        let e = ServerMessage::decode(&[10, 0, 5, 0, 0, 0, 0, 0, 0, 1, 0]).unwrap_err();
+        assert_eq!(e.to_string(), "RatesGranted: zero rate");
     }
 }

@@ -87,16 +87,99 @@ pub enum RecordKind {
     Leave,
 }
 
-/// One decoded record.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Record<'a> {
+/// One decoded record, borrowed from its part's [`Records`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Record<'r, 'a> {
     /// The object.
     pub object: DoId,
     /// Enter, update or leave.
     pub kind: RecordKind,
     /// `(field number, packed value)` pairs; each value was checked by the field's `skip`.
-    pub fields: Vec<(u16, &'a [u8])>,
+    pub fields: &'r [(u16, &'a [u8])],
 }
+
+/// The decoded records of one snapshot part. Two buffers per part (the records and
+/// all their fields, side by side), none per record or field.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Records<'a> {
+    /// Object, kind, and the end of its fields in `fields` (they start where the
+    /// previous record's end).
+    heads: Vec<(DoId, RecordKind, u32)>,
+    fields: Vec<(u16, &'a [u8])>,
+}
+
+impl<'a> Records<'a> {
+    /// How many records.
+    pub fn len(&self) -> usize {
+        self.heads.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.heads.is_empty()
+    }
+
+    /// The `i`-th record.
+    pub fn get(&self, i: usize) -> Option<Record<'_, 'a>> {
+        let &(object, kind, end) = self.heads.get(i)?;
+        let start = match i.checked_sub(1) {
+            Some(p) => self.heads.get(p).map_or(0, |h| h.2),
+            None => 0,
+        };
+        Some(Record {
+            object,
+            kind,
+            fields: self.fields.get(start as usize..end as usize)?,
+        })
+    }
+
+    /// The records in part order.
+    pub fn iter(&self) -> RecordIter<'_, 'a> {
+        RecordIter {
+            heads: self.heads.iter(),
+            fields: &self.fields,
+            start: 0,
+        }
+    }
+}
+
+impl<'r, 'a> IntoIterator for &'r Records<'a> {
+    type Item = Record<'r, 'a>;
+    type IntoIter = RecordIter<'r, 'a>;
+
+    fn into_iter(self) -> RecordIter<'r, 'a> {
+        self.iter()
+    }
+}
+
+/// The records of a [`Records`], in part order.
+#[derive(Clone, Debug)]
+pub struct RecordIter<'r, 'a> {
+    heads: std::slice::Iter<'r, (DoId, RecordKind, u32)>,
+    fields: &'r [(u16, &'a [u8])],
+    start: usize,
+}
+
+impl<'r, 'a> Iterator for RecordIter<'r, 'a> {
+    type Item = Record<'r, 'a>;
+
+    fn next(&mut self) -> Option<Record<'r, 'a>> {
+        let &(object, kind, end) = self.heads.next()?;
+        let fields = self.fields.get(self.start..end as usize).unwrap_or(&[]);
+        self.start = end as usize;
+        Some(Record {
+            object,
+            kind,
+            fields,
+        })
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.heads.size_hint()
+    }
+}
+
+impl ExactSizeIterator for RecordIter<'_, '_> {}
 
 /// The state fields of a class in field-number order: what the bits of a record's
 /// mask stand for.
@@ -126,13 +209,16 @@ pub fn decode_records<'a>(
     body: &'a [u8],
     count: u16,
     schema: &SchemaInfo,
-) -> Result<Vec<Record<'a>>, DecodeError> {
+) -> Result<Records<'a>, DecodeError> {
     let mut r = Reader::new(body);
     // Each record takes at least 1 byte: refuse counts the body cannot hold.
     if usize::from(count) > body.len() {
         return Err(invalid("Snapshot", "record count exceeds the body"));
     }
-    let mut out = Vec::with_capacity(usize::from(count));
+    let mut out = Records {
+        heads: Vec::with_capacity(usize::from(count)),
+        fields: Vec::new(),
+    };
     let mut chain = Chain::default();
     let mut mask = None;
     let mut run = 0u8;
@@ -153,7 +239,12 @@ pub fn decode_records<'a>(
             }
             head
         };
-        out.push(decode_record(&mut r, head, schema, &mut chain, &mut mask)?);
+        let (object, kind) =
+            decode_record(&mut r, head, schema, &mut chain, &mut mask, &mut out.fields)?;
+        // A part is at most 64 KiB: its field count fits a u32.
+        let end =
+            u32::try_from(out.fields.len()).map_err(|_| invalid("Snapshot", "too many fields"))?;
+        out.heads.push((object, kind, end));
     }
     if run > 0 {
         return Err(invalid("Snapshot", "run beyond the record count"));
@@ -168,7 +259,8 @@ fn decode_record<'a>(
     schema: &SchemaInfo,
     chain: &mut Chain,
     prev_mask: &mut Option<&'a [u8]>,
-) -> Result<Record<'a>, DecodeError> {
+    fields: &mut Vec<(u16, &'a [u8])>,
+) -> Result<(DoId, RecordKind), DecodeError> {
     let object = if head & NEXT_ID != 0 {
         chain.object.checked_add(1)
     } else {
@@ -183,11 +275,7 @@ fn decode_record<'a>(
         if head & !(KIND_MASK | NEXT_ID) != 0 {
             return Err(invalid("Snapshot", "flags on a leave record"));
         }
-        return Ok(Record {
-            object,
-            kind: RecordKind::Leave,
-            fields: Vec::new(),
-        });
+        return Ok((object, RecordKind::Leave));
     }
     if kind != ENTER && kind != UPDATE {
         return Err(invalid("Snapshot", "unknown record kind"));
@@ -231,12 +319,8 @@ fn decode_record<'a>(
             .map_err(in_msg("Snapshot", "field mask"))?
     };
     *prev_mask = Some(mask);
-    let fields = read_fields(r, schema, info, n, mask)?;
-    Ok(Record {
-        object,
-        kind,
-        fields,
-    })
+    read_fields(r, schema, info, n, mask, fields)?;
+    Ok((object, kind))
 }
 
 fn read_location(r: &mut Reader<'_>, head: u8, chain: &mut Chain) -> Result<Location, DecodeError> {
@@ -259,15 +343,14 @@ fn read_fields<'a>(
     class: &ClassInfo,
     n: usize,
     mask: &[u8],
-) -> Result<Vec<(u16, &'a [u8])>, DecodeError> {
+    fields: &mut Vec<(u16, &'a [u8])>,
+) -> Result<(), DecodeError> {
     if !n.is_multiple_of(8) && mask.last().is_some_and(|b| b >> (n % 8) != 0) {
         return Err(invalid(
             "Snapshot",
             "field mask names no field of the class",
         ));
     }
-    let present = mask.iter().map(|b| b.count_ones() as usize).sum();
-    let mut fields = Vec::with_capacity(present);
     for (i, field) in state_fields(schema, class).enumerate() {
         if mask[i / 8] & (1 << (i % 8)) == 0 {
             continue;
@@ -280,7 +363,7 @@ fn read_fields<'a>(
             .map_err(in_msg("Snapshot", field.name))?;
         fields.push((field.number, bytes));
     }
-    Ok(fields)
+    Ok(())
 }
 
 /// What the writer needs to write a record's header again at the start of a new part.
@@ -616,7 +699,7 @@ mod tests {
     use crate::protocol::ServerMessage;
     use crate::testing::{AVATAR, SCHEMA};
 
-    fn decoded(parts: &[Part]) -> Vec<(u16, bool, Vec<Record<'_>>)> {
+    fn decoded(parts: &[Part]) -> Vec<(u16, bool, Records<'_>)> {
         parts
             .iter()
             .map(|p| match ServerMessage::decode(&p.payload).unwrap() {
@@ -699,7 +782,7 @@ mod tests {
         let parts = w.finish(false, true);
         assert!(parts.len() > 3, "{} parts", parts.len());
         let d = decoded(&parts);
-        let recs: Vec<&Record<'_>> = d.iter().flat_map(|p| p.2.iter()).collect();
+        let recs: Vec<Record<'_, '_>> = d.iter().flat_map(|p| p.2.iter()).collect();
         assert_eq!(recs.iter().map(|r| r.object).collect::<Vec<_>>(), expect);
         for (i, r) in recs.iter().take(20).enumerate() {
             match r.kind {
@@ -826,7 +909,7 @@ mod tests {
 
     type Owned = Vec<(DoId, RecordKind, Vec<(u16, Vec<u8>)>)>;
 
-    fn owned(records: &[Record<'_>]) -> Owned {
+    fn owned(records: &Records<'_>) -> Owned {
         records
             .iter()
             .map(|r| {
@@ -837,7 +920,7 @@ mod tests {
     }
 
     /// Encodes decoded records again with the writer (small parts: chains restart).
-    fn reencode(records: &[Record<'_>]) -> Owned {
+    fn reencode(records: &Records<'_>) -> Owned {
         let mut w = PartWriter::new(Tick(1), 80, 0);
         for r in records {
             let (class, n) = match r.kind {

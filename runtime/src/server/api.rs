@@ -32,6 +32,7 @@ impl Server {
             .objects
             .create(self.schema, class, location, owner, fields, tick)?;
         self.zones.insert_object(location, id);
+        self.history.note(id, None);
         if let Some(conn) = owner.and_then(|o| self.clients.get(&o)) {
             if let Some(p) = self.peers.get_mut(conn) {
                 p.owned.insert(id);
@@ -74,6 +75,7 @@ impl Server {
         }
         self.zones.remove_object(loc, id);
         self.objects.remove(id);
+        self.history.forget(id);
         // A client's message about the object may wait in the event queue (it sent
         // it just before its owner left, say): the game must never see a message
         // about an object after deleting it.
@@ -127,6 +129,7 @@ impl Server {
             .objects
             .set_field(self.schema, id, field, bytes, self.tick)?;
         if changed {
+            self.history.note(id, Some(field));
             if let Some(o) = self.objects.get(id) {
                 let (loc, owner) = (o.location, o.owner);
                 for conn in self.zones.watchers(loc) {

@@ -1,7 +1,7 @@
 //! What the server hands back to its driver and game: transmits, events, hook calls.
 
 use crate::ids::{ClientId, ConnectionId, DoId, Location};
-use crate::protocol::{EjectReason, RejectReason, Reliability};
+use crate::protocol::{EjectReason, LeaveReason, RejectReason, Reliability};
 use crate::schema::FieldMessage;
 use crate::wire::WireResult;
 
@@ -21,12 +21,23 @@ pub struct Transmit {
 /// Why a client is gone.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum DisconnectReason {
-    /// The client said goodbye.
-    Left,
+    /// The client said goodbye, with the reason it gave (see
+    /// [`crate::client::Client::disconnect_with_reason`]).
+    Left(LeaveReason),
     /// The driver reported the connection lost.
     TransportLost,
     /// The server ejected it (protocol or security violation, kick, overflow).
     Ejected(EjectReason),
+}
+
+impl std::fmt::Display for DisconnectReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            DisconnectReason::Left(why) => write!(f, "left ({why})"),
+            DisconnectReason::TransportLost => write!(f, "lost its connection"),
+            DisconnectReason::Ejected(why) => write!(f, "ejected ({why})"),
+        }
+    }
 }
 
 /// Something the game should know about.

@@ -85,9 +85,31 @@ pub(crate) struct History {
     pub(crate) config: HistoryConfig,
     fields: Vec<(u16, usize)>,
     tracks: DetMap<(DoId, u16), Track>,
+    /// Objects generated or changed in a recorded field since the last recorded tick:
+    /// a tick visits these, not the whole world.
+    pending: Vec<DoId>,
 }
 
 impl History {
+    /// Notes that `field` of `object` changed (or the object appeared, `None`): the
+    /// next tick records it. Free when no field is recorded.
+    pub(crate) fn note(&mut self, object: DoId, field: Option<u16>) {
+        let recorded = match field {
+            Some(f) => self.fields.iter().any(|&(r, _)| r == f),
+            None => !self.fields.is_empty(),
+        };
+        if recorded {
+            self.pending.push(object);
+        }
+    }
+
+    /// Drops a deleted object's samples.
+    pub(crate) fn forget(&mut self, object: DoId) {
+        for &(field, _) in &self.fields {
+            self.tracks.remove(&(object, field));
+        }
+    }
+
     /// Bytes held by samples (values and their ticks), for measurements.
     pub(crate) fn bytes(&self) -> usize {
         self.tracks
@@ -114,6 +136,9 @@ impl Server {
             .ok_or(ServerError::NotFixedSize(info.name))?;
         if !self.history.fields.iter().any(|&(f, _)| f == field) {
             self.history.fields.push((field, size));
+            // Objects that exist already get their first sample at the next tick.
+            let ids: Vec<DoId> = self.objects.ids().collect();
+            self.history.pending.extend(ids);
         }
         self.history.config = config;
         Ok(())
@@ -127,14 +152,30 @@ impl Server {
         F: FieldMessage + IntoInterpolated<T>,
         T: Interpolate,
     {
-        let track = self.history.tracks.get(&(object, F::NUMBER))?;
+        self.rewind_with(object, F::NUMBER, at, |b| {
+            F::from_bytes(b).ok().map(|f| f.into_interpolated())
+        })
+    }
+
+    /// [`Server::rewind`] for a field known only at run time (scripting bindings):
+    /// `decode` reads one recorded value (the field's packed bytes) as `T`.
+    pub fn rewind_with<T: Interpolate>(
+        &self,
+        object: DoId,
+        field: u16,
+        at: u64,
+        decode: impl Fn(&[u8]) -> Option<T>,
+    ) -> Option<T> {
+        let track = self.history.tracks.get(&(object, field))?;
         let mut buf = Vec::with_capacity(track.stride);
         let mut value = |i: usize| {
             track.value(i, &mut buf);
-            F::from_bytes(&buf).ok().map(|f| f.into_interpolated())
+            decode(&buf)
         };
-        let at = at as f64 / 1e6;
         let time = |t: Tick| self.rate.tick_to_secs(t);
+        // Older than the window reads the value at its start (samples before it are
+        // dropped lazily, when a newer one is recorded).
+        let at = (at as f64 / 1e6).max(time(self.history_start()));
         let after = track.ticks.partition_point(|t| time(*t) <= at);
         if after == 0 {
             return if track.len() > 0 { value(0) } else { None };
@@ -159,16 +200,26 @@ impl Server {
         self.history.bytes()
     }
 
-    /// Appends this tick's changed values of the recorded fields; drops samples older
-    /// than the configured length (keeping one at or before the window's start).
+    /// The oldest tick the history answers for (the configured length back).
+    fn history_start(&self) -> Tick {
+        let keep = self.rate.secs_to_ticks(self.history.config.seconds).ceil() as u32;
+        self.tick.saturating_sub(keep.max(1))
+    }
+
+    /// Appends this tick's changed values of the recorded fields, visiting only the
+    /// objects generated or changed since the last tick; drops a track's samples older
+    /// than the configured length (keeping one at or before the window's start) when it
+    /// gets a new one, so a track holds at most about one window of samples.
     pub(super) fn record_tick(&mut self) {
-        if self.history.fields.is_empty() {
+        if self.history.pending.is_empty() {
             return;
         }
         let tick = self.tick;
-        let keep = self.rate.secs_to_ticks(self.history.config.seconds).ceil() as u32;
-        let oldest = tick.saturating_sub(keep.max(1));
-        for id in self.objects.ids().collect::<Vec<_>>() {
+        let oldest = self.history_start();
+        let mut pending = std::mem::take(&mut self.history.pending);
+        pending.sort_unstable();
+        pending.dedup();
+        for &id in &pending {
             let Some(obj) = self.objects.get(id) else {
                 continue;
             };
@@ -195,9 +246,7 @@ impl Server {
                 }
             }
         }
-        let objects = &self.objects;
-        self.history
-            .tracks
-            .retain(|(id, _), _| objects.get(*id).is_some());
+        pending.clear();
+        self.history.pending = pending; // keeps its capacity
     }
 }

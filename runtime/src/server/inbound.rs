@@ -42,7 +42,7 @@ impl Server {
             }
         };
         let allowed = match (&peer.stage, &msg) {
-            (_, ClientMessage::Disconnect) => true,
+            (_, ClientMessage::Disconnect(_)) => true,
             (Stage::AwaitHello, ClientMessage::Hello(_)) => true,
             (Stage::Authenticating(_), ClientMessage::AuthResponse(_)) => true,
             (Stage::Active, m) => {
@@ -78,6 +78,8 @@ impl Server {
                     // A lower rate also lowers the burst the budget may hold.
                     p.cmd_tokens = p.cmd_tokens.min(f64::from(r.cmd_rate.max(1)));
                 }
+                // The client learns what it got (its ask may exceed the maxima).
+                self.push(conn, &ServerMessage::RatesGranted(r));
             }
             ClientMessage::Interest {
                 op,
@@ -122,8 +124,8 @@ impl Server {
                     });
                 }
             }
-            ClientMessage::Disconnect => {
-                self.drop_peer(conn, super::DisconnectReason::Left);
+            ClientMessage::Disconnect(reason) => {
+                self.drop_peer(conn, super::DisconnectReason::Left(reason));
             }
             ClientMessage::Commands(batch) => self.on_commands(now, conn, &batch)?,
         }

@@ -38,6 +38,21 @@ pub(crate) struct View {
     /// A leave of an earlier visit was still unacknowledged when this visit began: if
     /// this visit ends before its entry goes out, that leave must still be sent.
     pub(crate) prior_leave: bool,
+    /// Entered, with changes the client has not acknowledged (to send).
+    pub(crate) dirty: bool,
+    /// Listed in `Peer::dirty` (so marking it again does not list it twice).
+    pub(crate) listed: bool,
+}
+
+impl View {
+    /// Marks the view as having changes to send, listing `id` in `list` once.
+    pub(crate) fn mark_dirty(&mut self, id: DoId, list: &mut Vec<DoId>) {
+        self.dirty = true;
+        if !self.listed {
+            self.listed = true;
+            list.push(id);
+        }
+    }
 }
 
 /// What a record in a sent part said.
@@ -117,8 +132,11 @@ pub(crate) struct Peer {
     pub(crate) views: DetMap<DoId, View>,
     /// Views whose entry is not acknowledged yet (sent in full every snapshot).
     pub(crate) pending_enter: DetSet<DoId>,
-    /// Entered views with changes the client has not acknowledged.
-    pub(crate) dirty: DetSet<DoId>,
+    /// The views that may be dirty (`View::dirty`, the truth): every view with
+    /// `View::listed`, plus stale ids (views since removed, rarely twice) that the next
+    /// snapshot drops. A flag and a list instead of a set: marking a change costs one
+    /// lookup (in `views`), not three.
+    pub(crate) dirty: Vec<DoId>,
     /// The last snapshot was cut short by the byte budget: the next one sends the
     /// longest-unacknowledged changes first, so no object starves.
     pub(crate) snapshot_cut: bool,
@@ -181,7 +199,7 @@ impl Peer {
             interest: ZoneSet::default(),
             views: DetMap::default(),
             pending_enter: DetSet::default(),
-            dirty: DetSet::default(),
+            dirty: Vec::new(),
             snapshot_cut: false,
             leaving: DetMap::default(),
             recent_left: DetMap::default(),
@@ -241,7 +259,10 @@ impl Peer {
     /// entries would make every later tick cost O(the burst) instead of O(changes).
     pub(crate) fn trim_working_sets(&mut self) {
         shrink_sparse(&mut self.pending_enter);
-        shrink_sparse(&mut self.dirty);
+        if self.dirty.capacity() > SHRINK_FLOOR && self.dirty.len() * 8 < self.dirty.capacity() {
+            self.dirty
+                .shrink_to((self.dirty.len() * 2).max(SHRINK_FLOOR));
+        }
     }
 
     /// Forgets recently-left entries older than `oldest`.

@@ -87,7 +87,12 @@ impl Server {
             let prio = &mut self.priorities;
             for key in order.iter_mut() {
                 let (id, enter) = unkey(*key);
-                let Some(v) = peer.views.get_mut(&id) else {
+                let Some(v) = peer.views.get_mut(&id).filter(|v| enter || v.dirty) else {
+                    // A stale id of the dirty list: sorts last, dropped below.
+                    if let Some(v) = peer.views.get_mut(&id) {
+                        v.listed = false;
+                    }
+                    *key = u64::MAX;
                     continue;
                 };
                 let class = self.objects.get(id).map_or(1.0, |o| {
@@ -105,7 +110,14 @@ impl Server {
             }
         }
         // By priority, else by id: runs of consecutive ids cost no id bytes on the wire.
-        order.sort_unstable();
+        // (Already in order when the changes came in id order.)
+        if !order.is_sorted() {
+            order.sort_unstable();
+        }
+        order.dedup();
+        if let Some(stale) = order.iter().position(|&k| k == u64::MAX) {
+            order.truncate(stale);
+        }
         let mut written_records = 0usize;
         let start = w.bytes();
         let mut visited = order.len();
@@ -116,8 +128,7 @@ impl Server {
                 visited = k;
                 break;
             }
-            let redundant = !pressure;
-            if write_record(
+            let (wrote, still_dirty) = write_record(
                 &self.objects,
                 peer,
                 &mut w,
@@ -125,22 +136,18 @@ impl Server {
                 id,
                 enter,
                 tick,
-                redundant,
-            ) {
-                written_records += 1;
-            } else if redundant {
-                peer.dirty.remove(&id);
+                pressure,
+            );
+            written_records += usize::from(wrote);
+            if still_dirty {
+                peer.dirty.push(id);
             }
         }
-        // Under pressure, every visited object is now in flight or clean (with room,
-        // objects stay dirty until acked: each snapshot repeats their changes).
-        if pressure {
-            if visited == order.len() {
-                peer.dirty.clear();
-            } else {
-                for &key in &order[..visited] {
-                    peer.dirty.remove(&unkey(key).0);
-                }
+        // What the budget held back stays listed.
+        for &key in &order[visited..] {
+            let (id, enter) = unkey(key);
+            if !enter {
+                peer.dirty.push(id);
             }
         }
         let cut = held > 0;
@@ -329,7 +336,7 @@ impl Server {
                 // An earlier record is missing (lost or late): this one's changes do
                 // not complete the client's state. Send again from the baseline.
                 v.sent = v.acked;
-                peer.dirty.insert(obj);
+                v.mark_dirty(obj, &mut peer.dirty);
                 continue;
             }
             let acked = v.acked.map_or(tick, |a| a.max(tick));
@@ -338,13 +345,13 @@ impl Server {
             v.sent = Some(sent);
             let changed = self.objects.get(obj).map_or(Tick(0), |o| o.changed_tick);
             if kind == Sent::Enter && peer.pending_enter.remove(&obj) {
+                if changed > acked {
+                    v.mark_dirty(obj, &mut peer.dirty);
+                }
                 done.extend(peer.settle(obj));
                 flush.push(obj);
-                if changed > acked {
-                    peer.dirty.insert(obj);
-                }
             } else if changed <= acked {
-                peer.dirty.remove(&obj);
+                v.dirty = false;
             }
         }
     }
@@ -420,7 +427,7 @@ impl Peer {
                     }
                     v.sent = v.acked;
                     if !self.pending_enter.contains(&obj) {
-                        self.dirty.insert(obj);
+                        v.mark_dirty(obj, &mut self.dirty);
                     }
                 }
             }
@@ -453,7 +460,8 @@ fn write_leaves(
 
 /// The entries and updates due: entries never sent (or whose state changed since the
 /// one in flight), then objects with changes not in flight.
-fn collect(objects: &super::objects::ObjectStore, peer: &Peer, order: &mut Vec<u64>) {
+/// Drains the dirty list: the caller lists again what stays dirty.
+fn collect(objects: &super::objects::ObjectStore, peer: &mut Peer, order: &mut Vec<u64>) {
     for &id in &peer.pending_enter {
         let (Some(o), Some(v)) = (objects.get(id), peer.views.get(&id)) else {
             continue;
@@ -462,7 +470,7 @@ fn collect(objects: &super::objects::ObjectStore, peer: &Peer, order: &mut Vec<u
             order.push(u64::from(id.0) << 1 | 1);
         }
     }
-    order.extend(peer.dirty.iter().map(|&id| u64::from(id.0) << 1));
+    order.extend(peer.dirty.drain(..).map(|id| u64::from(id.0) << 1));
 }
 
 /// The object and whether its entry is due, from a sort key (bits 1-32, bit 0).
@@ -470,9 +478,12 @@ fn unkey(key: u64) -> (DoId, bool) {
     (DoId((key >> 1) as u32), key & 1 != 0)
 }
 
-/// Writes the record due for one object (its entry with `enter`); false when nothing
-/// was due (the object is then clean). The caller takes it out of the dirty set.
-/// `redundant`: repeat the changes after the client's baseline even if in flight.
+/// Writes the record due for one object (its entry with `enter`). Returns whether a
+/// record was written and whether the object stays dirty (the caller lists it again):
+/// with room (not `pressure`) an update repeats the changes after the client's
+/// baseline even if in flight, and the object stays dirty until acked; under
+/// pressure it holds the changes after the last record sent, and the object is clean
+/// once visited.
 #[allow(clippy::too_many_arguments)]
 fn write_record(
     objects: &super::objects::ObjectStore,
@@ -482,9 +493,50 @@ fn write_record(
     id: DoId,
     enter: bool,
     tick: Tick,
+    pressure: bool,
+) -> (bool, bool) {
+    let Some(view) = peer.views.get_mut(&id) else {
+        return (false, false); // a stale id of the dirty list
+    };
+    if !enter && !view.dirty {
+        view.listed = false;
+        return (false, false);
+    }
+    let wrote = write_due(
+        objects.get(id),
+        view,
+        w,
+        written,
+        id,
+        enter,
+        tick,
+        !pressure,
+    );
+    if enter {
+        return (wrote, false);
+    }
+    if pressure || !wrote {
+        view.dirty = false;
+        view.listed = false;
+        return (wrote, false);
+    }
+    (true, true)
+}
+
+/// Writes the entry or update due for one object; false when nothing was due.
+/// `redundant`: repeat the changes after the client's baseline even if in flight.
+#[allow(clippy::too_many_arguments)]
+fn write_due(
+    obj: Option<&super::objects::ServerObject>,
+    view: &mut super::peer::View,
+    w: &mut PartWriter,
+    written: &mut Vec<(u16, DoId, Sent)>,
+    id: DoId,
+    enter: bool,
+    tick: Tick,
     redundant: bool,
 ) -> bool {
-    let (Some(obj), Some(view)) = (objects.get(id), peer.views.get_mut(&id)) else {
+    let Some(obj) = obj else {
         return false;
     };
     let n = obj.slots.len();

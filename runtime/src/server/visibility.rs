@@ -21,9 +21,10 @@ impl Peer {
                     priority: v.priority,
                     owned,
                     prior_leave: true,
+                    dirty: false,
+                    listed: v.listed,
                 };
                 self.pending_enter.insert(id);
-                self.dirty.remove(&id);
             }
             return;
         }
@@ -38,6 +39,8 @@ impl Peer {
                 priority: 0.0,
                 owned,
                 prior_leave,
+                dirty: false,
+                listed: false,
             },
         );
         self.pending_enter.insert(id);
@@ -50,7 +53,6 @@ impl Peer {
             return Vec::new();
         };
         self.pending_enter.remove(&id);
-        self.dirty.remove(&id);
         if let Some(evs) = self.pending_events.remove(&id) {
             self.pending_count -= evs.len();
         }
@@ -64,8 +66,11 @@ impl Peer {
 
     /// Marks a visible object as having a change to send, once its entry is acked.
     pub(crate) fn mark_dirty(&mut self, id: DoId) {
-        if self.views.contains_key(&id) && !self.pending_enter.contains(&id) {
-            self.dirty.insert(id);
+        let Some(v) = self.views.get_mut(&id) else {
+            return;
+        };
+        if self.pending_enter.is_empty() || !self.pending_enter.contains(&id) {
+            v.mark_dirty(id, &mut self.dirty);
         }
     }
 }

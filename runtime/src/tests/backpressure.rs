@@ -320,7 +320,7 @@ fn a_game_that_never_polls_events_makes_the_client_leave() {
         left |= matches!(
             e,
             ServerEvent::ClientDisconnected {
-                reason: DisconnectReason::Left,
+                reason: DisconnectReason::Left(_),
                 ..
             }
         );

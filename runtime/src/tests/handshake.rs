@@ -275,17 +275,62 @@ fn client_leaving_is_reported_with_its_reason() {
     let mut sim = connected(2, LinkConfig::perfect(), 7);
     let a = id_of(&sim, 0);
     let b = id_of(&sim, 1);
-    sim.clients[0].client.disconnect();
+    let why = crate::protocol::LeaveReason::new(3, "dinner").unwrap();
+    sim.clients[0].client.disconnect_with_reason(why.clone());
     sim.cut(1);
     sim.run_for(secs(0.5)).unwrap();
     let ev = take_server_events(&mut sim);
     assert!(ev.contains(&ServerEvent::ClientDisconnected {
         client: a,
-        reason: DisconnectReason::Left
+        reason: DisconnectReason::Left(why)
     }));
     assert!(ev.contains(&ServerEvent::ClientDisconnected {
         client: b,
         reason: DisconnectReason::TransportLost
     }));
     assert_eq!(sim.server.clients().count(), 0);
+}
+
+#[test]
+fn set_rates_is_answered_with_the_granted_rates() {
+    let server_cfg = Config {
+        max_update_rate: 30,
+        max_cmd_rate: 50,
+        max_rate: 100_000,
+        ..Config::default()
+    };
+    let mut sim = connected_with(1, LinkConfig::perfect(), 8, server_cfg);
+    let granted = |sim: &SimNet| {
+        let r = sim.clients[0].client.granted_rates().unwrap();
+        (r.update_rate, r.cmd_rate, r.rate)
+    };
+    // The handshake clamps the default ask (20/s, 100/s, 196 608 B/s).
+    assert_eq!(granted(&sim), (20, 50, 100_000));
+    sim.clients[0].client.set_rates(200, 10);
+    assert_eq!(granted(&sim), (20, 50, 100_000), "nothing granted yet");
+    sim.run_for(secs(0.5)).unwrap();
+    assert_eq!(granted(&sim), (30, 10, 100_000));
+    let rates = sim.clients[0].client.rates();
+    assert_eq!((rates.update_rate, rates.cmd_rate), (30, 10));
+    let info = sim.server.client_info(id_of(&sim, 0)).unwrap();
+    assert_eq!((info.update_rate, info.cmd_rate), (30, 10));
+}
+
+#[test]
+fn a_goodbye_with_a_hostile_reason_is_an_ejection_for_malformed_input() {
+    let mut sim = connected(1, LinkConfig::perfect(), 9);
+    let me = id_of(&sim, 0);
+    take_server_events(&mut sim);
+    let (now, conn) = (sim.now(), sim.clients[0].connection);
+    // Code 1, then a text of two bytes that are not UTF-8.
+    sim.server
+        .handle_datagram(now, conn, &[8, 1, 0, 2, 0, 0xff, 0xfe]);
+    let ev: Vec<ServerEvent> = std::iter::from_fn(|| sim.server.poll_event()).collect();
+    assert!(
+        ev.contains(&ServerEvent::ClientDisconnected {
+            client: me,
+            reason: DisconnectReason::Ejected(EjectReason::Malformed)
+        }),
+        "{ev:?}"
+    );
 }

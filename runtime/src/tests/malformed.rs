@@ -51,7 +51,7 @@ fn valid_client_messages() -> Vec<Vec<u8>> {
             args: &[1, 0, b'x'],
         }
         .to_bytes(),
-        ClientMessage::Disconnect.to_bytes(),
+        ClientMessage::Disconnect(crate::protocol::LeaveReason::new(1, "bye").unwrap()).to_bytes(),
         ClientMessage::Commands(crate::protocol::CommandBatch {
             object: DoId(1),
             field: 7,

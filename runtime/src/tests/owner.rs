@@ -107,8 +107,11 @@ fn no_message_about_an_object_deleted_when_its_owner_left_in_the_same_flush() {
         args: &args,
     };
     sim.server.handle_datagram(now, conn, &moved.to_bytes());
-    sim.server
-        .handle_datagram(now, conn, &ClientMessage::Disconnect.to_bytes());
+    sim.server.handle_datagram(
+        now,
+        conn,
+        &ClientMessage::Disconnect(Default::default()).to_bytes(),
+    );
     let mut events = Vec::new();
     while let Some(e) = sim.server.poll_event() {
         events.push(e);
@@ -173,7 +176,7 @@ fn apply_owner_message_takes_the_event_as_it_comes() {
     assert_eq!(sim.server.get::<SetPos>(mine).unwrap().unwrap(), pos);
     let connected = ServerEvent::ClientDisconnected {
         client: me,
-        reason: crate::server::DisconnectReason::Left,
+        reason: crate::server::DisconnectReason::Left(Default::default()),
     };
     assert_eq!(sim.server.apply_owner_message(&connected), None);
 }

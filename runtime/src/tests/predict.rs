@@ -507,6 +507,59 @@ fn rewind_interpolates_between_ticks_and_keeps_about_one_second() {
     assert!(server.rewind::<SetState, DVec2>(DoId(999), 0).is_none());
 }
 
+/// Only generated or changed objects are visited each tick, yet an object that never
+/// changes still rewinds to its value, one recorded after it existed still gets its
+/// first sample, and a deleted object's samples are freed.
+#[test]
+fn history_records_changes_only_and_frees_deleted_objects() {
+    let mut server = Server::new(&game::SCHEMA, Config::default());
+    let mut now = Time::from_secs_f64(1.0);
+    server.update(now);
+    let before = server
+        .generate(mover::ID, Location::zone(1), None, &[])
+        .unwrap();
+    server.set(before, &SetState { x: 7.0, y: 0.0 }).unwrap();
+    server
+        .record_history(SetState::NUMBER, HistoryConfig::default())
+        .unwrap();
+    let still = server
+        .generate(mover::ID, Location::zone(1), None, &[])
+        .unwrap();
+    let moving = server
+        .generate(mover::ID, Location::zone(1), None, &[])
+        .unwrap();
+    for k in 0..300u32 {
+        server
+            .set(
+                moving,
+                &SetState {
+                    x: f64::from(k),
+                    y: 0.0,
+                },
+            )
+            .unwrap();
+        now = now + server.tick_rate().interval();
+        server.update(now);
+    }
+    let at = (f64::from(server.current_tick().0) * 1e6 / 66.0).round() as u64;
+    let x = |id| server.rewind::<SetState, DVec2>(id, at).map(|v| v.x);
+    assert_eq!(x(before), Some(7.0), "recorded after it existed");
+    assert_eq!(x(still), Some(0.0), "never changed");
+    assert_eq!(x(moving), Some(299.0));
+    // Far in the past: the value at the window's start, not a dropped older one.
+    let old = server.rewind::<SetState, DVec2>(moving, 0).unwrap().x;
+    assert!(old >= 299.0 - 67.0, "window start: {old}");
+    let bytes = server.history_bytes();
+    assert_eq!(bytes, (67 + 1 + 1) * (16 + 4), "67 samples + one each");
+    server.delete(moving).unwrap();
+    assert_eq!(
+        server.history_bytes(),
+        2 * (16 + 4),
+        "the deleted track is freed"
+    );
+    assert_eq!(server.rewind::<SetState, DVec2>(moving, at), None);
+}
+
 /// Input commands every tick and field messages at once share the server's command
 /// budget through the client's pacer: every message arrives, nothing is dropped.
 #[test]

@@ -21,6 +21,7 @@
 pub mod driver;
 pub mod memory;
 pub mod reconnect;
+mod send_gate;
 pub mod shaper;
 pub mod steam;
 pub mod udp;

@@ -8,6 +8,7 @@
 //! by renet; a message larger than [`UdpConfig::max_message_size`] is refused with
 //! [`TransportError::MessageTooLarge`].
 
+use super::send_gate::{self, Flush, SendGate, SendGates};
 use super::shaper::Shaper;
 use super::{check_size, LinkStats, Transport, TransportError, TransportEvent};
 use crate::ids::ConnectionId;
@@ -57,6 +58,11 @@ pub struct UdpConfig {
     /// self-made token, which the server honours; in secure mode the token issuer sets
     /// it ([`connect_token_with_timeout`]). Clamped to `1..=i32::MAX`.
     pub timeout_secs: u32,
+    /// Longest a lone ack packet waits (renet would send one every flush, each way,
+    /// for ever): acks of reliable data leave at once; acks of unreliable data at most
+    /// once per interval. Messages never wait. The transport's own RTT figure
+    /// ([`LinkStats::rtt`]) includes up to this delay; the core's does not.
+    pub ack_interval: Duration,
 }
 
 impl Default for UdpConfig {
@@ -71,6 +77,7 @@ impl Default for UdpConfig {
             latency: Duration::ZERO,
             seed: 1,
             timeout_secs: DEFAULT_TIMEOUT_SECS,
+            ack_interval: Duration::from_millis(100),
         }
     }
 }
@@ -100,6 +107,11 @@ impl UdpConfig {
 
     fn shaper(&self) -> Shaper<(SocketAddr, Vec<u8>)> {
         Shaper::new(self.loss, self.latency, self.seed)
+    }
+
+    fn send_gate(&self) -> SendGate {
+        // Check reliable data for resends four times per resend period.
+        SendGate::new(self.ack_interval, self.resend_time / 4)
     }
 }
 
@@ -208,6 +220,7 @@ pub struct UdpServer {
     counters: BTreeMap<u64, LinkStats>,
     closing: Vec<(u64, Time)>,
     early: Vec<(u64, Vec<u8>)>,
+    gates: SendGates,
 }
 
 impl std::fmt::Debug for UdpServer {
@@ -248,6 +261,7 @@ impl UdpServer {
             netcode,
             renet: RenetServer::new(config.connection_config()),
             shaper: config.shaper(),
+            gates: SendGates::new(config.send_gate()),
             config,
             last: None,
             now: Time::ZERO,
@@ -271,7 +285,13 @@ impl UdpServer {
 
     fn handle(&mut self, addr: SocketAddr, packet: &mut [u8]) {
         let result = self.netcode.process_packet(addr, packet);
-        apply(result, &self.socket, &mut self.renet, &mut self.early);
+        apply(
+            result,
+            &self.socket,
+            &mut self.renet,
+            &mut self.early,
+            &mut self.gates,
+        );
     }
 }
 
@@ -282,6 +302,7 @@ fn apply(
     socket: &UdpSocket,
     renet: &mut RenetServer,
     early: &mut Vec<(u64, Vec<u8>)>,
+    gates: &mut SendGates,
 ) {
     let send = |packet: &[u8], addr: SocketAddr| {
         if let Err(e) = socket.send_to(packet, addr) {
@@ -292,6 +313,7 @@ fn apply(
         ServerResult::None => {}
         ServerResult::PacketToSend { payload, addr } => send(payload, addr),
         ServerResult::Payload { client_id, payload } => {
+            gates.get(client_id).received(payload);
             if let Err(e) = renet.process_packet_from(payload, client_id) {
                 tracing::debug!("udp: packet for client {client_id}: {e}");
             }
@@ -316,6 +338,7 @@ fn apply(
                 }
             }
             renet.remove_connection(client_id);
+            gates.remove(client_id);
             if let Some(p) = payload {
                 send(p, addr);
             }
@@ -347,7 +370,13 @@ impl Transport for UdpServer {
         }
         for id in self.netcode.clients_id() {
             let r = self.netcode.update_client(id);
-            apply(r, &self.socket, &mut self.renet, &mut self.early);
+            apply(
+                r,
+                &self.socket,
+                &mut self.renet,
+                &mut self.early,
+                &mut self.gates,
+            );
         }
         let due: Vec<u64> = self
             .closing
@@ -361,7 +390,13 @@ impl Transport for UdpServer {
         }
         for id in self.renet.disconnections_id() {
             let r = self.netcode.disconnect(id);
-            apply(r, &self.socket, &mut self.renet, &mut self.early);
+            apply(
+                r,
+                &self.socket,
+                &mut self.renet,
+                &mut self.early,
+                &mut self.gates,
+            );
         }
         for (id, payload) in std::mem::take(&mut self.early) {
             self.events.push_back(TransportEvent::Message {
@@ -421,18 +456,31 @@ impl Transport for UdpServer {
             return Err(TransportError::Backpressure(connection));
         }
         self.renet.send_message(id, ch, payload.to_vec());
+        self.gates.get(id).queued();
         if let Some(c) = self.counters.get_mut(&id) {
             c.bytes_sent += payload.len() as u64;
         }
         Ok(())
     }
 
-    fn flush(&mut self, _now: Time) -> Result<(), TransportError> {
+    fn flush(&mut self, now: Time) -> Result<(), TransportError> {
         for id in self.renet.clients_id() {
+            let in_flight =
+                self.renet.channel_available_memory(id, RELIABLE) < self.config.channel_memory;
+            let gate = self.gates.get(id);
+            let Flush::Send { acks } = gate.flush(now, in_flight) else {
+                continue;
+            };
             let Ok(packets) = self.renet.get_packets_to_send(id) else {
                 continue;
             };
             for packet in packets {
+                if send_gate::is_ack(&packet) {
+                    if !acks {
+                        continue;
+                    }
+                    gate.ack_sent(now);
+                }
                 match self.netcode.generate_payload_packet(id, &packet) {
                     Ok((addr, bytes)) => {
                         if let Err(e) = self.socket.send_to(bytes, addr) {
@@ -478,7 +526,13 @@ impl Drop for UdpServer {
         // Tell clients at once rather than letting them time out.
         for id in self.netcode.clients_id() {
             let r = self.netcode.disconnect(id);
-            apply(r, &self.socket, &mut self.renet, &mut self.early);
+            apply(
+                r,
+                &self.socket,
+                &mut self.renet,
+                &mut self.early,
+                &mut self.gates,
+            );
         }
     }
 }
@@ -498,6 +552,7 @@ pub struct UdpClient {
     up: bool,
     down: bool,
     stats: LinkStats,
+    gate: SendGate,
 }
 
 impl std::fmt::Debug for UdpClient {
@@ -556,6 +611,7 @@ impl UdpClient {
             netcode,
             renet: RenetClient::new(config.connection_config()),
             shaper: config.shaper(),
+            gate: config.send_gate(),
             config,
             id,
             last: None,
@@ -575,6 +631,29 @@ impl UdpClient {
     /// Whether the connection is up.
     pub fn is_connected(&self) -> bool {
         self.up && !self.down
+    }
+
+    /// Puts renet's packets on the wire (its ack packets only if `acks`).
+    fn send_packets(&mut self, now: Time, acks: bool) -> Result<(), TransportError> {
+        if self.down || !self.netcode.is_connected() {
+            return Ok(());
+        }
+        for packet in self.renet.get_packets_to_send() {
+            if send_gate::is_ack(&packet) {
+                if !acks {
+                    continue;
+                }
+                self.gate.ack_sent(now);
+            }
+            let (addr, bytes) = self
+                .netcode
+                .generate_payload_packet(&packet)
+                .map_err(|e| TransportError::Setup(format!("netcode: {e}")))?;
+            if let Err(e) = self.socket.send_to(bytes, addr) {
+                return Err(io(format!("send_to {addr}"))(e));
+            }
+        }
+        Ok(())
     }
 
     fn report_down(&mut self, reason: String) {
@@ -631,6 +710,7 @@ impl Transport for UdpClient {
         }
         while let Some((_, mut bytes)) = self.shaper.pop_due(now) {
             if let Some(payload) = self.netcode.process_packet(&mut bytes) {
+                self.gate.received(payload);
                 self.renet.process_packet(payload);
             }
         }
@@ -678,32 +758,29 @@ impl Transport for UdpClient {
             return Err(TransportError::Backpressure(connection));
         }
         self.renet.send_message(ch, payload.to_vec());
+        self.gate.queued();
         self.stats.bytes_sent += payload.len() as u64;
         Ok(())
     }
 
-    fn flush(&mut self, _now: Time) -> Result<(), TransportError> {
+    fn flush(&mut self, now: Time) -> Result<(), TransportError> {
         if self.down || !self.netcode.is_connected() {
             return Ok(());
         }
-        for packet in self.renet.get_packets_to_send() {
-            let (addr, bytes) = self
-                .netcode
-                .generate_payload_packet(&packet)
-                .map_err(|e| TransportError::Setup(format!("netcode: {e}")))?;
-            self.socket
-                .send_to(bytes, addr)
-                .map_err(io(format!("send_to {addr}")))?;
-        }
-        Ok(())
+        let in_flight = self.renet.channel_available_memory(RELIABLE) < self.config.channel_memory;
+        let Flush::Send { acks } = self.gate.flush(now, in_flight) else {
+            return Ok(());
+        };
+        self.send_packets(now, acks)
     }
 
     fn close(&mut self, connection: ConnectionId) {
         if connection != self.id || self.down {
             return;
         }
-        // Flush what is queued, then say goodbye at once (netcode sends it redundantly).
-        let _ = self.flush(Time::ZERO);
+        // Send what is queued, then say goodbye at once (netcode sends it redundantly).
+        let now = self.last.unwrap_or(Time::ZERO);
+        let _ = self.send_packets(now, true);
         if let Ok((addr, packet)) = self.netcode.disconnect() {
             let _ = self.socket.send_to(packet, addr);
         }

@@ -87,7 +87,7 @@ impl Gen<'_> {
                  keywords: &{:?}, fixed_size: {fixed}, skip: &{skip}, default: &{default:?} }},",
                 field.name,
                 model.class(field.class).name,
-                field.keywords.flags & 0x1ff,
+                field.keywords.historical_flags(),
                 field.keywords.names,
             );
             row.push('\n');

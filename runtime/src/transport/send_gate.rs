@@ -1,0 +1,244 @@
+//! When a renet connection is asked for packets, and when its ack packets may leave.
+//!
+//! renet answers every `get_packets_to_send` with an ack packet of its own while any
+//! packet of the peer is unacknowledged, and acks are packets that get acknowledged
+//! too: two renet endpoints polled every frame trade one ack datagram per frame each
+//! way for ever (each one a `sendto`, a `recvfrom` and a netcode encryption on the
+//! other side). The gate asks renet only when something is due (a message was queued,
+//! the peer sent reliable data, a resend check of our reliable data, or the ack
+//! interval passed) and lets a lone ack packet leave at most once per ack interval,
+//! at once when the peer sent reliable data (its resend timer is short).
+//!
+//! A withheld ack packet is not lost information: renet keeps the peer's
+//! unacknowledged sequence ranges until an ack packet of ours is acknowledged, so the
+//! next ack packet that leaves carries them. (renet's own packet-loss statistic counts
+//! withheld acks as lost; pipes does not read it.)
+
+use crate::time::Time;
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+/// renet 2's packet type bytes (`Packet::to_bytes`): small reliable, reliable slice, ack.
+/// A unit test pins them against renet itself.
+const SMALL_RELIABLE: u8 = 0;
+const RELIABLE_SLICE: u8 = 2;
+const ACK: u8 = 4;
+
+/// Whether a serialized renet packet is an ack packet.
+pub(crate) fn is_ack(packet: &[u8]) -> bool {
+    packet.first() == Some(&ACK)
+}
+
+/// Whether a serialized renet packet carries reliable data (the peer resends it soon
+/// unless acknowledged).
+pub(crate) fn is_reliable(packet: &[u8]) -> bool {
+    matches!(packet.first(), Some(&SMALL_RELIABLE | &RELIABLE_SLICE))
+}
+
+/// The send pacing of one renet connection.
+#[derive(Clone, Debug)]
+pub(crate) struct SendGate {
+    ack_interval: Duration,
+    resend_check: Duration,
+    queued: bool,
+    reliable_in: bool,
+    last_poll: Option<Time>,
+    last_ack: Option<Time>,
+}
+
+/// What to do on a flush.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Flush {
+    /// Nothing is due: do not ask renet.
+    Skip,
+    /// Ask renet for its packets and send them, ack packets included or not.
+    Send {
+        /// Whether ack packets may leave now (else they are withheld).
+        acks: bool,
+    },
+}
+
+impl SendGate {
+    /// A gate letting a lone ack leave every `ack_interval`, and asking renet at least
+    /// every `resend_check` while reliable data of ours waits for its ack.
+    pub(crate) fn new(ack_interval: Duration, resend_check: Duration) -> SendGate {
+        SendGate {
+            ack_interval,
+            resend_check,
+            queued: false,
+            reliable_in: false,
+            last_poll: None,
+            last_ack: None,
+        }
+    }
+
+    /// A message was queued on the connection.
+    pub(crate) fn queued(&mut self) {
+        self.queued = true;
+    }
+
+    /// A packet of the peer (serialized renet packet) was handed to renet.
+    pub(crate) fn received(&mut self, packet: &[u8]) {
+        if is_reliable(packet) {
+            self.reliable_in = true;
+        }
+    }
+
+    /// Decides a flush at `now`; `reliable_in_flight` says whether reliable data of
+    /// ours is unacknowledged (renet resends it on its own timer, when asked).
+    pub(crate) fn flush(&mut self, now: Time, reliable_in_flight: bool) -> Flush {
+        let elapsed = |at: Option<Time>, every: Duration| at.is_none_or(|t| now.since(t) >= every);
+        let period = if reliable_in_flight {
+            self.resend_check.min(self.ack_interval)
+        } else {
+            self.ack_interval
+        };
+        if !(self.queued || self.reliable_in || elapsed(self.last_poll, period)) {
+            return Flush::Skip;
+        }
+        let acks = self.reliable_in || elapsed(self.last_ack, self.ack_interval);
+        self.queued = false;
+        self.reliable_in = false;
+        self.last_poll = Some(now);
+        Flush::Send { acks }
+    }
+
+    /// An ack packet left at `now`.
+    pub(crate) fn ack_sent(&mut self, now: Time) {
+        self.last_ack = Some(now);
+    }
+}
+
+/// The gates of a server's connections, made on first use from one template.
+#[derive(Clone, Debug)]
+pub(crate) struct SendGates {
+    template: SendGate,
+    by_connection: BTreeMap<u64, SendGate>,
+}
+
+impl SendGates {
+    /// Gates like `template`.
+    pub(crate) fn new(template: SendGate) -> SendGates {
+        SendGates {
+            template,
+            by_connection: BTreeMap::new(),
+        }
+    }
+
+    /// The gate of a connection.
+    pub(crate) fn get(&mut self, connection: u64) -> &mut SendGate {
+        self.by_connection
+            .entry(connection)
+            .or_insert_with(|| self.template.clone())
+    }
+
+    /// Forgets a connection.
+    pub(crate) fn remove(&mut self, connection: u64) {
+        self.by_connection.remove(&connection);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use renet::{ChannelConfig, ConnectionConfig, RenetClient, SendType};
+
+    const MS: Duration = Duration::from_millis(1);
+
+    fn at(ms: u64) -> Time {
+        Time::from_secs_f64(1.0) + MS * ms as u32
+    }
+
+    fn gate() -> SendGate {
+        SendGate::new(MS * 100, MS * 10)
+    }
+
+    #[test]
+    fn idle_frames_ask_renet_once_per_ack_interval() {
+        let mut g = gate();
+        assert_eq!(g.flush(at(0), false), Flush::Send { acks: true });
+        g.ack_sent(at(0));
+        for ms in (16..100).step_by(16) {
+            assert_eq!(g.flush(at(ms), false), Flush::Skip, "at {ms} ms");
+        }
+        assert_eq!(g.flush(at(100), false), Flush::Send { acks: true });
+    }
+
+    #[test]
+    fn a_queued_message_leaves_at_once_and_its_ack_waits_for_the_interval() {
+        let mut g = gate();
+        g.flush(at(0), false);
+        g.ack_sent(at(0));
+        g.queued();
+        assert_eq!(g.flush(at(20), false), Flush::Send { acks: false });
+        assert_eq!(g.flush(at(40), false), Flush::Skip);
+        g.queued();
+        assert_eq!(g.flush(at(120), false), Flush::Send { acks: true });
+    }
+
+    #[test]
+    fn reliable_data_of_the_peer_is_acked_at_once() {
+        let mut g = gate();
+        g.flush(at(0), false);
+        g.ack_sent(at(0));
+        g.received(&[SMALL_RELIABLE, 1, 2]);
+        assert_eq!(g.flush(at(5), false), Flush::Send { acks: true });
+        g.received(&[1, 1, 2]); // unreliable: the ack waits
+        assert_eq!(g.flush(at(10), false), Flush::Skip);
+    }
+
+    #[test]
+    fn reliable_data_in_flight_is_checked_for_resends_often() {
+        let mut g = gate();
+        g.queued();
+        g.flush(at(0), true);
+        g.ack_sent(at(0));
+        assert_eq!(g.flush(at(5), true), Flush::Skip);
+        assert_eq!(g.flush(at(10), true), Flush::Send { acks: false });
+    }
+
+    /// The type bytes the gate reads are renet's own: a reliable message, an
+    /// unreliable one, a sliced reliable one and an ack, made by a real renet.
+    #[test]
+    fn packet_kinds_match_renets_wire_format() {
+        let channels = vec![
+            ChannelConfig {
+                channel_id: 0,
+                max_memory_usage_bytes: 1 << 20,
+                send_type: SendType::Unreliable,
+            },
+            ChannelConfig {
+                channel_id: 1,
+                max_memory_usage_bytes: 1 << 20,
+                send_type: SendType::ReliableOrdered {
+                    resend_time: MS * 40,
+                },
+            },
+        ];
+        let config = ConnectionConfig {
+            available_bytes_per_tick: 1 << 20,
+            server_channels_config: channels.clone(),
+            client_channels_config: channels,
+        };
+        let (mut a, mut b) = (
+            RenetClient::new(config.clone()),
+            RenetClient::new(config.clone()),
+        );
+        a.set_connected();
+        b.set_connected();
+        a.send_message(1, vec![1u8; 10]);
+        let reliable = a.get_packets_to_send();
+        assert_eq!(reliable.len(), 1);
+        assert!(is_reliable(&reliable[0]) && !is_ack(&reliable[0]));
+        a.send_message(0, vec![2u8; 10]);
+        let unreliable = a.get_packets_to_send();
+        assert!(!is_reliable(&unreliable[0]) && !is_ack(&unreliable[0]));
+        a.send_message(1, vec![3u8; 5000]);
+        let slices = a.get_packets_to_send();
+        assert!(slices.len() > 1 && slices.iter().all(|p| is_reliable(p)));
+        b.process_packet(&reliable[0]);
+        let acks = b.get_packets_to_send();
+        assert_eq!(acks.len(), 1);
+        assert!(is_ack(&acks[0]) && !is_reliable(&acks[0]));
+    }
+}
