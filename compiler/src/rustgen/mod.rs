@@ -252,6 +252,8 @@ pub(crate) struct Gen<'m> {
     /// Each struct's own default bytes, computed when first needed (`None` when it
     /// has none or it is too large to build).
     class_defaults: std::cell::RefCell<HashMap<ClassId, Option<std::rc::Rc<[u8]>>>>,
+    /// Classes some parameter has as its type (their value types never nest a parent).
+    used_as_values: std::collections::HashSet<ClassId>,
 }
 
 impl<'m> Gen<'m> {
@@ -261,6 +263,7 @@ impl<'m> Gen<'m> {
             model,
             names,
             class_defaults: Default::default(),
+            used_as_values: items::classes_used_as_values(model),
         }
     }
 

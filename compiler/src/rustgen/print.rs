@@ -87,7 +87,7 @@ impl<'o> Printer<'o> {
     /// The items, statements, fields or arms of a brace group (or the file): a line each.
     fn block_body(&mut self, tokens: TokenStream) {
         let tokens: Vec<TokenTree> = tokens.into_iter().collect();
-        let (mut commas, mut semicolons, mut arms) = (false, false, false);
+        let (mut commas, mut semicolons, mut arms, mut colons) = (false, false, false, false);
         let mut i = 0;
         while i < tokens.len() {
             if let Some(n) = self.attribute(&tokens[i..]) {
@@ -112,6 +112,10 @@ impl<'o> Printer<'o> {
             if let TokenTree::Punct(p) = t {
                 commas |= p.as_char() == ',' && self.generics == 0;
                 semicolons |= p.as_char() == ';';
+                colons |= p.as_char() == ':'
+                    && p.spacing() == Spacing::Alone
+                    && self.generics == 0
+                    && !self.out.ends_with("::");
                 arms |= p.as_char() == '='
                     && p.spacing() == Spacing::Joint
                     && matches!(next, Some(TokenTree::Punct(n)) if n.as_char() == '>');
@@ -124,7 +128,8 @@ impl<'o> Printer<'o> {
         // A list (fields, variants, arms) ends with a comma, as rustfmt writes it
         // (but not after a match arm's block).
         let block_arm = arms && self.out.ends_with('}');
-        if commas && !semicolons && !block_arm && !self.out.ends_with(',') {
+        let list = commas || colons || arms;
+        if list && !semicolons && !block_arm && !self.out.ends_with(',') {
             self.out.push(',');
         }
     }

@@ -112,7 +112,7 @@ pub mod distributed_chat {
     /// `say(string(0-256) text) airecv clsend` (field 3).
     #[derive(Clone, Debug, Default, PartialEq)]
     pub struct Say {
-        pub text: String
+        pub text: String,
     }
     impl schema::Message for Say {
         fn pack_into<S: wire::Sink + ?Sized>(&self, out: &mut S) -> wire::WireResult<()> {
@@ -129,7 +129,7 @@ pub mod distributed_chat {
                     let bytes = r.read_blob16()?;
                     wire::check_len(bytes.len(), &[(0, 256)], "DistributedChat.say.text")?;
                     wire::utf8(bytes, "DistributedChat.say.text")?
-                }
+                },
             })
         }
     }
@@ -278,13 +278,13 @@ pub mod distributed_avatar {
     /// `setName(string(1-32) name) broadcast ram required` (field 5).
     #[derive(Clone, Debug, PartialEq)]
     pub struct SetName {
-        pub name: String
+        pub name: String,
     }
     #[allow(clippy::derivable_impls)]
     impl Default for SetName {
         fn default() -> Self {
             super::distributed_avatar::SetName {
-                name: String::from("Toon")
+                name: String::from("Toon"),
             }
         }
     }
@@ -303,7 +303,7 @@ pub mod distributed_avatar {
                     let bytes = r.read_blob16()?;
                     wire::check_len(bytes.len(), &[(1, 32)], "DistributedAvatar.setName.name")?;
                     wire::utf8(bytes, "DistributedAvatar.setName.name")?
-                }
+                },
             })
         }
     }
@@ -313,7 +313,7 @@ pub mod distributed_avatar {
     /// `setColor(Color color) broadcast ram required` (field 6).
     #[derive(Clone, Debug, PartialEq)]
     pub struct SetColor {
-        pub color: super::Color
+        pub color: super::Color,
     }
     #[allow(clippy::derivable_impls)]
     impl Default for SetColor {
@@ -323,7 +323,7 @@ pub mod distributed_avatar {
                     r: 0,
                     g: 0,
                     b: 0,
-                }
+                },
             }
         }
     }
@@ -385,7 +385,7 @@ pub mod distributed_avatar {
     /// `setH(int16/10%360 h) broadcast ownsend ram required` (field 8).
     #[derive(Clone, Debug, Default, PartialEq)]
     pub struct SetH {
-        pub h: f64
+        pub h: f64,
     }
     impl schema::Message for SetH {
         fn pack_into<S: wire::Sink + ?Sized>(&self, out: &mut S) -> wire::WireResult<()> {
@@ -400,7 +400,7 @@ pub mod distributed_avatar {
                 h: {
                     let n = r.read_i16()?;
                     n as f64 / 10f64
-                }
+                },
             })
         }
     }
@@ -429,7 +429,7 @@ pub mod distributed_avatar {
     /// `emote(uint8(0-15) id) broadcast ownsend` (field 10).
     #[derive(Clone, Debug, Default, PartialEq)]
     pub struct Emote {
-        pub id: u8
+        pub id: u8,
     }
     impl schema::Message for Emote {
         fn pack_into<S: wire::Sink + ?Sized>(&self, out: &mut S) -> wire::WireResult<()> {
@@ -446,7 +446,7 @@ pub mod distributed_avatar {
                     let n = r.read_u8()?;
                     wire::check_int_range(i128::from(n), &[(0, 15)], "DistributedAvatar.emote.id")?;
                     n
-                }
+                },
             })
         }
     }

@@ -22,7 +22,10 @@ mod field_enum;
 mod messages;
 mod metadata;
 mod naming;
+mod nesting;
 mod switches;
+
+pub(super) use nesting::classes_used_as_values;
 
 /// Formats items (`super::print`) and writes them.
 fn emit(out: &mut dyn std::io::Write, tokens: TokenStream) -> Result<(), super::CodegenError> {
