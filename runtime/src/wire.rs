@@ -472,9 +472,41 @@ pub fn unpack<M: crate::schema::Message>(r: &mut Reader<'_>) -> WireResult<M> {
     M::unpack(r)
 }
 
+/// The error for a field number class `class` does not have (generated `Field::unpack`).
+#[cold]
+pub fn unknown_field(number: u16, class: &'static str) -> WireError {
+    WireError::new(WireErrorKind::UnknownField { number }, class)
+}
+
+/// Reads exactly `bytes` with `read`; trailing bytes are an error within `context`
+/// (generated `Field::from_bytes`).
+#[inline]
+pub fn read_exact<T>(
+    bytes: &[u8],
+    context: &'static str,
+    read: impl FnOnce(&mut Reader<'_>) -> WireResult<T>,
+) -> WireResult<T> {
+    let mut r = Reader::new(bytes);
+    let value = read(&mut r)?;
+    r.finish().map_err(|e| e.within(context))?;
+    Ok(value)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn read_exact_rejects_trailing_bytes_and_unknown_fields_name_the_class() {
+        assert_eq!(read_exact(&[7], "C", |r| r.read_u8()), Ok(7));
+        let e = read_exact(&[7, 8], "C", |r| r.read_u8()).unwrap_err();
+        assert_eq!(e.context, "C");
+        let e = unknown_field(9, "C");
+        assert_eq!(
+            (e.kind, e.context),
+            (WireErrorKind::UnknownField { number: 9 }, "C")
+        );
+    }
 
     #[test]
     fn reader_reports_truncation_without_panicking() {

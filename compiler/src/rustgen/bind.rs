@@ -19,7 +19,7 @@ pub struct BindParam {
     /// tuple struct).
     pub member: String,
     /// Its Rust type in the generated module, with paths relative to the module root
-    /// (`f64`, `::std::string::String`, `Color`, `[u8; 4]`).
+    /// (`f64`, `String`, `Color`, `[u8; 4]`).
     pub rust_type: TokenStream,
     /// The same type with typedef aliases looked through (`u32` for `DoId`).
     pub base_type: TokenStream,

@@ -74,7 +74,7 @@ const MAX_LITERAL_STRUCT_BYTES: usize = 64;
 
 /// `Default::default()`.
 pub fn fallback() -> TokenStream {
-    quote!(::core::default::Default::default())
+    quote!(Default::default())
 }
 
 impl Gen<'_> {
@@ -126,9 +126,9 @@ impl Gen<'_> {
                         if s.builtin == Builtin::String {
                             let text = std::str::from_utf8(bytes).ok()?;
                             Some(if text.is_empty() {
-                                quote!(::std::string::String::new())
+                                quote!(String::new())
                             } else {
-                                quote!(::std::string::String::from(#text))
+                                quote!(String::from(#text))
                             })
                         } else {
                             let items = bytes
@@ -204,7 +204,7 @@ impl Gen<'_> {
         if let Some(own) = self.class_default(class) {
             if own.len() > MAX_LITERAL_STRUCT_BYTES && cur.bytes.starts_with(&own) {
                 cur.take(own.len())?;
-                return Some(quote!(<#root #ty as ::core::default::Default>::default()));
+                return Some(quote!(<#root #ty as Default>::default()));
             }
         }
         let mut members = Vec::new();
@@ -300,7 +300,7 @@ impl Gen<'_> {
 
 fn vec_expr(items: Vec<TokenStream>) -> TokenStream {
     if items.is_empty() {
-        quote!(::std::vec::Vec::new())
+        quote!(Vec::new())
     } else if items.len() > 1 && items.iter().all(|i| i.to_string() == items[0].to_string()) {
         let first = &items[0];
         let n = Literal::usize_unsuffixed(items.len());

@@ -5,13 +5,15 @@
 //! field (implementing `pipes::schema::FieldMessage`), a `Field` enum of its own
 //! fields and its parents' `Field` enums, and its metadata; Rust enums for switches, aliases for typedefs,
 //! and one static `SCHEMA` (`pipes::schema::SchemaInfo`) the runtime routes with.
-//! The output depends only on the `pipes` crate and is formatted with `prettyplease`.
+//! The output depends only on the `pipes` crate and is formatted by `print` (one pass over
+//! the tokens, no parsing).
 
 pub mod bind;
 mod commands;
 mod defaults;
 mod items;
 pub mod names;
+mod print;
 mod types;
 
 use crate::model::{ClassId, FieldId, FieldKind, Model, Param, SwitchId, Type, TypedefId};
@@ -250,6 +252,8 @@ pub(crate) struct Gen<'m> {
     /// Each struct's own default bytes, computed when first needed (`None` when it
     /// has none or it is too large to build).
     class_defaults: std::cell::RefCell<HashMap<ClassId, Option<std::rc::Rc<[u8]>>>>,
+    /// Classes some parameter has as its type (their value types never nest a parent).
+    used_as_values: std::collections::HashSet<ClassId>,
 }
 
 impl<'m> Gen<'m> {
@@ -259,6 +263,7 @@ impl<'m> Gen<'m> {
             model,
             names,
             class_defaults: Default::default(),
+            used_as_values: items::classes_used_as_values(model),
         }
     }
 

@@ -198,12 +198,12 @@ impl Gen<'_> {
                     return int;
                 }
                 match s.builtin {
-                    Builtin::String => quote!(::std::string::String),
-                    Builtin::Blob | Builtin::Blob32 => quote!(::std::vec::Vec<u8>),
-                    Builtin::Uint32Uint8Array => quote!(::std::vec::Vec<(u32, u8)>),
+                    Builtin::String => quote!(String),
+                    Builtin::Blob | Builtin::Blob32 => quote!(Vec<u8>),
+                    Builtin::Uint32Uint8Array => quote!(Vec<(u32, u8)>),
                     b => {
                         let e = legacy_element(b).and_then(int_type).unwrap_or(quote!(u8));
-                        quote!(::std::vec::Vec<#e>)
+                        quote!(Vec<#e>)
                     }
                 }
             }
@@ -214,7 +214,7 @@ impl Gen<'_> {
                         let n = Literal::usize_unsuffixed(n as usize);
                         quote!([#e; #n])
                     }
-                    None => quote!(::std::vec::Vec<#e>),
+                    None => quote!(Vec<#e>),
                 }
             }
             Type::Class(c) => {
@@ -351,7 +351,7 @@ impl Gen<'_> {
             // An undefined type's placeholder (lenient builds) reads no bytes.
             Type::Invalid => quote!({
                 let _ = &r;
-                ::core::default::Default::default()
+                Default::default()
             }),
         }
     }
@@ -371,7 +371,7 @@ impl Gen<'_> {
             let before = may_be_empty.then(|| quote!(let before = sub.remaining();));
             quote! {{
                 let mut sub = #source;
-                let mut items = ::std::vec::Vec::new();
+                let mut items = Vec::new();
                 while sub.remaining() > 0 {
                     #before
                     let r = &mut sub;
@@ -386,7 +386,7 @@ impl Gen<'_> {
         } else if let Some(n) = a.fixed_count() {
             let n = Literal::usize_unsuffixed(n as usize);
             quote! {{
-                let mut items = ::std::vec::Vec::with_capacity(#n);
+                let mut items = Vec::with_capacity(#n);
                 for _ in 0..#n { items.push(#elem); }
                 items
             }}
@@ -400,7 +400,7 @@ impl Gen<'_> {
             let e = self.param_type(&a.element, root);
             let n = Literal::usize_unsuffixed(n as usize);
             quote! {
-                <[#e; #n]>::try_from(items).map_err(|items: ::std::vec::Vec<_>| {
+                <[#e; #n]>::try_from(items).map_err(|items: Vec<_>| {
                     wire::WireError::new(wire::WireErrorKind::BadLength { len: items.len() }, #c)
                 })?
             }
@@ -416,7 +416,7 @@ impl Gen<'_> {
             let read = format_ident!("read_{}", int_suffix(elem));
             return quote! {{
                 let mut sub = r.read_prefixed16()?;
-                let mut items = ::std::vec::Vec::new();
+                let mut items = Vec::new();
                 while sub.remaining() > 0 { items.push(sub.#read()?); }
                 items
             }};
@@ -424,7 +424,7 @@ impl Gen<'_> {
         match s.builtin {
             Builtin::Uint32Uint8Array => quote! {{
                 let mut sub = r.read_prefixed16()?;
-                let mut items = ::std::vec::Vec::new();
+                let mut items = Vec::new();
                 while sub.remaining() > 0 { items.push((sub.read_u32()?, sub.read_u8()?)); }
                 items
             }},

@@ -14,7 +14,26 @@ impl Gen<'_> {
         let mut unpacks = Vec::new();
         let mut defaults = Vec::new();
         let mut derivable = true;
-        for (f, name) in &members {
+        let nested = c.number.and_then(|_| self.nested_parent(id));
+        let mut deref = None;
+        if let Some((parent, name, _)) = &nested {
+            let pty = format_ident!("{}", self.names.class_type[parent]);
+            decls.push(quote!(pub #name: #pty));
+            packs.push(quote!(self.#name.pack_into(out)?;));
+            unpacks.push(quote!(#name: #pty::unpack(r)?));
+            defaults.push(quote!(#name: Default::default()));
+            deref = Some(quote! {
+                impl ::core::ops::Deref for #ty {
+                    type Target = #pty;
+                    fn deref(&self) -> &#pty { &self.#name }
+                }
+                impl ::core::ops::DerefMut for #ty {
+                    fn deref_mut(&mut self) -> &mut #pty { &mut self.#name }
+                }
+            });
+        }
+        let skip = nested.as_ref().map_or(0, |n| n.2);
+        for (f, name) in members.iter().skip(skip) {
             let field = self.model.field(*f);
             let ctx = format!("{}.{}", c.name, field.name);
             let (ty, pack, unpack) = match &field.kind {
@@ -60,9 +79,13 @@ impl Gen<'_> {
         } else {
             format!("`{kind} {} : {}`", c.name, parents.join(", "))
         };
-        let d = doc(&format!(
-            "{heading}: its fields in packing order (Panda's class packing)."
-        ));
+        let d = doc(&match &nested {
+            Some((_, name, _)) => format!(
+                "{heading}: `{name}` (the inherited fields), then its own fields, in packing \
+                 order (Panda's class packing); `Deref` reaches the inherited ones."
+            ),
+            None => format!("{heading}: its fields in packing order (Panda's class packing)."),
+        });
         let (pack_out, unpack_r) = if members.is_empty() {
             (quote!(_out), quote!(_r))
         } else {
@@ -71,9 +94,9 @@ impl Gen<'_> {
         let dclass_impl = c.number.map(|n| {
             let n = Literal::usize_unsuffixed(n as usize);
             quote! {
-                impl ::pipes::schema::DClass for #ty {
-                    const INFO: &'static ::pipes::schema::ClassInfo = &SCHEMA.classes[#n];
-                    const SCHEMA: &'static ::pipes::schema::SchemaInfo = &SCHEMA;
+                impl schema::DClass for #ty {
+                    const INFO: &'static schema::ClassInfo = &SCHEMA.classes[#n];
+                    const SCHEMA: &'static schema::SchemaInfo = &SCHEMA;
                 }
             }
         });
@@ -85,7 +108,7 @@ impl Gen<'_> {
                 quote!(#[derive(Clone, Debug, PartialEq)]),
                 Some(quote! {
                     #[allow(clippy::derivable_impls)]
-                impl ::core::default::Default for #ty {
+                impl Default for #ty {
                         fn default() -> Self { Self { #(#defaults),* } }
                     }
                 }),
@@ -111,6 +134,7 @@ impl Gen<'_> {
                 }
             }
 
+            #deref
             #dclass_impl
             #module
         }
@@ -133,7 +157,7 @@ impl Gen<'_> {
             #d
             pub mod #module {
                 #[allow(unused_imports)]
-                use ::pipes::{schema::Message as _, wire};
+                use ::pipes::{schema::{self, Message as _}, wire};
                 #meta
                 #(#messages)*
             }

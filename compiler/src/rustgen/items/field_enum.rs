@@ -73,9 +73,7 @@ impl Gen<'_> {
                 quote!(match self { #(#pack_arms)* }),
             )
         };
-        let ctx = Literal::string(name);
-        let unknown =
-            quote!(wire::WireError::new(wire::WireErrorKind::UnknownField { number }, #ctx));
+        let unknown = quote!(wire::unknown_field(number, NAME));
         // A dclass without fields (an undefined parent's placeholder) knows no number.
         let unpack_body = if empty {
             quote!(Err(#unknown))
@@ -103,7 +101,7 @@ impl Gen<'_> {
             pub const RAM: &[u16] = super::SCHEMA.classes[#n].ram;
 
             /// The class metadata in the schema.
-            pub fn info() -> &'static ::pipes::schema::ClassInfo {
+            pub fn info() -> &'static schema::ClassInfo {
                 &super::SCHEMA.classes[ID as usize]
             }
 
@@ -121,10 +119,7 @@ impl Gen<'_> {
 
                 /// The field name in the schema.
                 pub fn name(&self) -> &'static str {
-                    match super::SCHEMA.field(self.number()) {
-                        Some(info) => info.name,
-                        None => "",
-                    }
+                    super::SCHEMA.field(self.number()).map_or("", |f| f.name)
                 }
 
                 /// Packs the field's arguments.
@@ -139,10 +134,7 @@ impl Gen<'_> {
 
                 /// Unpacks exactly `bytes` as the arguments of field `number`.
                 pub fn from_bytes(number: u16, bytes: &[u8]) -> wire::WireResult<Self> {
-                    let mut r = wire::Reader::new(bytes);
-                    let field = Self::unpack(number, &mut r)?;
-                    r.finish().map_err(|e| e.within(#ctx))?;
-                    Ok(field)
+                    wire::read_exact(bytes, NAME, |r| Self::unpack(number, r))
                 }
             }
         }

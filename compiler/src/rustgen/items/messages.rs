@@ -38,7 +38,7 @@ impl Gen<'_> {
                             .iter()
                             .enumerate()
                             .map(|(i, p)| {
-                                let index = syn::Index::from(i);
+                                let index = Literal::usize_unsuffixed(i);
                                 self.pack(&p.ty, &Val::place(quote!(self.#index)), &param_ctx[i])
                             })
                             .collect();
@@ -97,7 +97,7 @@ impl Gen<'_> {
                 .unwrap_or_else(|| self.message_fallback(f));
             quote! {
                 #[allow(clippy::derivable_impls)]
-                impl ::core::default::Default for #ty {
+                impl Default for #ty {
                     fn default() -> Self { #value }
                 }
             }
@@ -115,8 +115,8 @@ impl Gen<'_> {
         let numbered = field.number.map(|n| {
             let n = Literal::usize_unsuffixed(n as usize);
             quote! {
-                impl ::pipes::schema::FieldMessage for #ty {
-                    const INFO: &'static ::pipes::schema::FieldInfo = &super::SCHEMA.fields[#n];
+                impl schema::FieldMessage for #ty {
+                    const INFO: &'static schema::FieldInfo = &super::SCHEMA.fields[#n];
                 }
             }
         });
@@ -131,7 +131,7 @@ impl Gen<'_> {
 
             #default_impl
 
-            impl ::pipes::schema::Message for #ty {
+            impl schema::Message for #ty {
                 fn pack_into<S: wire::Sink + ?Sized>(&self, #pack_out: &mut S) -> wire::WireResult<()> {
                     #(#packs)*
                     Ok(())

@@ -22,15 +22,20 @@ mod field_enum;
 mod messages;
 mod metadata;
 mod naming;
+mod nesting;
 mod switches;
 
-/// Formats items with `prettyplease` and writes them.
+pub(super) use nesting::classes_used_as_values;
+
+/// Formats items (`super::print`) and writes them.
 fn emit(out: &mut dyn std::io::Write, tokens: TokenStream) -> Result<(), super::CodegenError> {
-    let file = syn::parse2::<syn::File>(tokens).map_err(|e| super::CodegenError {
-        message: format!("internal error: generated code does not parse: {e}"),
-    })?;
-    out.write_all(prettyplease::unparse(&file).as_bytes())
-        .map_err(io_error)
+    let mut text = String::new();
+    #[cfg(test)]
+    let expected = tokens.clone();
+    super::print::print_items(tokens, &mut text);
+    #[cfg(test)]
+    super::print::assert_same_tokens(&text, &expected);
+    out.write_all(text.as_bytes()).map_err(io_error)
 }
 
 /// A write error as a codegen error.
@@ -58,7 +63,7 @@ impl Gen<'_> {
             out,
             quote! {
                 #[allow(unused_imports)]
-                use ::pipes::{schema::Message as _, wire};
+                use ::pipes::{schema::{self, Message as _}, wire};
 
                 /// The DC hash of the schema (Panda3D's `DCFile::get_hash()`), checked at handshake.
                 pub const HASH: u32 = #hash;

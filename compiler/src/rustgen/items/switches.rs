@@ -72,7 +72,7 @@ impl Gen<'_> {
                 };
                 packs.push(quote! {
                     Self::Default { key, #(#names),* } => {
-                        let mut key_bytes = ::std::vec::Vec::new();
+                        let mut key_bytes = Vec::new();
                         {
                             let out = &mut key_bytes;
                             #key_pack
@@ -142,7 +142,7 @@ impl Gen<'_> {
             pub enum #ty { #(#decls),* }
 
             #[allow(clippy::derivable_impls)]
-            impl ::core::default::Default for #ty {
+            impl Default for #ty {
                 fn default() -> Self { #default_value }
             }
 
