@@ -547,13 +547,42 @@ impl PartWriter {
                 self.mask_at = self.buf.len();
                 self.buf.extend_from_slice(&self.scratch);
             }
-            if open.kind != LEAVE && self.mask_len > 0 {
-                self.share_mask();
+            if !self.continue_run() {
+                if open.kind != LEAVE && self.mask_len > 0 {
+                    self.share_mask();
+                }
+                self.extend_run(open.kind);
             }
-            self.extend_run(open.kind);
         }
         self.count += 1;
         self.seq
+    }
+
+    /// The common case of a run, in one move: the record just written continues a
+    /// run that has its `more` byte and room, with the previous record's mask; its
+    /// head and mask go (the values stay). False (nothing changed) otherwise.
+    fn continue_run(&mut self) -> bool {
+        let start = self.record_start;
+        let m = self.mask_len;
+        let Some(at) = self.run.more_at else {
+            return false;
+        };
+        let fits = self.buf[start] == CONTINUE & !SAME_MASK
+            && m > 0
+            && self.chain.has_mask
+            && self.buf[at] < u8::MAX
+            && self.buf[start + 1..start + 1 + m]
+                .iter()
+                .zip(&self.prev_mask)
+                .all(|(a, b)| a == b);
+        if !fits {
+            return false;
+        }
+        self.buf[at] += 1;
+        let end = self.buf.len();
+        self.buf.copy_within(start + 1 + m..end, start);
+        self.buf.truncate(end - 1 - m);
+        true
     }
 
     /// Joins the record just written to the run before it when its head is
