@@ -118,13 +118,7 @@ fn bind_as<T: FromFloats>(c: &mut Client, n: u16, kind: Kind) -> Result<(), Bind
 
 /// Binds field `n` (named `name`) for interpolation on `client`.
 pub fn bind(model: &Model, client: &mut Client, n: u16, name: &str) -> Result<Bound, String> {
-    let id = *model
-        .fields_by_number
-        .get(usize::from(n))
-        .ok_or_else(|| format!("no field number {n}"))?;
-    let (kind, divisors) = layout(model, id).ok_or_else(|| {
-        format!("{name} is not a run of 1 to 4 float64 values or of one integer type")
-    })?;
+    let Numbers { kind, divisors } = Numbers::of(model, n, name)?;
     let r = match divisors.len() {
         1 => bind_as::<f64>(client, n, kind),
         2 => bind_as::<DVec2>(client, n, kind),
