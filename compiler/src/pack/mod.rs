@@ -20,7 +20,7 @@ mod unpack;
 pub use defaults::{default_value, field_default};
 pub use encode::{pack_default, pack_field};
 pub use measure::{field_fixed_size, measure_field};
-pub use size::fixed_size;
+pub use size::{field_int_widths, fixed_size, MAX_INT_WIDTHS};
 pub(crate) use size::{class_fixed_size, switch_fixed_size};
 // Encoding steps the default builder (`defaults.rs`) and the unpacker share.
 use encode::{
