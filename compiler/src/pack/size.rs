@@ -114,10 +114,12 @@ fn type_int_widths(model: &Model, ty: &Type, out: &mut Vec<u8>) -> Option<()> {
             let mut element = Vec::new();
             type_int_widths(model, &a.element.ty, &mut element)?;
             let size: usize = element.iter().map(|&w| usize::from(w)).sum();
-            if size == 0 || total % size != 0 {
+            // The count must agree with the size Panda worked out (it does not for
+            // `uint8 a[2][2]`, whose fixed size is the inner array's).
+            let count = usize::try_from(a.fixed_count()?).ok()?;
+            if size == 0 || count.checked_mul(size)? != total {
                 return None;
             }
-            let count = total / size;
             if count * element.len() + out.len() > MAX_INT_WIDTHS {
                 return None;
             }
