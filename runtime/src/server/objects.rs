@@ -112,6 +112,9 @@ pub(crate) struct ServerObject {
     pub(crate) changed_tick: Tick,
     /// The game's priority for this object (default 1), see `Server::set_priority`.
     pub(crate) priority: f32,
+    /// Its integer state at the last ticks an update of it was written: the
+    /// baselines of value deltas (`None` until the first update).
+    pub(crate) past: Option<Box<super::past::Past>>,
 }
 
 impl ServerObject {
@@ -225,6 +228,7 @@ impl ObjectStore {
                 location_tick: tick,
                 changed_tick: tick,
                 priority: 1.0,
+                past: None,
             },
         );
         Ok(id)

@@ -129,7 +129,8 @@ impl Server {
                 break;
             }
             let (wrote, still_dirty) = write_record(
-                &self.objects,
+                self.schema,
+                &mut self.objects,
                 peer,
                 &mut w,
                 &mut written,
@@ -486,7 +487,8 @@ fn unkey(key: u64) -> (DoId, bool) {
 /// once visited.
 #[allow(clippy::too_many_arguments)]
 fn write_record(
-    objects: &super::objects::ObjectStore,
+    schema: &crate::schema::SchemaInfo,
+    objects: &mut super::objects::ObjectStore,
     peer: &mut Peer,
     w: &mut PartWriter,
     written: &mut Vec<(u16, DoId, Sent)>,
@@ -503,7 +505,8 @@ fn write_record(
         return (false, false);
     }
     let wrote = write_due(
-        objects.get(id),
+        schema,
+        objects.get_mut(id),
         view,
         w,
         written,
@@ -527,7 +530,8 @@ fn write_record(
 /// `redundant`: repeat the changes after the client's baseline even if in flight.
 #[allow(clippy::too_many_arguments)]
 fn write_due(
-    obj: Option<&super::objects::ServerObject>,
+    schema: &crate::schema::SchemaInfo,
+    obj: Option<&mut super::objects::ServerObject>,
     view: &mut super::peer::View,
     w: &mut PartWriter,
     written: &mut Vec<(u16, DoId, Sent)>,
@@ -565,10 +569,25 @@ fn write_due(
         return false;
     }
     let moved = (obj.location_tick > base).then_some(obj.location);
-    w.update(id, obj.class.number, n, moved);
+    // Integer fields as deltas against the state the client is known to hold, when
+    // the server still has it (see `past`).
+    let past = view
+        .acked
+        .and_then(|a| Some((a, obj.past.as_deref()?)))
+        .and_then(|(a, p)| Some((a, p, p.find(a)?)));
+    let delta = match past {
+        Some((acked, _, _)) => w.update_delta(id, obj.class.number, n, moved, acked),
+        None => {
+            w.update(id, obj.class.number, n, moved);
+            false
+        }
+    };
     for (i, s) in obj.slots.iter().enumerate() {
         if s.tick > base && s.visible_to(view.owned) {
-            w.field(i, &s.value);
+            match past.filter(|_| delta).and_then(|(_, p, k)| p.base(k, i)) {
+                Some((widths, before)) => w.field_delta(i, &s.value, before, widths),
+                None => w.field(i, &s.value),
+            }
         }
     }
     if w.fields_written() == 0 && moved.is_none() {
@@ -576,6 +595,7 @@ fn write_due(
         return false;
     }
     let seq = w.end();
+    obj.remember(schema, tick);
     written.push((seq, id, Sent::Update { base }));
     view.sent = Some(tick);
     view.priority = 0.0;
