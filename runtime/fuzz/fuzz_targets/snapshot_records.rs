@@ -96,7 +96,7 @@ fn write(w: &mut PartWriter, r: &Record<'_, '_>) {
     for (i, f) in state_fields(&SCHEMA, info).enumerate() {
         if let Some((_, v)) = r.fields.iter().find(|(n, _)| *n == f.number) {
             if r.delta && delta_widths(f).is_some() {
-                w.field_encoded_delta(i, v);
+                w.field_encoded_delta(i, v, f.fixed_size.unwrap_or(0));
             } else {
                 w.field(i, v);
             }

@@ -453,10 +453,19 @@ pub fn delta_widths(field: &crate::schema::FieldInfo) -> Option<&'static [u8]> {
 /// Reads one little-endian integer of `width` bytes (at most 8) from `b`.
 #[inline]
 fn int_at(b: &[u8], width: usize) -> u64 {
-    let mut v = [0u8; 8];
-    let n = width.min(8).min(b.len());
-    v[..n].copy_from_slice(&b[..n]);
-    u64::from_le_bytes(v)
+    // (Fixed-size reads for the usual widths: no memcpy call.)
+    match (width, b) {
+        (1, [a, ..]) => u64::from(*a),
+        (2, [a, b, ..]) => u64::from(u16::from_le_bytes([*a, *b])),
+        (4, [a, b, c, d, ..]) => u64::from(u32::from_le_bytes([*a, *b, *c, *d])),
+        (8, [a, b, c, d, e, f, g, h, ..]) => u64::from_le_bytes([*a, *b, *c, *d, *e, *f, *g, *h]),
+        _ => {
+            let mut v = [0u8; 8];
+            let n = width.min(8).min(b.len());
+            v[..n].copy_from_slice(&b[..n]);
+            u64::from_le_bytes(v)
+        }
+    }
 }
 
 /// Appends the deltas of a packed `value` against `base` (both the field's fixed
@@ -465,19 +474,29 @@ fn int_at(b: &[u8], width: usize) -> u64 {
 /// 65535 to 0 costs one byte (+1), as does an `int64` going from `i64::MAX` to
 /// `i64::MIN`.
 pub fn put_delta(widths: &[u8], value: &[u8], base: &[u8], out: &mut Vec<u8>) {
-    let mut at = 0;
+    let (mut v, mut b) = (value, base);
     for &w in widths {
         let w = usize::from(w);
-        let (v, b) = (
-            int_at(value.get(at..).unwrap_or(&[]), w),
-            int_at(base.get(at..).unwrap_or(&[]), w),
-        );
-        let shift = 64 - 8 * w as u32;
-        // The difference modulo 2^(8w), sign-extended from its top bit.
-        let d = ((v.wrapping_sub(b) << shift) as i64) >> shift;
+        let (Some((x, v_rest)), Some((y, b_rest))) = (v.split_at_checked(w), b.split_at_checked(w))
+        else {
+            return;
+        };
+        // The difference in the integer's own width, wrapping, read as signed.
+        let d = match w {
+            1 => i64::from((x[0].wrapping_sub(y[0])) as i8),
+            2 => i64::from(i16::from_le_bytes(arr(x)).wrapping_sub(i16::from_le_bytes(arr(y)))),
+            4 => i64::from(i32::from_le_bytes(arr(x)).wrapping_sub(i32::from_le_bytes(arr(y)))),
+            _ => i64::from_le_bytes(arr(x)).wrapping_sub(i64::from_le_bytes(arr(y))),
+        };
         put_varint(out, zigzag(d));
-        at += w;
+        (v, b) = (v_rest, b_rest);
     }
+}
+
+/// `b` as an array (zeros unless it has exactly `N` bytes).
+#[inline]
+fn arr<const N: usize>(b: &[u8]) -> [u8; N] {
+    <[u8; N]>::try_from(b).unwrap_or([0; N])
 }
 
 /// Reads one delta of an integer of `width` bytes, refusing one that does not fit it.
@@ -550,9 +569,12 @@ pub struct PartWriter {
     rec_back: u8,
     /// Where the open record's values start.
     values_at: usize,
-    /// The open record's values packed (while `buf` holds them as deltas).
-    alt: Vec<u8>,
-    /// The open record is a DELTA whatever its size (values written encoded).
+    /// The size the open record's values would have packed (while `buf` holds the
+    /// integer fields as deltas).
+    packed_len: usize,
+    /// Integer fields written as deltas in the open record.
+    deltas: usize,
+    /// The open record is a DELTA whatever its content (values written encoded).
     forced: bool,
 }
 
@@ -605,7 +627,8 @@ impl PartWriter {
             part_back: 0,
             rec_back: 0,
             values_at: 0,
-            alt: Vec::new(),
+            packed_len: 0,
+            deltas: 0,
             forced: false,
         };
         w.start_part();
@@ -665,8 +688,9 @@ impl PartWriter {
     /// object's state at tick `base` (which the client must hold: its acknowledged
     /// baseline). True when the part allows it (`base` within [`DELTA_WINDOW`] ticks
     /// before the snapshot's, and the part has no other baseline): then add the
-    /// fields with [`Self::field_delta`] (integer fields) and [`Self::field`], and
-    /// [`Self::end`] keeps the deltas when they are smaller than the packed values.
+    /// fields with [`Self::field_delta`] (integer fields) and [`Self::field`]; before
+    /// [`Self::end`], [`Self::deltas_pay`] says whether the deltas came out smaller
+    /// than the packed values (if not, [`Self::cancel`] and write a plain update).
     /// False: a plain [`Self::update`] was started.
     pub fn update_delta(
         &mut self,
@@ -683,9 +707,16 @@ impl PartWriter {
         if ok {
             self.rec_back = back as u8;
             self.values_at = self.buf.len();
-            self.alt.clear();
+            self.packed_len = 0;
+            self.deltas = 0;
         }
         ok
+    }
+
+    /// Whether the open DELTA record's values are smaller than they would be packed
+    /// (true for a record without deltas).
+    pub fn deltas_pay(&self) -> bool {
+        self.rec_back == 0 || self.buf.len() - self.values_at < self.packed_len
     }
 
     /// Adds an integer field ([`delta_widths`] gives its `widths`) to a record
@@ -700,17 +731,26 @@ impl PartWriter {
             *b |= 1 << (index % 8);
         }
         put_delta(widths, value, base, &mut self.buf);
-        self.alt.extend_from_slice(value);
+        self.packed_len += value.len();
+        self.deltas += 1;
         self.present += 1;
     }
 
-    /// Adds a field's deltas as they are on the wire (re-encoding decoded records,
-    /// with [`Self::force_delta`]).
-    pub fn field_encoded_delta(&mut self, index: usize, delta: &[u8]) {
+    /// Adds an integer field's deltas as [`put_delta`] encodes them (`packed_len`: the
+    /// field's packed size) to a record started with [`Self::update_delta`] (deltas
+    /// encoded once and sent to several clients; re-encoding decoded records).
+    #[inline]
+    pub fn field_encoded_delta(&mut self, index: usize, delta: &[u8], packed_len: usize) {
         if let Some(b) = self.buf.get_mut(self.mask_at.wrapping_add(index / 8)) {
             *b |= 1 << (index % 8);
         }
-        self.buf.extend_from_slice(delta);
+        match delta {
+            // (Most deltas are one byte: no copy call.)
+            [d] => self.buf.push(*d),
+            _ => self.buf.extend_from_slice(delta),
+        }
+        self.packed_len += packed_len;
+        self.deltas += 1;
         self.present += 1;
     }
 
@@ -739,9 +779,7 @@ impl PartWriter {
             *b |= 1 << (index % 8);
         }
         self.buf.extend_from_slice(value);
-        if self.rec_back != 0 {
-            self.alt.extend_from_slice(value);
-        }
+        self.packed_len += value.len();
         self.present += 1;
     }
 
@@ -762,15 +800,9 @@ impl PartWriter {
     /// Ends the open record; returns the sequence number of the part it landed in.
     pub fn end(&mut self) -> u16 {
         if let Some(mut open) = self.open.take() {
-            if self.rec_back != 0 {
-                // A DELTA when the deltas are smaller than the packed values.
-                if self.forced || self.buf.len() - self.values_at < self.alt.len() {
-                    open.kind = DELTA;
-                    self.buf[self.record_start] |= DELTA;
-                } else {
-                    self.buf.truncate(self.values_at);
-                    self.buf.extend_from_slice(&self.alt);
-                }
+            if self.rec_back != 0 && (self.deltas > 0 || self.forced) {
+                open.kind = DELTA;
+                self.buf[self.record_start] |= DELTA;
             }
             if self.buf.len() > self.max && self.count > 0 {
                 // Move the record to a fresh part: its header is rewritten there (its
@@ -1238,9 +1270,14 @@ mod tests {
         assert!(!w.update_delta(DoId(3), AVATAR, n, None, Tick(98)));
         w.field(n - 2, &packed(100));
         w.end();
-        // Deltas not smaller than the values: packed (an UPDATE).
+        // Deltas not smaller than the values do not pay: written packed (an UPDATE).
         assert!(w.update_delta(DoId(4), AVATAR, n, None, Tick(97)));
         w.field_delta(n - 2, &packed(i32::MAX), &packed(0), pos.int_widths);
+        assert!(!w.deltas_pay());
+        w.cancel();
+        w.update(DoId(4), AVATAR, n, None);
+        w.field(n - 2, &packed(i32::MAX));
+        assert!(w.deltas_pay());
         w.end();
         // Out of the window: no deltas.
         assert!(!w.update_delta(DoId(5), AVATAR, n, None, Tick(100 - DELTA_WINDOW)));
@@ -1350,7 +1387,7 @@ mod tests {
             for (i, f) in fields.iter().enumerate() {
                 if let Some((_, v)) = r.fields.iter().find(|(num, _)| *num == f.number) {
                     if r.delta && delta_widths(f).is_some() {
-                        w.field_encoded_delta(i, v);
+                        w.field_encoded_delta(i, v, f.fixed_size.unwrap_or(0));
                     } else {
                         w.field(i, v);
                     }

@@ -2,33 +2,37 @@
 //!
 //! A DELTA record (see [`crate::protocol::snapshot`]) sends an integer field as its
 //! difference from the value the client holds at its acknowledged baseline tick. The
-//! server keeps, per object, its integer fields as of the last [`KEPT`] ticks at which
-//! an update of it was written (to any client); a baseline older than those is sent
-//! packed. Objects get this only once an update of them is written, so a world of
+//! server keeps, per object, its integer fields as of the ticks at which an update of
+//! it was written (to any client), in [`KEPT`] slots by `tick % KEPT` (so at least the
+//! last [`KEPT`] ticks); a baseline no longer kept is sent packed. Objects get this only once an update of them is written, so a world of
 //! objects that never change costs nothing.
 
 use super::objects::{ServerObject, Slot};
-use crate::protocol::snapshot::delta_widths;
+use crate::protocol::snapshot::{delta_widths, put_delta};
 use crate::schema::SchemaInfo;
 use crate::time::Tick;
 
 /// Ticks of state kept per object.
 pub(crate) const KEPT: usize = 8;
 
-/// An object's integer fields at its last [`KEPT`] written ticks.
+/// An object's integer fields at the ticks an update of it was written.
 #[derive(Clone, Debug)]
 pub(crate) struct Past {
-    /// Per slot: its offset in a kept state and its integer widths, if it is an
-    /// integer field.
-    layout: Vec<Option<(u32, &'static [u8])>>,
+    /// Per slot: its offset in a kept state, its size and its integer widths, if it
+    /// is an integer field.
+    layout: Vec<Option<(u32, u32, &'static [u8])>>,
     /// Bytes of one kept state.
     stride: usize,
     ticks: [Tick; KEPT],
     /// Bit `k`: `ticks[k]` holds a state.
     valid: u32,
-    /// The slot the next state goes to.
-    next: usize,
     data: Vec<u8>,
+    /// `(tick, baseline)` whose deltas `encoded` holds: every client with that
+    /// baseline gets the same bytes, encoded once.
+    encoded_for: Option<(Tick, Tick)>,
+    /// Per slot: where its deltas are in `encoded` (length 0: not encoded yet).
+    encoded_at: Vec<(u32, u32)>,
+    encoded: Vec<u8>,
 }
 
 impl Past {
@@ -40,8 +44,9 @@ impl Past {
                 let f = schema.field(s.number)?;
                 let widths = delta_widths(f)?;
                 let at = stride;
-                stride += u32::try_from(f.fixed_size?).ok()?;
-                Some((at, widths))
+                let size = u32::try_from(f.fixed_size?).ok()?;
+                stride += size;
+                Some((at, size, widths))
             })
             .collect();
         Past {
@@ -49,29 +54,65 @@ impl Past {
             stride: stride as usize,
             ticks: [Tick(0); KEPT],
             valid: 0,
-            next: 0,
             data: Vec::new(),
+            encoded_for: None,
+            encoded_at: vec![(0, 0); slots.len()],
+            encoded: Vec::new(),
         }
     }
 
     /// Which kept state is that of `tick`.
+    #[inline]
     pub(crate) fn find(&self, tick: Tick) -> Option<usize> {
-        (0..KEPT).find(|&k| self.valid & (1 << k) != 0 && self.ticks[k] == tick)
+        let k = tick.0 as usize % KEPT;
+        (self.valid & (1 << k) != 0 && self.ticks[k] == tick).then_some(k)
+    }
+
+    /// The deltas of slot `i`'s `value` (at `tick`) against kept state `k` (of tick
+    /// `base`), when it is an integer field: encoded once per tick and baseline.
+    #[inline]
+    pub(crate) fn deltas(
+        &mut self,
+        k: usize,
+        i: usize,
+        value: &[u8],
+        tick: Tick,
+        base: Tick,
+    ) -> Option<&[u8]> {
+        if self.encoded_for != Some((tick, base)) {
+            self.encoded_for = Some((tick, base));
+            self.encoded.clear();
+            self.encoded_at.iter_mut().for_each(|e| *e = (0, 0));
+        }
+        let (start, len) = *self.encoded_at.get(i)?;
+        if len == 0 {
+            let (at, size, widths) = (*self.layout.get(i)?)?;
+            let from = k * self.stride + at as usize;
+            let before = self.data.get(from..from + size as usize)?;
+            let start = self.encoded.len();
+            put_delta(widths, value, before, &mut self.encoded);
+            let len = self.encoded.len() - start;
+            // (A part is at most 64 KiB, a value's deltas far less.)
+            self.encoded_at[i] = (start as u32, len as u32);
+            return self.encoded.get(start..);
+        }
+        self.encoded
+            .get(start as usize..start as usize + len as usize)
     }
 
     /// Slot `i`'s integer widths and its value in kept state `k`, when it is an
     /// integer field.
-    #[inline]
+    #[cfg(test)]
     pub(crate) fn base(&self, k: usize, i: usize) -> Option<(&'static [u8], &[u8])> {
-        let (at, widths) = (*self.layout.get(i)?)?;
-        let size: usize = widths.iter().map(|&w| usize::from(w)).sum();
+        let (at, size, widths) = (*self.layout.get(i)?)?;
         let start = k * self.stride + at as usize;
-        Some((widths, self.data.get(start..start + size)?))
+        Some((widths, self.data.get(start..start + size as usize)?))
     }
 }
 
 impl ServerObject {
     /// Keeps the object's integer state as that of `tick` (once per tick).
+    #[inline]
     pub(crate) fn remember(&mut self, schema: &SchemaInfo, tick: Tick) {
         let past = self
             .past
@@ -82,14 +123,20 @@ impl ServerObject {
         if past.data.is_empty() {
             past.data = vec![0; past.stride * KEPT];
         }
-        let k = past.next;
-        past.next = (k + 1) % KEPT;
+        let k = tick.0 as usize % KEPT;
         let start = k * past.stride;
         for (s, l) in self.slots.iter().zip(&past.layout) {
-            if let Some((at, _)) = *l {
+            if let Some((at, size, _)) = *l {
                 let at = start + at as usize;
-                if let Some(to) = past.data.get_mut(at..at + s.value.len()) {
-                    to.copy_from_slice(&s.value);
+                let (to, from) = (
+                    past.data.get_mut(at..at + size as usize),
+                    s.value.get(..size as usize),
+                );
+                if let (Some(to), Some(from)) = (to, from) {
+                    // (Byte by byte: a few bytes, a memcpy call costs more.)
+                    for (t, f) in to.iter_mut().zip(from) {
+                        *t = *f;
+                    }
                 }
             }
         }

@@ -571,24 +571,38 @@ fn write_due(
     let moved = (obj.location_tick > base).then_some(obj.location);
     // Integer fields as deltas against the state the client is known to hold, when
     // the server still has it (see `past`).
-    let past = view
+    let (slots, past) = (&obj.slots, &mut obj.past);
+    let mut past = view
         .acked
-        .and_then(|a| Some((a, obj.past.as_deref()?)))
-        .and_then(|(a, p)| Some((a, p, p.find(a)?)));
-    let delta = match past {
+        .and_then(|a| Some((a, past.as_deref_mut()?)))
+        .and_then(|(a, p)| Some((a, p.find(a)?, p)));
+    let mut delta = match past {
         Some((acked, _, _)) => w.update_delta(id, obj.class.number, n, moved, acked),
         None => {
             w.update(id, obj.class.number, n, moved);
             false
         }
     };
-    for (i, s) in obj.slots.iter().enumerate() {
-        if s.tick > base && s.visible_to(view.owned) {
-            match past.filter(|_| delta).and_then(|(_, p, k)| p.base(k, i)) {
-                Some((widths, before)) => w.field_delta(i, &s.value, before, widths),
-                None => w.field(i, &s.value),
+    loop {
+        for (i, s) in slots.iter().enumerate() {
+            if s.tick > base && s.visible_to(view.owned) {
+                let deltas = match (&mut past, delta) {
+                    (Some((acked, k, p)), true) => p.deltas(*k, i, &s.value, tick, *acked),
+                    _ => None,
+                };
+                match deltas {
+                    Some(d) => w.field_encoded_delta(i, d, s.value.len()),
+                    None => w.field(i, &s.value),
+                }
             }
         }
+        if w.deltas_pay() {
+            break;
+        }
+        // Deltas larger than the values (big jumps): packed after all.
+        w.cancel();
+        w.update(id, obj.class.number, n, moved);
+        delta = false;
     }
     if w.fields_written() == 0 && moved.is_none() {
         w.cancel();
