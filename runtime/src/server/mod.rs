@@ -41,6 +41,7 @@ mod objects;
 mod owner;
 mod peer;
 mod replicated;
+mod share;
 mod snapshot;
 mod visibility;
 mod zones;
@@ -107,6 +108,8 @@ pub struct Server {
     next_client: u32,
     hooks: Box<dyn Hooks>,
     priorities: snapshot::Priorities,
+    /// The snapshots written this tick, copied to clients with the same plan.
+    shared: share::SharedSnapshots,
     transmits: VecDeque<Transmit>,
     /// Reused by `set` to pack a typed value (no allocation per call).
     set_buf: Vec<u8>,
@@ -144,6 +147,7 @@ impl Server {
                 class: DetMap::default(),
                 relevance: None,
             },
+            shared: share::SharedSnapshots::default(),
             transmits: VecDeque::new(),
             set_buf: Vec::new(),
             events: VecDeque::new(),
@@ -229,6 +233,7 @@ impl Server {
     /// Sends the snapshot of the current tick to every client due for one.
     fn end_tick(&mut self, now: Time) {
         self.record_tick();
+        self.shared.clear();
         let t = f64::from(self.tick.0);
         let conns: Vec<ConnectionId> = self
             .peers
