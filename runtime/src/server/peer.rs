@@ -295,7 +295,9 @@ const SHRINK_FLOOR: usize = 64;
 pub(crate) fn shrink_sparse<T: std::hash::Hash + Eq, S: std::hash::BuildHasher>(
     set: &mut std::collections::HashSet<T, S>,
 ) {
-    if set.capacity() > SHRINK_FLOOR && set.len() * 8 < set.capacity() {
+    // Above twice the floor: a set shrunk to the floor keeps more room than asked
+    // (its buckets are a power of two), and must not be shrunk again every tick.
+    if set.capacity() > 2 * SHRINK_FLOOR && set.len() * 8 < set.capacity() {
         set.shrink_to((set.len() * 2).max(SHRINK_FLOOR));
     }
 }

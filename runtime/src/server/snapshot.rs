@@ -75,11 +75,9 @@ impl Server {
             .refill(now, peer.rates.update_rate)
             .min(max_snapshot);
         let pressure = peer.snapshot_cut;
-        let mut w = PartWriter::new(tick, max_packet, peer.next_seq);
         let mut written = std::mem::take(&mut peer.written);
         let mut order = std::mem::take(&mut peer.order);
         written.clear();
-        let mut held = write_leaves(peer, &mut w, &mut written, allowed);
         // Entries and updates: everything due, by priority under pressure.
         order.clear();
         collect(&self.objects, peer, &mut order);
@@ -124,20 +122,28 @@ impl Server {
         let hash = plan_records(peer, &order, pressure, &mut plan);
         outcome.clear();
         let first_seq = peer.next_seq;
-        // Leaves and budget pressure make a snapshot this client's own; otherwise a
-        // client with the same plan may have been written already (see `share`).
-        let shareable = !pressure && held == 0 && written.is_empty() && !plan.is_empty();
         // An empty snapshot also goes out while reliable messages are unconfirmed: its
         // ack tells how far the client has read them (see `backlog`).
         let keepalive = now.since(peer.last_packet_at) >= KEEPALIVE || !peer.unconfirmed.is_empty();
+        let leaves_due = peer.leaving.values().any(|l| !l.1);
+        // Leaves and budget pressure make a snapshot this client's own; otherwise a
+        // client with the same plan may have been written already (see `share`).
+        let shareable = !pressure && !leaves_due && !plan.is_empty();
         let copy = shareable
             .then(|| self.shared.find(hash, &plan, allowed, first_seq))
             .flatten();
-        let start = w.bytes();
+        let mut held = 0;
+        // Bytes of the entries and updates (for the choke estimate).
+        let mut entries_bytes = 0;
         let parts = if let Some((outcomes, parts)) = copy {
             outcome.extend_from_slice(outcomes);
             parts
+        } else if plan.is_empty() && !leaves_due && !keepalive {
+            Vec::new()
         } else {
+            let mut w = PartWriter::new(tick, max_packet, first_seq);
+            held = write_leaves(peer, &mut w, &mut written, allowed);
+            let start = w.bytes();
             let mut last_check = start;
             for (k, p) in plan.iter().enumerate() {
                 if w.bytes() >= allowed {
@@ -150,6 +156,7 @@ impl Server {
                     .map_or(share::EMPTY, |seq| seq.wrapping_sub(first_seq));
                 outcome.push(o);
             }
+            entries_bytes = w.bytes() - start;
             // A cut snapshot flags no part as last: the client must not read it as
             // the whole tick (it infers that objects absent from a whole snapshot
             // stopped).
@@ -173,10 +180,7 @@ impl Server {
         peer.outcome = outcome;
         let cut = held > 0;
         let total: usize = parts.iter().map(|p| p.payload.len()).sum();
-        let avg = total
-            .saturating_sub(start)
-            .checked_div(written_records)
-            .unwrap_or(16);
+        let avg = entries_bytes.checked_div(written_records).unwrap_or(16);
         peer.last_sent = Some(tick);
         peer.snapshot_cut = cut;
         peer.budget.spend(now, total);
