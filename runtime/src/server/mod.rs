@@ -43,6 +43,7 @@ mod peer;
 mod replicated;
 mod share;
 mod snapshot;
+mod views;
 mod visibility;
 mod zones;
 

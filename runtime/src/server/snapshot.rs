@@ -15,6 +15,7 @@
 
 use super::peer::{Fate, Peer, Sent, SentPart};
 use super::share::{self, Planned};
+use super::views::NO_SLOT;
 use super::Server;
 use crate::ids::{ClientId, ConnectionId, DoId};
 use crate::protocol::snapshot::PartWriter;
@@ -118,8 +119,9 @@ impl Server {
             order.truncate(stale);
         }
         let mut plan = std::mem::take(&mut peer.plan);
+        let mut slots = std::mem::take(&mut peer.plan_slots);
         let mut outcome = std::mem::take(&mut peer.outcome);
-        let hash = plan_records(peer, &order, pressure, &mut plan);
+        let hash = plan_records(peer, &order, pressure, &mut plan, &mut slots);
         outcome.clear();
         let first_seq = peer.next_seq;
         // An empty snapshot also goes out while reliable messages are unconfirmed: its
@@ -170,6 +172,7 @@ impl Server {
         let written_records = apply_outcomes(
             peer,
             &plan,
+            &slots,
             &outcome,
             first_seq,
             tick,
@@ -177,6 +180,7 @@ impl Server {
             &mut written,
         );
         peer.plan = plan;
+        peer.plan_slots = slots;
         peer.outcome = outcome;
         let cut = held > 0;
         let total: usize = parts.iter().map(|p| p.payload.len()).sum();
@@ -202,7 +206,7 @@ impl Server {
                 tick,
                 sent_at: now,
                 bytes: part.payload.len(),
-                records: mine.iter().map(|r| (r.1, r.2)).collect(),
+                records: mine.iter().map(|r| (r.1, r.2, r.3)).collect(),
                 fate: Fate::InFlight,
             });
             self.transmits.push_back(super::Transmit {
@@ -335,14 +339,14 @@ impl Server {
             peer.rtt.push(rtt);
             peer.budget.on_ack(now, bytes, rtt);
         }
-        for &(obj, kind) in &records {
+        for &(obj, slot, kind) in &records {
             if kind == Sent::Leave {
                 if peer.leaving.get(&obj).is_some_and(|l| tick >= l.0) {
                     peer.leaving.remove(&obj);
                 }
                 continue;
             }
-            let Some(v) = peer.views.get_mut(&obj) else {
+            let Some(v) = peer.views.at_mut(slot, obj) else {
                 continue;
             };
             if tick < v.since {
@@ -429,7 +433,7 @@ impl Peer {
         let sent_at = part.sent_at;
         self.budget.on_loss(now, sent_at);
         for k in 0..self.sent[i].records.len() {
-            let (obj, kind) = self.sent[i].records[k];
+            let (obj, slot, kind) = self.sent[i].records[k];
             match kind {
                 Sent::Leave => {
                     if let Some(l) = self.leaving.get_mut(&obj) {
@@ -439,7 +443,7 @@ impl Peer {
                     }
                 }
                 Sent::Enter | Sent::Update { .. } => {
-                    let Some(v) = self.views.get_mut(&obj) else {
+                    let Some(v) = self.views.at_mut(slot, obj) else {
                         continue;
                     };
                     if tick < v.since || v.acked.is_some_and(|a| a >= tick) {
@@ -459,7 +463,7 @@ impl Peer {
 fn write_leaves(
     peer: &mut Peer,
     w: &mut PartWriter,
-    written: &mut Vec<(u16, DoId, Sent)>,
+    written: &mut Vec<(u16, DoId, u32, Sent)>,
     allowed: usize,
 ) -> usize {
     let mut held = 0;
@@ -473,7 +477,7 @@ fn write_leaves(
         }
         let seq = w.leave(id);
         l.1 = true;
-        written.push((seq, id, Sent::Leave));
+        written.push((seq, id, NO_SLOT, Sent::Leave));
     }
     held
 }
@@ -503,12 +507,19 @@ fn unkey(key: u64) -> (DoId, bool) {
 /// baseline, so the changes in flight are repeated; under pressure, the last record
 /// sent). Candidates with nothing due are dropped here (an update without a baseline
 /// or a view no longer dirty is clean; a stale id is skipped). Returns the plan's hash.
-fn plan_records(peer: &mut Peer, order: &[u64], pressure: bool, plan: &mut Vec<Planned>) -> u64 {
+fn plan_records(
+    peer: &mut Peer,
+    order: &[u64],
+    pressure: bool,
+    plan: &mut Vec<Planned>,
+    slots: &mut Vec<u32>,
+) -> u64 {
     plan.clear();
+    slots.clear();
     let mut hash = 0;
     for &key in order {
         let (id, enter) = unkey(key);
-        let Some(v) = peer.views.get_mut(&id) else {
+        let Some((slot, v)) = peer.views.get_with_slot(&id) else {
             continue; // a stale id of the dirty list
         };
         if !enter && !v.dirty {
@@ -538,6 +549,7 @@ fn plan_records(peer: &mut Peer, order: &[u64], pressure: bool, plan: &mut Vec<P
         };
         hash = p.mix(hash);
         plan.push(p);
+        slots.push(slot);
     }
     hash
 }
@@ -549,15 +561,16 @@ fn plan_records(peer: &mut Peer, order: &[u64], pressure: bool, plan: &mut Vec<P
 fn apply_outcomes(
     peer: &mut Peer,
     plan: &[Planned],
+    slots: &[u32],
     outcome: &[u16],
     first_seq: u16,
     tick: Tick,
     pressure: bool,
-    written: &mut Vec<(u16, DoId, Sent)>,
+    written: &mut Vec<(u16, DoId, u32, Sent)>,
 ) -> usize {
     let mut count = 0;
-    for (p, &o) in plan.iter().zip(outcome) {
-        let Some(v) = peer.views.get_mut(&p.id) else {
+    for ((p, &slot), &o) in plan.iter().zip(slots).zip(outcome) {
+        let Some(v) = peer.views.at_mut(slot, p.id) else {
             continue;
         };
         match o {
@@ -578,9 +591,9 @@ fn apply_outcomes(
                 v.priority = 0.0;
                 let seq = first_seq.wrapping_add(part);
                 if p.enter {
-                    written.push((seq, p.id, Sent::Enter));
+                    written.push((seq, p.id, slot, Sent::Enter));
                 } else {
-                    written.push((seq, p.id, Sent::Update { base: p.base }));
+                    written.push((seq, p.id, slot, Sent::Update { base: p.base }));
                     if pressure {
                         v.dirty = false;
                         v.listed = false;
