@@ -558,6 +558,7 @@ fn plan_records(
 /// the view's `sent`); a written update stays dirty until acked (listed again) with
 /// room, is clean once sent under pressure; an empty update is clean; a held one
 /// keeps waiting (listed again). Returns how many records were written.
+#[allow(clippy::too_many_arguments)]
 fn apply_outcomes(
     peer: &mut Peer,
     plan: &[Planned],
