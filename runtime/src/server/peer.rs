@@ -157,6 +157,11 @@ pub(crate) struct Peer {
     pub(crate) order: Vec<u64>,
     /// Reused buffer of the snapshot being written: `(packet seq, object, record)`.
     pub(crate) written: Vec<(u16, DoId, Sent)>,
+    /// Reused buffer of the snapshot being written: its planned records.
+    pub(crate) plan: Vec<super::share::Planned>,
+    /// Reused buffer of the snapshot being written: what became of each planned
+    /// record (see `share::EMPTY`, `share::HELD`).
+    pub(crate) outcome: Vec<u16>,
     pub(crate) last_sent: Option<Tick>,
     /// When the last snapshot packet went out.
     pub(crate) last_packet_at: Time,
@@ -209,6 +214,8 @@ impl Peer {
             budget: Budget::new(crate::config::Config::default().rate, 1200, now),
             order: Vec::new(),
             written: Vec::new(),
+            plan: Vec::new(),
+            outcome: Vec::new(),
             last_sent: None,
             last_packet_at: now,
             pending_events: DetMap::default(),
@@ -288,7 +295,9 @@ const SHRINK_FLOOR: usize = 64;
 pub(crate) fn shrink_sparse<T: std::hash::Hash + Eq, S: std::hash::BuildHasher>(
     set: &mut std::collections::HashSet<T, S>,
 ) {
-    if set.capacity() > SHRINK_FLOOR && set.len() * 8 < set.capacity() {
+    // Above twice the floor: a set shrunk to the floor keeps more room than asked
+    // (its buckets are a power of two), and must not be shrunk again every tick.
+    if set.capacity() > 2 * SHRINK_FLOOR && set.len() * 8 < set.capacity() {
         set.shrink_to((set.len() * 2).max(SHRINK_FLOOR));
     }
 }
