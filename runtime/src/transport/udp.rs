@@ -1195,6 +1195,82 @@ mod tests {
         assert!(server.connections().is_empty());
     }
 
+    /// The old unsecure path (netcode with a zero key) still works when both ends
+    /// ask for it.
+    #[test]
+    fn netcode_unsecure_still_connects_and_exchanges() {
+        let clock = Clock::new();
+        let config = UdpConfig {
+            netcode_unsecure: true,
+            ..UdpConfig::default()
+        };
+        let mut server = UdpServer::bind(
+            ([127, 0, 0, 1], 0).into(),
+            8,
+            Security::Unsecure,
+            config.clone(),
+        )
+        .unwrap();
+        let addr = server.local_addr().unwrap();
+        let mut client =
+            UdpClient::connect(addr, ClientAuth::Unsecure { client_id: 4 }, config).unwrap();
+        pump_until(&mut server, &mut client, clock, |s, c| {
+            !s.is_empty() && !c.is_empty()
+        });
+        client
+            .send(ConnectionId(4), b"hi", Reliability::Reliable)
+            .unwrap();
+        let (s, _) = pump_until(&mut server, &mut client, clock, |s, _| {
+            !messages(s).is_empty()
+        });
+        assert_eq!(messages(&s), vec![b"hi".to_vec()]);
+    }
+
+    /// The client holds its acks 400 ms (nothing else to send); the server's RTT is
+    /// still the loopback round trip, not the hold (renet's own figure included it).
+    #[test]
+    fn unsecure_rtt_is_the_network_round_trip_without_held_acks() {
+        let clock = Clock::new();
+        let config = UdpConfig {
+            ack_interval: Duration::from_millis(400),
+            ..UdpConfig::default()
+        };
+        let mut server = UdpServer::bind(
+            ([127, 0, 0, 1], 0).into(),
+            8,
+            Security::Unsecure,
+            config.clone(),
+        )
+        .unwrap();
+        let addr = server.local_addr().unwrap();
+        let mut client =
+            UdpClient::connect(addr, ClientAuth::Unsecure { client_id: 3 }, config).unwrap();
+        pump_until(&mut server, &mut client, clock, |s, c| {
+            !s.is_empty() && !c.is_empty()
+        });
+        let start = clock.now();
+        let mut got = 0;
+        while clock.now().since(start) < Duration::from_millis(1000) {
+            server
+                .send(ConnectionId(3), b"tick", Reliability::Unreliable)
+                .unwrap();
+            server.flush(clock.now()).unwrap();
+            client.receive(clock.now()).unwrap();
+            got += messages(&std::iter::from_fn(|| client.poll_event()).collect::<Vec<_>>()).len();
+            client.flush(clock.now()).unwrap();
+            server.receive(clock.now()).unwrap();
+            while server.poll_event().is_some() {}
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        assert!(got > 0);
+        let rtt = server.stats(ConnectionId(3)).unwrap().rtt;
+        assert!(
+            rtt > Duration::ZERO && rtt < Duration::from_millis(200),
+            "{rtt:?}"
+        );
+        assert!(client.stats(ConnectionId(3)).unwrap().rtt < Duration::from_millis(200));
+    }
+
     #[test]
     fn secure_mode_accepts_a_valid_token_and_ignores_unsecure_clients() {
         let key = [7u8; 32];
