@@ -1,6 +1,6 @@
 //! Server→client bytes to a connected client holding objects: raw messages, and
 //! fuzzed bodies inside valid snapshot / object-message headers (snapshot bodies in
-//! the compact record format of protocol version 6: head byte, varint id deltas,
+//! the compact record format of protocol version 7: head byte, varint id deltas,
 //! class and location chains, per-class field masks, DELTA records of integer fields
 //! against a baseline 1-7 ticks back, which the client may or may not hold).
 

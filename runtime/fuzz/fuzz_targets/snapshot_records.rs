@@ -1,4 +1,4 @@
-//! The compact snapshot record format (protocol version 6) on its own: any bytes
+//! The compact snapshot record format (protocol version 7) on its own: any bytes
 //! either fail to decode with an error or decode to records that the server's writer
 //! encodes back to bytes decoding to the same records (decoder and writer agree on
 //! every chain: id deltas, class, location and mask repeats, DELTA records and runs);

@@ -219,7 +219,9 @@ fn random_walking_integers_converge_exactly_through_deltas_under_loss_and_reorde
         for i in 0..sim.clients.len() {
             assert_monotonic(&sim.clients[i].events, i);
         }
-        assert!(during.dropped - before.dropped > 200, "{during:?}");
+        // 20 % of the ~800 snapshot packets (and of the acks) were lost.
+        let lost = during.dropped - before.dropped;
+        assert!(lost > 120, "{lost} lost: {during:?}");
         assert!(
             during.delta_parts - before.delta_parts > 400,
             "snapshots with deltas: {during:?}"
