@@ -4,11 +4,12 @@
 //! difference from the value the client holds at its acknowledged baseline tick. The
 //! server keeps, per object, its integer fields as of the ticks at which an update of
 //! it was written (to any client), in [`KEPT`] slots by `tick % KEPT` (so at least the
-//! last [`KEPT`] ticks); a baseline no longer kept is sent packed. Objects get this only once an update of them is written, so a world of
-//! objects that never change costs nothing.
+//! last [`KEPT`] ticks); a baseline no longer kept is sent packed. Objects get this
+//! only once two updates of them are written within [`DELTA_WINDOW`] ticks, so objects
+//! that rarely change cost nothing.
 
 use super::objects::{ServerObject, Slot};
-use crate::protocol::snapshot::{delta_widths, put_delta};
+use crate::protocol::snapshot::{delta_widths, put_delta, DELTA_WINDOW};
 use crate::schema::SchemaInfo;
 use crate::time::Tick;
 
@@ -114,6 +115,10 @@ impl ServerObject {
     /// Keeps the object's integer state as that of `tick` (once per tick).
     #[inline]
     pub(crate) fn remember(&mut self, schema: &SchemaInfo, tick: Tick) {
+        let last = std::mem::replace(&mut self.written, tick);
+        if self.past.is_none() && tick.0.wrapping_sub(last.0) >= DELTA_WINDOW {
+            return; // changes too rarely (so far) for deltas to pay
+        }
         let past = self
             .past
             .get_or_insert_with(|| Box::new(Past::new(schema, &self.slots)));
