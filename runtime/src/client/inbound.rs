@@ -201,12 +201,9 @@ impl Client {
                 fields.push((n, values.get(a as usize..b as usize).unwrap_or(&[])));
                 next.next();
             }
-            // (A DELTA of an absent or newer object was not resolved: a no-op.)
-            let known = self
-                .objects
-                .get(&r.object)
-                .is_some_and(|o| id.tick > o.applied);
-            if known {
+            // (A DELTA of an absent or newer object was not resolved: a no-op. One
+            // that was has spans: a DELTA holds at least one integer field.)
+            if !fields.is_empty() {
                 let packed = Record {
                     delta: false,
                     fields: &fields,

@@ -515,19 +515,48 @@ pub fn apply_delta(
     base: &[u8],
     out: &mut Vec<u8>,
 ) -> Result<(), DecodeError> {
-    let mut r = Reader::new(delta);
-    let mut at = 0;
+    let (mut d, mut b) = (delta, base);
     for &w in widths {
-        let d = unzigzag(read_delta(&mut r, w)?) as u64;
+        // One varint, read by hand (this is the client's per-value path).
+        let mut z: u64 = 0;
+        let mut shift = 0u32;
+        loop {
+            let Some((&byte, rest)) = d.split_first() else {
+                return Err(invalid("Snapshot", "delta cut short"));
+            };
+            d = rest;
+            if shift == 63 && byte > 1 {
+                return Err(invalid("Snapshot", "varint overflows 64 bits"));
+            }
+            z |= u64::from(byte & 0x7F) << shift;
+            if byte & 0x80 == 0 {
+                break;
+            }
+            shift += 7;
+            if shift > 63 {
+                return Err(invalid("Snapshot", "varint longer than 10 bytes"));
+            }
+        }
+        if w < 8 && z >> (8 * u32::from(w)) != 0 {
+            return Err(invalid("Snapshot", "delta wider than its integer"));
+        }
         let w = usize::from(w);
-        let b = base
-            .get(at..at + w)
-            .ok_or_else(|| invalid("Snapshot", "delta baseline too short"))?;
-        let v = int_at(b, w).wrapping_add(d);
-        out.extend_from_slice(&v.to_le_bytes()[..w.min(8)]);
-        at += w;
+        let Some((x, b_rest)) = b.split_at_checked(w) else {
+            return Err(invalid("Snapshot", "delta baseline too short"));
+        };
+        b = b_rest;
+        let v = int_at(x, w).wrapping_add(unzigzag(z) as u64);
+        match w {
+            1 => out.push(v as u8),
+            2 => out.extend_from_slice(&(v as u16).to_le_bytes()),
+            4 => out.extend_from_slice(&(v as u32).to_le_bytes()),
+            _ => out.extend_from_slice(&v.to_le_bytes()),
+        }
     }
-    super::finish(&r, "Snapshot")
+    if !d.is_empty() {
+        return Err(invalid("Snapshot", "bytes after the deltas"));
+    }
+    Ok(())
 }
 
 /// What the writer needs to write a record's header again at the start of a new part.
