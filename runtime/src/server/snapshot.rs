@@ -12,6 +12,11 @@
 //! objects go back to their baseline and are sent again from it. Under budget pressure, candidates go in order of an
 //! accumulated priority (per-class × per-object × the relevance hook, added each
 //! snapshot an object waits), so nothing starves.
+//!
+//! A snapshot is planned first (per candidate: its entry, or the baseline its update
+//! counts from), then written, then its outcomes are noted in the views. A client
+//! whose plan equals one already written this tick gets a copy of those parts instead
+//! of a second writing (see `share`).
 
 use super::peer::{Fate, Peer, Sent, SentPart};
 use super::share::{self, Planned};
