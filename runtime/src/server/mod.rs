@@ -45,7 +45,6 @@ mod peer;
 mod replicated;
 mod share;
 mod snapshot;
-mod views;
 mod visibility;
 mod zones;
 
