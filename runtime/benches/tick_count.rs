@@ -180,6 +180,8 @@ fn ack(w: &mut World, i: usize, window: AckWindow) {
     let msg = ClientMessage::Ack {
         window,
         received: 0,
+        delay: 0,
+        max_delay_ms: 0,
     }
     .to_bytes();
     w.server.handle_datagram(w.now, w.conns[i], &msg);

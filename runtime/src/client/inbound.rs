@@ -10,7 +10,7 @@ use super::objects::{ClientObject, Lifecycle};
 use super::{Client, Stage};
 use crate::ids::{DoId, Location};
 use crate::protocol::snapshot::{decode_records, Record, RecordKind};
-use crate::protocol::{AckWindow, ClientMessage, PartId, Rates, ServerMessage};
+use crate::protocol::{seq_diff, AckWindow, PartId, Rates, ServerMessage};
 use crate::schema::FieldKind;
 use crate::time::{Tick, TickRate, Time};
 
@@ -78,7 +78,7 @@ impl Client {
                     body,
                 },
                 Stage::Connected,
-            ) => self.on_snapshot(seq, PartId { tick, part }, last, count, body),
+            ) => self.on_snapshot(now, seq, PartId { tick, part }, last, count, body),
             (ServerMessage::InterestComplete(h), Stage::Connected) => {
                 self.events.push_back(ClientEvent::InterestComplete(h));
             }
@@ -125,7 +125,15 @@ impl Client {
         self.granted = Some(granted);
     }
 
-    fn on_snapshot(&mut self, seq: u16, id: PartId, last: bool, count: u16, body: &[u8]) {
+    fn on_snapshot(
+        &mut self,
+        now: Time,
+        seq: u16,
+        id: PartId,
+        last: bool,
+        count: u16,
+        body: &[u8],
+    ) {
         let history = self.config.snapshot_history;
         if self
             .newest
@@ -172,21 +180,32 @@ impl Client {
         if !self.acks.is_some_and(|w| w.contains(seq)) {
             self.net.on_snapshot(seq);
         }
-        let window = match self.acks.as_mut() {
+        // Ack at once the first packet, and one that is not the next in sequence (a
+        // packet is missing, or this one fills a gap late): the server learns of loss
+        // without waiting. Otherwise the ack waits up to `pipes-ack-interval`.
+        let at_once = match self.acks.as_mut() {
+            Some(_) if stale => false,
             Some(w) => {
-                if !stale {
-                    w.record(seq);
+                let next = seq_diff(seq, w.newest) == 1;
+                w.record(seq);
+                if w.newest == seq {
+                    self.newest_at = now;
                 }
-                *w
+                !next
             }
             None if stale => return,
-            None => *self.acks.insert(AckWindow::new(seq)),
+            None => {
+                self.acks = Some(AckWindow::new(seq));
+                self.newest_at = now;
+                true
+            }
         };
-        let ack = ClientMessage::Ack {
-            window,
-            received: self.reliable_received,
-        };
-        self.send_msg(&ack);
+        if !stale {
+            self.ack_pending = true;
+        }
+        if self.ack_pending && (at_once || self.ack_due().is_some_and(|t| now >= t)) {
+            self.send_ack(now);
+        }
         self.prune_tombstones();
     }
 

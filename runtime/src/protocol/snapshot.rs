@@ -7,7 +7,7 @@
 //! sequence it received and a bitfield of the 32 before it ([`super::AckWindow`]), so a lost
 //! ack costs nothing: the next one repeats it.
 //!
-//! # Layout, byte by byte (protocol version 4, unchanged in 5)
+//! # Layout, byte by byte (protocol version 4, unchanged in 5 and 6)
 //!
 //! ```text
 //! part   := type:u8(=4) seq:u16 tick:u32 part:u16 count:u16 record*count

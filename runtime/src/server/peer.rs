@@ -172,6 +172,8 @@ pub(crate) struct Peer {
     /// Fractional tick at which the next snapshot is due.
     pub(crate) next_update: f64,
     pub(crate) rtt: RttWindow,
+    /// The longest the client says it holds an ack (`Ack::max_delay_ms`).
+    pub(crate) max_ack_delay: std::time::Duration,
     pub(crate) cmd_tokens: f64,
     pub(crate) cmd_time: Time,
     /// Field messages and pings dropped over the command budget.
@@ -223,6 +225,7 @@ impl Peer {
             waits: Vec::new(),
             next_update: 0.0,
             rtt: RttWindow::default(),
+            max_ack_delay: std::time::Duration::ZERO,
             cmd_tokens: 0.0,
             cmd_time: now,
             commands_dropped: 0,

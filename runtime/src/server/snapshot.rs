@@ -232,7 +232,8 @@ impl Server {
             .stats()
             .rtt
             .unwrap_or(Duration::from_millis(500));
-        let timeout = rtt * 2 + Duration::from_millis(100);
+        // The client may hold its ack up to `max_ack_delay` (and until its next frame).
+        let timeout = rtt * 2 + Duration::from_millis(100) + peer.max_ack_delay;
         let mut lost = Vec::new();
         for (i, p) in peer.sent.iter().enumerate() {
             if now.since(p.sent_at) < timeout {
@@ -267,8 +268,18 @@ impl Server {
     }
 
     /// Processes an ack window: newly acked packets in sequence order, then presumes
-    /// lost the unacked ones it shows were passed over.
-    pub(super) fn on_ack(&mut self, now: Time, conn: ConnectionId, window: AckWindow) {
+    /// lost the unacked ones it shows were passed over. `delay` is how long the client
+    /// held the ack after the window's newest packet arrived: the round-trip sample is
+    /// that packet's, net of it. The other packets the ack newly covers waited an
+    /// unknown part of the delay at the client; they count that same sample, so the
+    /// smoothed RTT moves as fast per second as when every packet was acked at once.
+    pub(super) fn on_ack(
+        &mut self,
+        now: Time,
+        conn: ConnectionId,
+        window: AckWindow,
+        delay: Duration,
+    ) {
         let Some(peer) = self.peers.get_mut(&conn) else {
             return;
         };
@@ -289,6 +300,12 @@ impl Server {
         } else {
             0
         };
+        let sample = self
+            .peers
+            .get(&conn)
+            .and_then(|p| p.sent.get(end))
+            .filter(|p| p.seq == window.newest && p.fate == Fate::InFlight)
+            .map(|p| now.since(p.sent_at).saturating_sub(delay));
         let mut done = Vec::new();
         let mut flush = Vec::new();
         for i in start..=end {
@@ -298,7 +315,7 @@ impl Server {
             let (seq, fate) = (part.seq, part.fate);
             if window.contains(seq) {
                 if fate != Fate::Acked {
-                    self.part_acked(now, conn, i, &mut done, &mut flush);
+                    self.part_acked(now, conn, i, sample, &mut done, &mut flush);
                 }
             } else if seq_diff(window.newest, seq) > REORDER && fate == Fate::InFlight {
                 if let Some(peer) = self.peers.get_mut(&conn) {
@@ -318,12 +335,13 @@ impl Server {
         self.complete(conn, done);
     }
 
-    /// Applies the ack of sent packet `i`.
+    /// Applies the ack of sent packet `i`, with the ack's round-trip sample if any.
     fn part_acked(
         &mut self,
         now: Time,
         conn: ConnectionId,
         i: usize,
+        sample: Option<Duration>,
         done: &mut Vec<crate::ids::InterestHandle>,
         flush: &mut Vec<DoId>,
     ) {
@@ -334,11 +352,13 @@ impl Server {
             return;
         };
         let was = std::mem::replace(&mut part.fate, Fate::Acked);
-        let (tick, bytes, rtt) = (part.tick, part.bytes, now.since(part.sent_at));
+        let (tick, bytes) = (part.tick, part.bytes);
         let records = std::mem::take(&mut part.records);
         if was == Fate::InFlight {
-            peer.rtt.push(rtt);
-            peer.budget.on_ack(now, bytes, rtt);
+            if let Some(rtt) = sample {
+                peer.rtt.push(rtt);
+            }
+            peer.budget.on_ack(now, bytes, sample);
         }
         for &(obj, kind) in &records {
             if kind == Sent::Leave {

@@ -2,6 +2,7 @@
 
 mod util;
 
+mod acks;
 mod backpressure;
 mod bandwidth;
 mod budget;

@@ -96,6 +96,8 @@ fn packets(of: ConnectionId, all: bool) -> Vec<Vec<u8>> {
             let ack = ClientMessage::Ack {
                 window,
                 received: 0,
+                delay: 0,
+                max_delay_ms: 0,
             };
             server.handle_datagram(now, conn, &ack.to_bytes());
         }
