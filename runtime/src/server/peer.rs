@@ -87,7 +87,8 @@ pub(crate) struct SentPart {
     pub(crate) tick: Tick,
     pub(crate) sent_at: Time,
     pub(crate) bytes: usize,
-    pub(crate) records: Vec<(DoId, Sent)>,
+    /// `(object, view slot, record)`: the slot finds the view without hashing.
+    pub(crate) records: Vec<(DoId, u32, Sent)>,
     pub(crate) fate: Fate,
 }
 
@@ -129,7 +130,7 @@ pub(crate) struct Peer {
     pub(crate) id: ClientId,
     pub(crate) rates: Rates,
     pub(crate) interest: ZoneSet<Location>,
-    pub(crate) views: DetMap<DoId, View>,
+    pub(crate) views: super::views::Views,
     /// Views whose entry is not acknowledged yet (sent in full every snapshot).
     pub(crate) pending_enter: DetSet<DoId>,
     /// The views that may be dirty (`View::dirty`, the truth): every view with
@@ -155,8 +156,16 @@ pub(crate) struct Peer {
     /// Reused buffer of the snapshot being written: sort keys of the candidates
     /// (inverted priority under pressure, object id, entry flag).
     pub(crate) order: Vec<u64>,
-    /// Reused buffer of the snapshot being written: `(packet seq, object, record)`.
-    pub(crate) written: Vec<(u16, DoId, Sent)>,
+    /// Reused buffer of the snapshot being written: `(packet seq, object, view slot,
+    /// record)`.
+    pub(crate) written: Vec<(u16, DoId, u32, Sent)>,
+    /// Reused buffer of the snapshot being written: its planned records.
+    pub(crate) plan: Vec<super::share::Planned>,
+    /// Reused buffer of the snapshot being written: the view slot of each planned record.
+    pub(crate) plan_slots: Vec<u32>,
+    /// Reused buffer of the snapshot being written: what became of each planned
+    /// record (see `share::EMPTY`, `share::HELD`).
+    pub(crate) outcome: Vec<u16>,
     pub(crate) last_sent: Option<Tick>,
     /// When the last snapshot packet went out.
     pub(crate) last_packet_at: Time,
@@ -199,7 +208,7 @@ impl Peer {
                 rate: crate::config::Config::default().rate,
             },
             interest: ZoneSet::default(),
-            views: DetMap::default(),
+            views: Default::default(),
             pending_enter: DetSet::default(),
             dirty: Vec::new(),
             snapshot_cut: false,
@@ -211,6 +220,9 @@ impl Peer {
             budget: Budget::new(crate::config::Config::default().rate, 1200, now),
             order: Vec::new(),
             written: Vec::new(),
+            plan: Vec::new(),
+            plan_slots: Vec::new(),
+            outcome: Vec::new(),
             last_sent: None,
             last_packet_at: now,
             pending_events: DetMap::default(),
@@ -291,7 +303,9 @@ const SHRINK_FLOOR: usize = 64;
 pub(crate) fn shrink_sparse<T: std::hash::Hash + Eq, S: std::hash::BuildHasher>(
     set: &mut std::collections::HashSet<T, S>,
 ) {
-    if set.capacity() > SHRINK_FLOOR && set.len() * 8 < set.capacity() {
+    // Above twice the floor: a set shrunk to the floor keeps more room than asked
+    // (its buckets are a power of two), and must not be shrunk again every tick.
+    if set.capacity() > 2 * SHRINK_FLOOR && set.len() * 8 < set.capacity() {
         set.shrink_to((set.len() * 2).max(SHRINK_FLOOR));
     }
 }

@@ -14,6 +14,8 @@
 //! snapshot an object waits), so nothing starves.
 
 use super::peer::{Fate, Peer, Sent, SentPart};
+use super::share::{self, Planned};
+use super::views::NO_SLOT;
 use super::Server;
 use crate::ids::{ClientId, ConnectionId, DoId};
 use crate::protocol::snapshot::PartWriter;
@@ -74,11 +76,9 @@ impl Server {
             .refill(now, peer.rates.update_rate)
             .min(max_snapshot);
         let pressure = peer.snapshot_cut;
-        let mut w = PartWriter::new(tick, max_packet, peer.next_seq);
         let mut written = std::mem::take(&mut peer.written);
         let mut order = std::mem::take(&mut peer.order);
         written.clear();
-        let mut held = write_leaves(peer, &mut w, &mut written, allowed);
         // Entries and updates: everything due, by priority under pressure.
         order.clear();
         collect(&self.objects, peer, &mut order);
@@ -118,51 +118,75 @@ impl Server {
         if let Some(stale) = order.iter().position(|&k| k == u64::MAX) {
             order.truncate(stale);
         }
-        let mut written_records = 0usize;
-        let start = w.bytes();
-        let mut visited = order.len();
-        for (k, &key) in order.iter().enumerate() {
-            let (id, enter) = unkey(key);
-            if w.bytes() >= allowed {
-                held += order.len() - k;
-                visited = k;
-                break;
-            }
-            let (wrote, still_dirty) = write_record(
-                &self.objects,
-                peer,
-                &mut w,
-                &mut written,
-                id,
-                enter,
-                tick,
-                pressure,
-            );
-            written_records += usize::from(wrote);
-            if still_dirty {
-                peer.dirty.push(id);
-            }
-        }
-        // What the budget held back stays listed.
-        for &key in &order[visited..] {
-            let (id, enter) = unkey(key);
-            if !enter {
-                peer.dirty.push(id);
-            }
-        }
-        let cut = held > 0;
-        let avg = (w.bytes() - start)
-            .checked_div(written_records)
-            .unwrap_or(16);
-        peer.last_sent = Some(tick);
+        let mut plan = std::mem::take(&mut peer.plan);
+        let mut slots = std::mem::take(&mut peer.plan_slots);
+        let mut outcome = std::mem::take(&mut peer.outcome);
+        let hash = plan_records(peer, &order, pressure, &mut plan, &mut slots);
+        outcome.clear();
+        let first_seq = peer.next_seq;
         // An empty snapshot also goes out while reliable messages are unconfirmed: its
         // ack tells how far the client has read them (see `backlog`).
         let keepalive = now.since(peer.last_packet_at) >= KEEPALIVE || !peer.unconfirmed.is_empty();
-        // A cut snapshot flags no part as last: the client must not read it as the
-        // whole tick (it infers that objects absent from a whole snapshot stopped).
-        peer.snapshot_cut = cut;
-        let parts = w.finish(keepalive, !cut);
+        let leaves_due = peer.leaving.values().any(|l| !l.1);
+        // Leaves and budget pressure make a snapshot this client's own; otherwise a
+        // client with the same plan may have been written already (see `share`).
+        let shareable = !pressure && !leaves_due && !plan.is_empty();
+        let copy = shareable
+            .then(|| self.shared.find(hash, &plan, allowed, first_seq))
+            .flatten();
+        let mut held = 0;
+        // Bytes of the entries and updates (for the choke estimate).
+        let mut entries_bytes = 0;
+        let parts = if let Some((outcomes, parts)) = copy {
+            outcome.extend_from_slice(outcomes);
+            parts
+        } else if plan.is_empty() && !leaves_due && !keepalive {
+            Vec::new()
+        } else {
+            let mut w = PartWriter::new(tick, max_packet, first_seq);
+            held = write_leaves(peer, &mut w, &mut written, allowed);
+            let start = w.bytes();
+            let mut last_check = start;
+            for (k, p) in plan.iter().enumerate() {
+                if w.bytes() >= allowed {
+                    held += plan.len() - k;
+                    outcome.resize(plan.len(), share::HELD);
+                    break;
+                }
+                last_check = w.bytes();
+                let o = write_planned(&self.objects, &mut w, p)
+                    .map_or(share::EMPTY, |seq| seq.wrapping_sub(first_seq));
+                outcome.push(o);
+            }
+            entries_bytes = w.bytes() - start;
+            // A cut snapshot flags no part as last: the client must not read it as
+            // the whole tick (it infers that objects absent from a whole snapshot
+            // stopped).
+            let parts = w.finish(keepalive, held == 0);
+            if shareable && held == 0 && outcome.iter().any(|&o| o < share::HELD) {
+                self.shared
+                    .insert(hash, &plan, &outcome, &parts, last_check);
+            }
+            parts
+        };
+        let written_records = apply_outcomes(
+            peer,
+            &plan,
+            &slots,
+            &outcome,
+            first_seq,
+            tick,
+            pressure,
+            &mut written,
+        );
+        peer.plan = plan;
+        peer.plan_slots = slots;
+        peer.outcome = outcome;
+        let cut = held > 0;
         let total: usize = parts.iter().map(|p| p.payload.len()).sum();
+        let avg = entries_bytes.checked_div(written_records).unwrap_or(16);
+        peer.last_sent = Some(tick);
+        peer.snapshot_cut = cut;
         peer.budget.spend(now, total);
         if cut {
             peer.budget.choked(now, held * avg);
@@ -182,7 +206,7 @@ impl Server {
                 tick,
                 sent_at: now,
                 bytes: part.payload.len(),
-                records: mine.iter().map(|r| (r.1, r.2)).collect(),
+                records: mine.iter().map(|r| (r.1, r.2, r.3)).collect(),
                 fate: Fate::InFlight,
             });
             self.transmits.push_back(super::Transmit {
@@ -335,14 +359,14 @@ impl Server {
             }
             peer.budget.on_ack(now, bytes, sample);
         }
-        for &(obj, kind) in &records {
+        for &(obj, slot, kind) in &records {
             if kind == Sent::Leave {
                 if peer.leaving.get(&obj).is_some_and(|l| tick >= l.0) {
                     peer.leaving.remove(&obj);
                 }
                 continue;
             }
-            let Some(v) = peer.views.get_mut(&obj) else {
+            let Some(v) = peer.views.at_mut(slot, obj) else {
                 continue;
             };
             if tick < v.since {
@@ -429,7 +453,7 @@ impl Peer {
         let sent_at = part.sent_at;
         self.budget.on_loss(now, sent_at);
         for k in 0..self.sent[i].records.len() {
-            let (obj, kind) = self.sent[i].records[k];
+            let (obj, slot, kind) = self.sent[i].records[k];
             match kind {
                 Sent::Leave => {
                     if let Some(l) = self.leaving.get_mut(&obj) {
@@ -439,7 +463,7 @@ impl Peer {
                     }
                 }
                 Sent::Enter | Sent::Update { .. } => {
-                    let Some(v) = self.views.get_mut(&obj) else {
+                    let Some(v) = self.views.at_mut(slot, obj) else {
                         continue;
                     };
                     if tick < v.since || v.acked.is_some_and(|a| a >= tick) {
@@ -459,7 +483,7 @@ impl Peer {
 fn write_leaves(
     peer: &mut Peer,
     w: &mut PartWriter,
-    written: &mut Vec<(u16, DoId, Sent)>,
+    written: &mut Vec<(u16, DoId, u32, Sent)>,
     allowed: usize,
 ) -> usize {
     let mut held = 0;
@@ -473,7 +497,7 @@ fn write_leaves(
         }
         let seq = w.leave(id);
         l.1 = true;
-        written.push((seq, id, Sent::Leave));
+        written.push((seq, id, NO_SLOT, Sent::Leave));
     }
     held
 }
@@ -498,106 +522,143 @@ fn unkey(key: u64) -> (DoId, bool) {
     (DoId((key >> 1) as u32), key & 1 != 0)
 }
 
-/// Writes the record due for one object (its entry with `enter`). Returns whether a
-/// record was written and whether the object stays dirty (the caller lists it again):
-/// with room (not `pressure`) an update repeats the changes after the client's
-/// baseline even if in flight, and the object stays dirty until acked; under
-/// pressure it holds the changes after the last record sent, and the object is clean
-/// once visited.
-#[allow(clippy::too_many_arguments)]
-fn write_record(
-    objects: &super::objects::ObjectStore,
+/// Plans the records of the candidates in `order`: per object still due, its entry
+/// or the baseline its update counts from (with room, the client's acknowledged
+/// baseline, so the changes in flight are repeated; under pressure, the last record
+/// sent). Candidates with nothing due are dropped here (an update without a baseline
+/// or a view no longer dirty is clean; a stale id is skipped). Returns the plan's hash.
+fn plan_records(
     peer: &mut Peer,
-    w: &mut PartWriter,
-    written: &mut Vec<(u16, DoId, Sent)>,
-    id: DoId,
-    enter: bool,
-    tick: Tick,
+    order: &[u64],
     pressure: bool,
-) -> (bool, bool) {
-    let Some(view) = peer.views.get_mut(&id) else {
-        return (false, false); // a stale id of the dirty list
-    };
-    if !enter && !view.dirty {
-        view.listed = false;
-        return (false, false);
+    plan: &mut Vec<Planned>,
+    slots: &mut Vec<u32>,
+) -> u64 {
+    plan.clear();
+    slots.clear();
+    let mut hash = 0;
+    for &key in order {
+        let (id, enter) = unkey(key);
+        let Some((slot, v)) = peer.views.get_with_slot(&id) else {
+            continue; // a stale id of the dirty list
+        };
+        if !enter && !v.dirty {
+            v.listed = false;
+            continue;
+        }
+        let base = if enter {
+            Tick(0)
+        } else {
+            let base = if pressure {
+                v.sent.or(v.acked)
+            } else {
+                v.acked.or(v.sent)
+            };
+            let Some(base) = base else {
+                v.dirty = false;
+                v.listed = false;
+                continue;
+            };
+            base
+        };
+        let p = Planned {
+            id,
+            base,
+            enter,
+            owned: v.owned,
+        };
+        hash = p.mix(hash);
+        plan.push(p);
+        slots.push(slot);
     }
-    let wrote = write_due(
-        objects.get(id),
-        view,
-        w,
-        written,
-        id,
-        enter,
-        tick,
-        !pressure,
-    );
-    if enter {
-        return (wrote, false);
-    }
-    if pressure || !wrote {
-        view.dirty = false;
-        view.listed = false;
-        return (wrote, false);
-    }
-    (true, true)
+    hash
 }
 
-/// Writes the entry or update due for one object; false when nothing was due.
-/// `redundant`: repeat the changes after the client's baseline even if in flight.
+/// Notes what became of each planned record: a written one is in flight (`written`,
+/// the view's `sent`); a written update stays dirty until acked (listed again) with
+/// room, is clean once sent under pressure; an empty update is clean; a held one
+/// keeps waiting (listed again). Returns how many records were written.
 #[allow(clippy::too_many_arguments)]
-fn write_due(
-    obj: Option<&super::objects::ServerObject>,
-    view: &mut super::peer::View,
-    w: &mut PartWriter,
-    written: &mut Vec<(u16, DoId, Sent)>,
-    id: DoId,
-    enter: bool,
+fn apply_outcomes(
+    peer: &mut Peer,
+    plan: &[Planned],
+    slots: &[u32],
+    outcome: &[u16],
+    first_seq: u16,
     tick: Tick,
-    redundant: bool,
-) -> bool {
-    let Some(obj) = obj else {
-        return false;
-    };
+    pressure: bool,
+    written: &mut Vec<(u16, DoId, u32, Sent)>,
+) -> usize {
+    let mut count = 0;
+    for ((p, &slot), &o) in plan.iter().zip(slots).zip(outcome) {
+        let Some(v) = peer.views.at_mut(slot, p.id) else {
+            continue;
+        };
+        match o {
+            share::HELD => {
+                if !p.enter {
+                    peer.dirty.push(p.id);
+                }
+            }
+            share::EMPTY => {
+                if !p.enter {
+                    v.dirty = false;
+                    v.listed = false;
+                }
+            }
+            part => {
+                count += 1;
+                v.sent = Some(tick);
+                v.priority = 0.0;
+                let seq = first_seq.wrapping_add(part);
+                if p.enter {
+                    written.push((seq, p.id, slot, Sent::Enter));
+                } else {
+                    written.push((seq, p.id, slot, Sent::Update { base: p.base }));
+                    if pressure {
+                        v.dirty = false;
+                        v.listed = false;
+                    } else {
+                        peer.dirty.push(p.id);
+                    }
+                }
+            }
+        }
+    }
+    count
+}
+
+/// Writes a planned record; returns the sequence number of its part, or `None` when
+/// nothing was due (the object is gone, or the update holds no change).
+fn write_planned(
+    objects: &super::objects::ObjectStore,
+    w: &mut PartWriter,
+    p: &Planned,
+) -> Option<u16> {
+    let obj = objects.get(p.id)?;
     let n = obj.slots.len();
-    if enter {
-        w.enter(id, obj.class.number, n, obj.location, view.owned);
+    if p.enter {
+        w.enter(p.id, obj.class.number, n, obj.location, p.owned);
         for (i, s) in obj.slots.iter().enumerate() {
-            if s.visible_to(view.owned) {
+            if s.visible_to(p.owned) {
                 w.field(i, &s.value);
             }
         }
-        let seq = w.end();
-        written.push((seq, id, Sent::Enter));
-        view.sent = Some(tick);
-        view.priority = 0.0;
-        return true;
+        return Some(w.end());
     }
-    let base = if redundant {
-        view.acked.or(view.sent)
-    } else {
-        view.sent.or(view.acked)
-    };
-    let Some(base) = base else {
-        return false;
-    };
-    if obj.changed_tick <= base {
-        return false;
+    if obj.changed_tick <= p.base {
+        return None;
     }
-    let moved = (obj.location_tick > base).then_some(obj.location);
-    w.update(id, obj.class.number, n, moved);
+    let moved = (obj.location_tick > p.base).then_some(obj.location);
+    w.update(p.id, obj.class.number, n, moved);
     for (i, s) in obj.slots.iter().enumerate() {
-        if s.tick > base && s.visible_to(view.owned) {
+        if s.tick > p.base && s.visible_to(p.owned) {
             w.field(i, &s.value);
         }
     }
     if w.fields_written() == 0 && moved.is_none() {
         w.cancel();
-        return false;
+        return None;
     }
-    let seq = w.end();
-    written.push((seq, id, Sent::Update { base }));
-    view.sent = Some(tick);
-    view.priority = 0.0;
-    true
+    Some(w.end())
 }

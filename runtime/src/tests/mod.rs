@@ -16,6 +16,7 @@ mod malformed;
 mod messages;
 mod owner;
 mod predict;
+mod sharing;
 mod threads;
 mod udp;
 mod visibility;
