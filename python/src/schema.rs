@@ -52,6 +52,7 @@ fn field_info(model: &Arc<Model>, n: usize) -> FieldInfo {
         flags: FieldFlags(field.keywords.historical_flags()),
         keywords: leak(field.keywords.names.iter().map(|k| leak_str(k)).collect()),
         fixed_size: fixed_size(model, id),
+        int_widths: leak(dcc::pack::field_int_widths(model, id).unwrap_or_default()),
         skip,
         default: leak(dcc::pack::field_default(model, id).unwrap_or_default()),
     }

@@ -79,6 +79,10 @@ pub struct Client {
     objects: DetMap<DoId, ClientObject>,
     tombstones: DetMap<DoId, Tick>,
     tomb_order: VecDeque<(Tick, DoId)>,
+    /// Reused buffers of a part's DELTA records: the values they resolve to, and
+    /// `(record index, field number, start, end)` of each in it.
+    delta_values: Vec<u8>,
+    delta_spans: Vec<(u32, u16, u32, u32)>,
     newest: Option<Tick>,
     /// The snapshot packets received (acked at most every `pipes-ack-interval`).
     acks: Option<AckWindow>,
@@ -136,6 +140,8 @@ impl Client {
             objects: DetMap::default(),
             tombstones: DetMap::default(),
             tomb_order: VecDeque::new(),
+            delta_values: Vec::new(),
+            delta_spans: Vec::new(),
             newest: None,
             acks: None,
             newest_at: Time::ZERO,

@@ -50,7 +50,7 @@ use crate::wire::WireError;
 use std::fmt;
 
 /// The protocol version a hello carries; peers of different versions cannot talk.
-pub const PROTOCOL_VERSION: u16 = 6;
+pub const PROTOCOL_VERSION: u16 = 7;
 
 /// Whether the transport must deliver a message, in order, or may drop it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -41,6 +41,7 @@ mod history;
 mod inbound;
 mod objects;
 mod owner;
+mod past;
 mod peer;
 mod replicated;
 mod share;

@@ -30,6 +30,9 @@ pub(crate) struct Planned {
     pub(crate) enter: bool,
     /// The client owns the object (owner-only fields are sent).
     pub(crate) owned: bool,
+    /// For an update, the tick whose state the client is known to hold (its
+    /// acknowledged baseline): integer fields may go as value deltas against it.
+    pub(crate) delta: Option<Tick>,
 }
 
 impl Planned {
@@ -39,7 +42,13 @@ impl Planned {
             | u64::from(self.base.0) << 32
             | u64::from(self.enter) << 62
             | u64::from(self.owned) << 63;
-        (hash.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95)
+        let hash = (hash.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+        match self.delta {
+            // The same baseline as `base` (the usual case with room) adds nothing.
+            Some(t) if t == self.base => hash,
+            d => (hash.rotate_left(5) ^ d.map_or(u64::MAX, |t| u64::from(t.0)))
+                .wrapping_mul(0x51_7c_c1_b7_27_22_0a_95),
+        }
     }
 }
 

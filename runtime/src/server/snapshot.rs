@@ -157,7 +157,7 @@ impl Server {
                     break;
                 }
                 last_check = w.bytes();
-                let o = write_planned(&self.objects, &mut w, p)
+                let o = write_planned(self.schema, &mut self.objects, &mut w, p, tick)
                     .map_or(share::EMPTY, |seq| seq.wrapping_sub(first_seq));
                 outcome.push(o);
             }
@@ -560,6 +560,8 @@ fn plan_records(peer: &mut Peer, order: &[u64], pressure: bool, plan: &mut Vec<P
             base,
             enter,
             owned: v.owned,
+            // Value deltas count from what the client is known to hold.
+            delta: if enter { None } else { v.acked },
         };
         hash = p.mix(hash);
         plan.push(p);
@@ -620,13 +622,17 @@ fn apply_outcomes(
 }
 
 /// Writes a planned record; returns the sequence number of its part, or `None` when
-/// nothing was due (the object is gone, or the update holds no change).
+/// nothing was due (the object is gone, or the update holds no change). An update's
+/// integer fields go as value deltas against the client's acknowledged state when the
+/// server still has that state and the deltas are smaller (see `past`).
 fn write_planned(
-    objects: &super::objects::ObjectStore,
+    schema: &crate::schema::SchemaInfo,
+    objects: &mut super::objects::ObjectStore,
     w: &mut PartWriter,
     p: &Planned,
+    tick: Tick,
 ) -> Option<u16> {
-    let obj = objects.get(p.id)?;
+    let obj = objects.get_mut(p.id)?;
     let n = obj.slots.len();
     if p.enter {
         w.enter(p.id, obj.class.number, n, obj.location, p.owned);
@@ -641,15 +647,45 @@ fn write_planned(
         return None;
     }
     let moved = (obj.location_tick > p.base).then_some(obj.location);
-    w.update(p.id, obj.class.number, n, moved);
-    for (i, s) in obj.slots.iter().enumerate() {
-        if s.tick > p.base && s.visible_to(p.owned) {
-            w.field(i, &s.value);
+    let class = obj.class.number;
+    let (slots, past) = (&obj.slots, &mut obj.past);
+    let mut past = p
+        .delta
+        .and_then(|a| Some((a, past.as_deref_mut()?)))
+        .and_then(|(a, kept)| Some((a, kept.find(a)?, kept)));
+    let mut delta = match past {
+        Some((acked, _, _)) => w.update_delta(p.id, class, n, moved, acked),
+        None => {
+            w.update(p.id, class, n, moved);
+            false
         }
+    };
+    loop {
+        for (i, s) in slots.iter().enumerate() {
+            if s.tick > p.base && s.visible_to(p.owned) {
+                let deltas = match (&mut past, delta) {
+                    (Some((acked, k, kept)), true) => kept.deltas(*k, i, &s.value, tick, *acked),
+                    _ => None,
+                };
+                match deltas {
+                    Some(d) => w.field_encoded_delta(i, d, s.value.len()),
+                    None => w.field(i, &s.value),
+                }
+            }
+        }
+        if w.deltas_pay() {
+            break;
+        }
+        // Deltas larger than the values (big jumps): packed after all.
+        w.cancel();
+        w.update(p.id, class, n, moved);
+        delta = false;
     }
     if w.fields_written() == 0 && moved.is_none() {
         w.cancel();
         return None;
     }
-    Some(w.end())
+    let seq = w.end();
+    obj.remember(schema, tick);
+    Some(seq)
 }

@@ -79,12 +79,14 @@ impl Gen<'_> {
                 None => "None".into(),
             };
             let default = field_default(model, f).unwrap_or_default();
+            let ints = crate::pack::field_int_widths(model, f).unwrap_or_default();
             row.clear();
             let _ = write!(
                 row,
                 "        F {{ number: {n}, name: {:?}, class: {:?}, \
                  kind: {kind}, flags: G({}), \
-                 keywords: &{:?}, fixed_size: {fixed}, skip: &{skip}, default: &{default:?} }},",
+                 keywords: &{:?}, fixed_size: {fixed}, int_widths: &{ints:?}, skip: &{skip}, \
+                 default: &{default:?} }},",
                 field.name,
                 model.class(field.class).name,
                 field.keywords.historical_flags(),
