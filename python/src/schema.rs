@@ -37,7 +37,7 @@ fn field_info(model: &Arc<Model>, n: usize) -> FieldInfo {
     let m = Arc::clone(model);
     let skip: pipes::schema::SkipFn =
         Box::leak(Box::new(move |r: &mut pipes::wire::Reader<'_>| {
-            codec::decode_field(&m, id, r).map(drop)
+            codec::skip_field(&m, id, r)
         }));
     let kind = match field.kind {
         FieldKind::Atomic(_) => pipes::schema::FieldKind::Atomic,

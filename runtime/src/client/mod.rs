@@ -92,6 +92,8 @@ pub struct Client {
     ack_sent_at: Option<Time>,
     /// `acks` changed since the last ack left.
     ack_pending: bool,
+    /// Packets recorded in `acks` since the last ack left.
+    ack_unsent: u32,
     net: net::NetMeter,
     clock: ClockSync,
     hello_at: Time,
@@ -145,6 +147,7 @@ impl Client {
             newest_at: Time::ZERO,
             ack_sent_at: None,
             ack_pending: false,
+            ack_unsent: 0,
             net: net::NetMeter::default(),
             hello_at: Time::ZERO,
             last_heard: Time::ZERO,
@@ -526,6 +529,7 @@ impl Client {
         self.send_msg(&ack);
         self.ack_sent_at = Some(now);
         self.ack_pending = false;
+        self.ack_unsent = 0;
     }
 
     /// The command rate queued field messages leave at: the one granted at the

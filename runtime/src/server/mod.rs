@@ -28,6 +28,8 @@
 //! (`pipes-rate`, lowered by a congestion response) and what does not fit waits, by
 //! accumulated priority (see `snapshot.rs` and `budget.rs`). Only objects with
 //! unsent or unacknowledged changes are visited, so an idle tick costs O(clients).
+//! Clients that would get the same bytes (same view, same baselines) share one
+//! written snapshot (`share.rs`).
 
 mod api;
 mod backlog;
@@ -44,7 +46,6 @@ mod peer;
 mod replicated;
 mod share;
 mod snapshot;
-mod views;
 mod visibility;
 mod zones;
 

@@ -87,8 +87,7 @@ pub(crate) struct SentPart {
     pub(crate) tick: Tick,
     pub(crate) sent_at: Time,
     pub(crate) bytes: usize,
-    /// `(object, view slot, record)`: the slot finds the view without hashing.
-    pub(crate) records: Vec<(DoId, u32, Sent)>,
+    pub(crate) records: Vec<(DoId, Sent)>,
     pub(crate) fate: Fate,
 }
 
@@ -130,7 +129,7 @@ pub(crate) struct Peer {
     pub(crate) id: ClientId,
     pub(crate) rates: Rates,
     pub(crate) interest: ZoneSet<Location>,
-    pub(crate) views: super::views::Views,
+    pub(crate) views: DetMap<DoId, View>,
     /// Views whose entry is not acknowledged yet (sent in full every snapshot).
     pub(crate) pending_enter: DetSet<DoId>,
     /// The views that may be dirty (`View::dirty`, the truth): every view with
@@ -156,13 +155,10 @@ pub(crate) struct Peer {
     /// Reused buffer of the snapshot being written: sort keys of the candidates
     /// (inverted priority under pressure, object id, entry flag).
     pub(crate) order: Vec<u64>,
-    /// Reused buffer of the snapshot being written: `(packet seq, object, view slot,
-    /// record)`.
-    pub(crate) written: Vec<(u16, DoId, u32, Sent)>,
+    /// Reused buffer of the snapshot being written: `(packet seq, object, record)`.
+    pub(crate) written: Vec<(u16, DoId, Sent)>,
     /// Reused buffer of the snapshot being written: its planned records.
     pub(crate) plan: Vec<super::share::Planned>,
-    /// Reused buffer of the snapshot being written: the view slot of each planned record.
-    pub(crate) plan_slots: Vec<u32>,
     /// Reused buffer of the snapshot being written: what became of each planned
     /// record (see `share::EMPTY`, `share::HELD`).
     pub(crate) outcome: Vec<u16>,
@@ -208,7 +204,7 @@ impl Peer {
                 rate: crate::config::Config::default().rate,
             },
             interest: ZoneSet::default(),
-            views: Default::default(),
+            views: DetMap::default(),
             pending_enter: DetSet::default(),
             dirty: Vec::new(),
             snapshot_cut: false,
@@ -221,7 +217,6 @@ impl Peer {
             order: Vec::new(),
             written: Vec::new(),
             plan: Vec::new(),
-            plan_slots: Vec::new(),
             outcome: Vec::new(),
             last_sent: None,
             last_packet_at: now,

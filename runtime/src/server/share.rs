@@ -15,6 +15,7 @@
 
 use crate::ids::DoId;
 use crate::protocol::snapshot::Part;
+use crate::protocol::MAX_PART;
 use crate::time::Tick;
 use std::ops::Range;
 
@@ -115,7 +116,8 @@ impl SharedSnapshots {
             let seq = first_seq.wrapping_add(k as u16);
             // The part header: type:u8 seq:u16 tick:u32 part:u16 count:u16.
             payload.get_mut(1..3)?.copy_from_slice(&seq.to_le_bytes());
-            let part = u16::from_le_bytes([*payload.get(7)?, *payload.get(8)?]);
+            // (Its index, without the flag of the tick's last part.)
+            let part = u16::from_le_bytes([*payload.get(7)?, *payload.get(8)?]) & MAX_PART;
             out.push(Part { seq, part, payload });
         }
         Some((self.outcomes.get(e.plan.clone())?, out))

@@ -12,10 +12,14 @@
 //! objects go back to their baseline and are sent again from it. Under budget pressure, candidates go in order of an
 //! accumulated priority (per-class × per-object × the relevance hook, added each
 //! snapshot an object waits), so nothing starves.
+//!
+//! A snapshot is planned first (per candidate: its entry, or the baseline its update
+//! counts from), then written, then its outcomes are noted in the views. A client
+//! whose plan equals one already written this tick gets a copy of those parts instead
+//! of a second writing (see `share`).
 
 use super::peer::{Fate, Peer, Sent, SentPart};
 use super::share::{self, Planned};
-use super::views::NO_SLOT;
 use super::Server;
 use crate::ids::{ClientId, ConnectionId, DoId};
 use crate::protocol::snapshot::PartWriter;
@@ -119,9 +123,8 @@ impl Server {
             order.truncate(stale);
         }
         let mut plan = std::mem::take(&mut peer.plan);
-        let mut slots = std::mem::take(&mut peer.plan_slots);
         let mut outcome = std::mem::take(&mut peer.outcome);
-        let hash = plan_records(peer, &order, pressure, &mut plan, &mut slots);
+        let hash = plan_records(peer, &order, pressure, &mut plan);
         outcome.clear();
         let first_seq = peer.next_seq;
         // An empty snapshot also goes out while reliable messages are unconfirmed: its
@@ -172,7 +175,6 @@ impl Server {
         let written_records = apply_outcomes(
             peer,
             &plan,
-            &slots,
             &outcome,
             first_seq,
             tick,
@@ -180,7 +182,6 @@ impl Server {
             &mut written,
         );
         peer.plan = plan;
-        peer.plan_slots = slots;
         peer.outcome = outcome;
         let cut = held > 0;
         let total: usize = parts.iter().map(|p| p.payload.len()).sum();
@@ -206,7 +207,7 @@ impl Server {
                 tick,
                 sent_at: now,
                 bytes: part.payload.len(),
-                records: mine.iter().map(|r| (r.1, r.2, r.3)).collect(),
+                records: mine.iter().map(|r| (r.1, r.2)).collect(),
                 fate: Fate::InFlight,
             });
             self.transmits.push_back(super::Transmit {
@@ -359,14 +360,14 @@ impl Server {
             }
             peer.budget.on_ack(now, bytes, sample);
         }
-        for &(obj, slot, kind) in &records {
+        for &(obj, kind) in &records {
             if kind == Sent::Leave {
                 if peer.leaving.get(&obj).is_some_and(|l| tick >= l.0) {
                     peer.leaving.remove(&obj);
                 }
                 continue;
             }
-            let Some(v) = peer.views.at_mut(slot, obj) else {
+            let Some(v) = peer.views.get_mut(&obj) else {
                 continue;
             };
             if tick < v.since {
@@ -453,7 +454,7 @@ impl Peer {
         let sent_at = part.sent_at;
         self.budget.on_loss(now, sent_at);
         for k in 0..self.sent[i].records.len() {
-            let (obj, slot, kind) = self.sent[i].records[k];
+            let (obj, kind) = self.sent[i].records[k];
             match kind {
                 Sent::Leave => {
                     if let Some(l) = self.leaving.get_mut(&obj) {
@@ -463,7 +464,7 @@ impl Peer {
                     }
                 }
                 Sent::Enter | Sent::Update { .. } => {
-                    let Some(v) = self.views.at_mut(slot, obj) else {
+                    let Some(v) = self.views.get_mut(&obj) else {
                         continue;
                     };
                     if tick < v.since || v.acked.is_some_and(|a| a >= tick) {
@@ -483,7 +484,7 @@ impl Peer {
 fn write_leaves(
     peer: &mut Peer,
     w: &mut PartWriter,
-    written: &mut Vec<(u16, DoId, u32, Sent)>,
+    written: &mut Vec<(u16, DoId, Sent)>,
     allowed: usize,
 ) -> usize {
     let mut held = 0;
@@ -497,7 +498,7 @@ fn write_leaves(
         }
         let seq = w.leave(id);
         l.1 = true;
-        written.push((seq, id, NO_SLOT, Sent::Leave));
+        written.push((seq, id, Sent::Leave));
     }
     held
 }
@@ -527,19 +528,12 @@ fn unkey(key: u64) -> (DoId, bool) {
 /// baseline, so the changes in flight are repeated; under pressure, the last record
 /// sent). Candidates with nothing due are dropped here (an update without a baseline
 /// or a view no longer dirty is clean; a stale id is skipped). Returns the plan's hash.
-fn plan_records(
-    peer: &mut Peer,
-    order: &[u64],
-    pressure: bool,
-    plan: &mut Vec<Planned>,
-    slots: &mut Vec<u32>,
-) -> u64 {
+fn plan_records(peer: &mut Peer, order: &[u64], pressure: bool, plan: &mut Vec<Planned>) -> u64 {
     plan.clear();
-    slots.clear();
     let mut hash = 0;
     for &key in order {
         let (id, enter) = unkey(key);
-        let Some((slot, v)) = peer.views.get_with_slot(&id) else {
+        let Some(v) = peer.views.get_mut(&id) else {
             continue; // a stale id of the dirty list
         };
         if !enter && !v.dirty {
@@ -571,7 +565,6 @@ fn plan_records(
         };
         hash = p.mix(hash);
         plan.push(p);
-        slots.push(slot);
     }
     hash
 }
@@ -580,20 +573,18 @@ fn plan_records(
 /// the view's `sent`); a written update stays dirty until acked (listed again) with
 /// room, is clean once sent under pressure; an empty update is clean; a held one
 /// keeps waiting (listed again). Returns how many records were written.
-#[allow(clippy::too_many_arguments)]
 fn apply_outcomes(
     peer: &mut Peer,
     plan: &[Planned],
-    slots: &[u32],
     outcome: &[u16],
     first_seq: u16,
     tick: Tick,
     pressure: bool,
-    written: &mut Vec<(u16, DoId, u32, Sent)>,
+    written: &mut Vec<(u16, DoId, Sent)>,
 ) -> usize {
     let mut count = 0;
-    for ((p, &slot), &o) in plan.iter().zip(slots).zip(outcome) {
-        let Some(v) = peer.views.at_mut(slot, p.id) else {
+    for (p, &o) in plan.iter().zip(outcome) {
+        let Some(v) = peer.views.get_mut(&p.id) else {
             continue;
         };
         match o {
@@ -614,9 +605,9 @@ fn apply_outcomes(
                 v.priority = 0.0;
                 let seq = first_seq.wrapping_add(part);
                 if p.enter {
-                    written.push((seq, p.id, slot, Sent::Enter));
+                    written.push((seq, p.id, Sent::Enter));
                 } else {
-                    written.push((seq, p.id, slot, Sent::Update { base: p.base }));
+                    written.push((seq, p.id, Sent::Update { base: p.base }));
                     if pressure {
                         v.dirty = false;
                         v.listed = false;

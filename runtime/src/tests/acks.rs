@@ -172,3 +172,39 @@ fn the_servers_rtt_is_net_of_the_hold_time() {
     assert_eq!(info.net.rtt, Some(Duration::from_millis(20)));
     assert_eq!(info.rtt, Some(Duration::from_millis(20)));
 }
+
+/// `pipes-ack-every`: the ack leaves once that many packets wait for it, before the
+/// interval is over.
+#[test]
+fn an_ack_leaves_once_ack_every_packets_wait() {
+    let mut server = server_with(Config::default());
+    let mut client = client_with(Config {
+        ack_interval: 0.25,
+        ack_every: 3,
+        ..Config::default()
+    });
+    server.update(t(1.0));
+    server.handle_connect(t(1.0), CONN);
+    client.connect(t(1.0));
+    while let Some(p) = client.poll_transmit() {
+        server.handle_datagram(t(1.0), CONN, &p.payload);
+    }
+    while let Some(p) = server.poll_transmit() {
+        client.handle_datagram(t(1.0), &p.payload);
+    }
+    let me = client.id().expect("id");
+    let id = server
+        .generate(AVATAR, Location::zone(0), Some(me), &[])
+        .expect("generate");
+    let mut sent = Vec::new();
+    for k in 1..=7 {
+        let at = 1.0 + 0.05 * f64::from(k);
+        let p = snapshot(&mut server, id, at);
+        deliver(&mut client, &p, at + 0.001);
+        client.update(t(at + 0.002));
+        sent.push(acks(&mut client).len());
+    }
+    // The first at once, then one every third packet (150 ms apart: before 0.25 s).
+    assert_eq!(sent, vec![1, 0, 0, 1, 0, 0, 1]);
+    assert_eq!(Config::default().ack_every, 2);
+}

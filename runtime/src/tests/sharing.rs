@@ -10,7 +10,7 @@ use crate::time::Time;
 
 const B: ConnectionId = ConnectionId(2);
 
-fn join(server: &mut Server, now: Time, conn: ConnectionId, zones: &[u32]) {
+fn join(server: &mut Server, now: Time, conn: ConnectionId, zones: &[u32], rate: u32) {
     let hello = ClientMessage::Hello(Hello {
         version: crate::protocol::PROTOCOL_VERSION,
         schema_hash: EXAMPLE_HASH,
@@ -19,7 +19,7 @@ fn join(server: &mut Server, now: Time, conn: ConnectionId, zones: &[u32]) {
             update_rate: 66,
             cmd_rate: 100,
             interp: 0.1,
-            rate: 1 << 20,
+            rate,
         },
     });
     server.handle_connect(now, conn);
@@ -34,8 +34,8 @@ fn join(server: &mut Server, now: Time, conn: ConnectionId, zones: &[u32]) {
 
 /// Runs a world of 40 avatars for 30 ticks (changes, a move out of view, a lost ack
 /// for B) and returns the snapshot packets `of` was sent. Clients A (1) and B (2)
-/// watch zone 0, C (3) zones 0 and 1; with `all` the three are connected, else `of`
-/// alone.
+/// watch zone 0, C (3) zones 0 and 1, D (4) zone 0 with a budget too small for its
+/// snapshots (cut short: its own); with `all` the four are connected, else `of` alone.
 fn packets(of: ConnectionId, all: bool) -> Vec<Vec<u8>> {
     let config = Config {
         update_rate: 66,
@@ -51,10 +51,16 @@ fn packets(of: ConnectionId, all: bool) -> Vec<Vec<u8>> {
             server.generate(AVATAR, loc, None, &[]).expect("generate")
         })
         .collect();
-    for (conn, zones) in [(1, &[0][..]), (2, &[0]), (3, &[0, 1])] {
+    let clients = [
+        (1, &[0][..], 1 << 20),
+        (2, &[0], 1 << 20),
+        (3, &[0, 1], 1 << 20),
+        (4, &[0], 4096),
+    ];
+    for (conn, zones, rate) in clients {
         let conn = ConnectionId(conn);
         if all || conn == of {
-            join(&mut server, now, conn, zones);
+            join(&mut server, now, conn, zones, rate);
         }
     }
     let mut out = Vec::new();
@@ -101,7 +107,7 @@ fn packets(of: ConnectionId, all: bool) -> Vec<Vec<u8>> {
 
 #[test]
 fn a_shared_snapshot_is_the_bytes_writing_it_gives() {
-    for conn in 1..=3 {
+    for conn in 1..=4 {
         let alone = packets(ConnectionId(conn), false);
         let shared = packets(ConnectionId(conn), true);
         assert!(alone.len() > 30, "{} packets", alone.len());

@@ -105,7 +105,7 @@ pub(crate) fn disconnect() -> [u8; 1] {
 #[derive(Clone, Debug)]
 pub(crate) struct Echo {
     next_seq: u16,
-    sent: [Time; SENT_RING],
+    sent: Box<[Time; SENT_RING]>,
     peer_newest: Option<(u16, Time)>,
     last_echo: Option<u16>,
     srtt: Option<Duration>,
@@ -115,7 +115,7 @@ impl Default for Echo {
     fn default() -> Self {
         Echo {
             next_seq: 0,
-            sent: [Time::ZERO; SENT_RING],
+            sent: Box::new([Time::ZERO; SENT_RING]),
             peer_newest: None,
             last_echo: None,
             srtt: None,
