@@ -62,8 +62,11 @@
 //! baseline are written packed). The server picks, per object, the newest tick whose
 //! record the client acknowledged (`View::acked`): the client is then known to hold
 //! exactly the server's state of that tick (acks count only packets applied whole;
-//! see `server::snapshot`). The server keeps each object's state at the last ticks it
-//! wrote a record (a small ring: a baseline it no longer has is sent packed).
+//! see `server::snapshot`). The server keeps an object's integer state at the ticks it
+//! wrote an update of it (8 slots by `tick % 8`, once two updates came within 32 ticks;
+//! `server::past`), and encodes each object's deltas once per tick and baseline for
+//! every client with that baseline; a baseline it no longer has is sent packed, as
+//! is a record whose deltas come out no smaller than its values.
 //!
 //! The client must still have that state when the DELTA arrives, even if it applied
 //! newer records since (their packets unacknowledged, or acknowledged with the ack
