@@ -113,6 +113,9 @@ pub struct Server {
     priorities: snapshot::Priorities,
     /// The snapshots written this tick, copied to clients with the same plan.
     shared: share::SharedSnapshots,
+    /// Tests: write every snapshot (no copies), to compare with the shared ones.
+    #[cfg(test)]
+    pub(crate) no_sharing: bool,
     /// Reused by `end_tick`: the connections due for a snapshot.
     due: Vec<ConnectionId>,
     transmits: VecDeque<Transmit>,
@@ -153,6 +156,8 @@ impl Server {
                 relevance: None,
             },
             shared: share::SharedSnapshots::default(),
+            #[cfg(test)]
+            no_sharing: false,
             due: Vec::new(),
             transmits: VecDeque::new(),
             set_buf: Vec::new(),

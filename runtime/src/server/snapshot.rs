@@ -134,6 +134,8 @@ impl Server {
         // Leaves and budget pressure make a snapshot this client's own; otherwise a
         // client with the same plan may have been written already (see `share`).
         let shareable = !pressure && !leaves_due && !plan.is_empty();
+        #[cfg(test)]
+        let shareable = shareable && !self.no_sharing;
         let copy = shareable
             .then(|| self.shared.find(hash, &plan, allowed, first_seq))
             .flatten();
