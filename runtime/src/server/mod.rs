@@ -112,7 +112,7 @@ pub struct Server {
     hooks: Box<dyn Hooks>,
     priorities: snapshot::Priorities,
     /// The snapshots written this tick, copied to clients with the same plan.
-    shared: share::SharedSnapshots,
+    pub(crate) shared: share::SharedSnapshots,
     /// Reused by `end_tick`: the connections due for a snapshot.
     due: Vec<ConnectionId>,
     transmits: VecDeque<Transmit>,
