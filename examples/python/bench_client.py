@@ -65,11 +65,12 @@ def floor(seconds: float) -> None:
     print(f"bench: mode=floor wall_s={wall:.1f} cpu_s={cpu:.3f} cpu_per_s={cpu / wall:.4f}")
 
 
-def run(port: int, mode: str, seconds: float) -> None:
+def run(port: int, mode: str, seconds: float, ack_interval: float | None) -> None:
     if mode == "floor":
         floor(seconds)
         return
-    cr = ClientRepository([DC], port=port)
+    config = None if ack_interval is None else {"pipes-ack-interval": ack_interval}
+    cr = ClientRepository([DC], port=port, config=config)
     cr.classes["BenchAvatar"] = BenchAvatar if mode == "handlers" else InterpAvatar
     cr.owner_classes.clear()
     while not cr.connected:
@@ -109,11 +110,14 @@ def main() -> None:
     args.add_argument("--moving", type=int, default=10, help="percent of objects moving (server)")
     args.add_argument("--mode", choices=["handlers", "interp", "floor"], default="handlers")
     args.add_argument("--seconds", type=float, default=10.0)
+    args.add_argument(
+        "--ack-interval", type=float, default=None, help="pipes-ack-interval (0: ack every snapshot packet)"
+    )
     opts = args.parse_args()
     if opts.serve:
         serve(opts.port, opts.objects, opts.seconds, opts.moving)
     else:
-        run(opts.port, opts.mode, opts.seconds)
+        run(opts.port, opts.mode, opts.seconds, opts.ack_interval)
 
 
 if __name__ == "__main__":

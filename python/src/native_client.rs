@@ -13,7 +13,7 @@ use pipes::{DoId, Location};
 use pyo3::exceptions::PyException;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyFloat, PyList, PyString, PyTuple, PyType};
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 /// A client; call `poll()` once per frame.
 #[pyclass(unsendable, module = "pipesnet._native")]
@@ -29,7 +29,8 @@ pub struct Client {
     /// Field handlers of `poll_apply`, by (class object address, field number): the
     /// plain function the class defines under the field's name, or `None` (look the
     /// name up on the object each time). The class is held so its address stays its own.
-    handlers: HashMap<(usize, u16), Resolved>,
+    /// (Fx hash: a lookup per changed field, keyed by a pointer and a number.)
+    handlers: FxHashMap<(usize, u16), Resolved>,
     /// `types.FunctionType`.
     function_type: Py<PyAny>,
     /// Call arguments being built (reused: no allocation per field).
@@ -97,7 +98,7 @@ impl Client {
             interp: Vec::new(),
             token,
             names,
-            handlers: HashMap::new(),
+            handlers: FxHashMap::default(),
             function_type,
             args: Vec::new(),
         })

@@ -37,7 +37,7 @@ fn field_info(model: &Arc<Model>, n: usize) -> FieldInfo {
     let m = Arc::clone(model);
     let skip: pipes::schema::SkipFn =
         Box::leak(Box::new(move |r: &mut pipes::wire::Reader<'_>| {
-            codec::decode_field(&m, id, r).map(drop)
+            codec::skip_field(&m, id, r)
         }));
     let kind = match field.kind {
         FieldKind::Atomic(_) => pipes::schema::FieldKind::Atomic,
@@ -52,6 +52,7 @@ fn field_info(model: &Arc<Model>, n: usize) -> FieldInfo {
         flags: FieldFlags(field.keywords.historical_flags()),
         keywords: leak(field.keywords.names.iter().map(|k| leak_str(k)).collect()),
         fixed_size: fixed_size(model, id),
+        int_widths: leak(dcc::pack::field_int_widths(model, id).unwrap_or_default()),
         skip,
         default: leak(dcc::pack::field_default(model, id).unwrap_or_default()),
     }

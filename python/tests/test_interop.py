@@ -69,3 +69,18 @@ def test_rust_client_against_python_server() -> None:
         log, _ = server.communicate()
     # The Rust client's leave reason crossed to the Python server.
     assert "left: time is up" in log, log
+
+
+def test_prediction_example_corrects_at_the_wall_and_ends_on_the_server_state() -> None:
+    port = free_port()
+    out = subprocess.run(
+        [sys.executable, os.path.join(EXAMPLES, "predict.py"), "--port", str(port), "--seconds", "2"],
+        capture_output=True, text=True, timeout=60,
+    )
+    assert out.returncode == 0, out.stderr
+    line = out.stdout.strip().splitlines()[-1]
+    figures = dict(pair.split("=") for pair in line.removeprefix("predict: ").split())
+    assert int(figures["commands"]) > 60, line
+    assert int(figures["reconciliations"]) > 10, line
+    assert int(figures["mispredictions"]) > 0, "the server's wall must show as a misprediction: " + line
+    assert float(figures["final_error_mm"]) < 1.0, "after the last ack the prediction is the server's state: " + line

@@ -155,6 +155,8 @@ fn route(w: &mut World, out: &mut Vec<Vec<u8>>) {
             let msg = ClientMessage::Ack {
                 window,
                 received: 0,
+                delay: 0,
+                max_delay_ms: 0,
             }
             .to_bytes();
             w.server.handle_datagram(w.now, w.conns[i], &msg);
@@ -239,6 +241,8 @@ fn tick(w: &mut World) -> usize {
         let msg = ClientMessage::Ack {
             window,
             received: 0,
+            delay: 0,
+            max_delay_ms: 0,
         }
         .to_bytes();
         w.server.handle_datagram(w.now, w.conns[i], &msg);

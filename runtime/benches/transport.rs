@@ -1,5 +1,7 @@
-//! Transport throughput and round-trip time: the default UDP transport (renet +
-//! renetcode, unsecure, on 127.0.0.1) next to the in-memory transport.
+//! Transport throughput and round-trip time: the default UDP transport (renet under
+//! pipes' own connection layer, unsecure, on 127.0.0.1), the same over netcode's
+//! unsecure mode as before (`udp_netcode`: `UdpConfig::netcode_unsecure`), and the
+//! in-memory transport.
 //!
 //! `cargo bench -p pipes-runtime --bench transport`
 //!
@@ -133,6 +135,17 @@ fn udp_pair() -> Pair {
     udp_pair_with(UdpConfig::default())
 }
 
+fn udp_netcode_pair() -> Pair {
+    udp_pair_with(netcode())
+}
+
+fn netcode() -> UdpConfig {
+    UdpConfig {
+        netcode_unsecure: true,
+        ..UdpConfig::default()
+    }
+}
+
 fn udp_pair_with(cfg: UdpConfig) -> Pair {
     let server = UdpServer::bind(
         ([127, 0, 0, 1], 0).into(),
@@ -161,6 +174,7 @@ fn benches(c: &mut Criterion) {
         .throughput(Throughput::Elements(BURST as u64));
     for (name, make) in [
         ("udp", udp_pair as fn() -> Pair),
+        ("udp_netcode", udp_netcode_pair as fn() -> Pair),
         ("memory", memory_pair as fn() -> Pair),
     ] {
         for (kind, r) in [
@@ -189,6 +203,7 @@ fn benches(c: &mut Criterion) {
         .measurement_time(Duration::from_secs(3));
     for (name, make) in [
         ("udp", udp_pair as fn() -> Pair),
+        ("udp_netcode", udp_netcode_pair as fn() -> Pair),
         ("memory", memory_pair as fn() -> Pair),
     ] {
         let mut p = make();
@@ -200,13 +215,31 @@ fn benches(c: &mut Criterion) {
     g.sample_size(20)
         .warm_up_time(Duration::from_secs(1))
         .measurement_time(Duration::from_secs(3));
-    for (name, ack_interval) in [
-        ("udp/idle", UdpConfig::default().ack_interval),
-        ("udp/idle_ack_every_frame", Duration::ZERO),
+    for (name, base, ack_interval) in [
+        (
+            "udp/idle",
+            UdpConfig::default(),
+            UdpConfig::default().ack_interval,
+        ),
+        (
+            "udp/idle_ack_every_frame",
+            UdpConfig::default(),
+            Duration::ZERO,
+        ),
+        (
+            "udp_netcode/idle",
+            netcode(),
+            UdpConfig::default().ack_interval,
+        ),
+        (
+            "udp_netcode/idle_ack_every_frame",
+            netcode(),
+            Duration::ZERO,
+        ),
     ] {
         let mut p = udp_pair_with(UdpConfig {
             ack_interval,
-            ..UdpConfig::default()
+            ..base
         });
         // Some traffic first, so that both ends have packets to acknowledge.
         p.round_trip();

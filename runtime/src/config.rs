@@ -38,6 +38,18 @@ pub struct Config {
     pub interp_ratio: f64,
     /// `pipes-ping-interval`: seconds between client pings (0.5).
     pub ping_interval: f64,
+    /// `pipes-ack-interval`: client side, the longest the client holds a snapshot
+    /// ack, seconds (0.1; at most 0.25). One ack covers the newest packet and the 32
+    /// before it, so at 20 snapshots/s one ack per interval acknowledges two
+    /// snapshots in one datagram; a missing or reordered packet is acked at once, and
+    /// the ack says how long it was held so the server's RTT stays the network's.
+    /// 0 acks every packet.
+    pub ack_interval: f64,
+    /// `pipes-ack-every`: client side, the ack leaves at the latest with this many
+    /// snapshot packets unacknowledged (2; 1 acks every packet). While the budget has
+    /// room the server repeats each change until it is acked, so at high snapshot
+    /// rates (66/s) a long hold would cost bytes: this bounds it to a packet or two.
+    pub ack_every: u32,
     /// `pipes-clock-drift-max-ms`: clock error beyond which the client snaps (150).
     pub clock_drift_max_ms: f64,
     /// `pipes-clock-correction-adjustment-max-amount`: fastest smooth correction, ms per s (200).
@@ -107,6 +119,8 @@ impl Default for Config {
             interp: 0.1,
             interp_ratio: 2.0,
             ping_interval: 0.5,
+            ack_interval: 0.1,
+            ack_every: 2,
             clock_drift_max_ms: 150.0,
             clock_correction_max_amount: 200.0,
             clock_correction_min_offset: 10.0,
@@ -162,6 +176,8 @@ pub const NAMES: &[&str] = &[
     "pipes-interp",
     "pipes-interp-ratio",
     "pipes-ping-interval",
+    "pipes-ack-interval",
+    "pipes-ack-every",
     "pipes-clock-drift-max-ms",
     "pipes-clock-correction-adjustment-max-amount",
     "pipes-clock-correction-adjustment-min-offset",
@@ -192,6 +208,12 @@ impl Config {
         Duration::from_secs_f64(self.ping_interval.clamp(0.01, 3600.0))
     }
 
+    /// The longest the client holds a snapshot ack (`pipes-ack-interval`, at most
+    /// 0.25 s so it fits the ack's millisecond byte).
+    pub fn ack_interval(&self) -> Duration {
+        Duration::from_secs_f64(self.ack_interval.clamp(0.0, 0.25))
+    }
+
     /// Sets one setting by its pipes name from text.
     pub fn set(&mut self, name: &str, value: &str) -> Result<(), String> {
         let v = value.trim();
@@ -209,6 +231,8 @@ impl Config {
             "pipes-interp" => self.interp = parse_float(v, 0.0, 10.0)?,
             "pipes-interp-ratio" => self.interp_ratio = parse_float(v, 0.0, 100.0)?,
             "pipes-ping-interval" => self.ping_interval = parse_float(v, 0.01, 3600.0)?,
+            "pipes-ack-interval" => self.ack_interval = parse_float(v, 0.0, 0.25)?,
+            "pipes-ack-every" => self.ack_every = parse_num(v, 1, 32)?,
             "pipes-clock-drift-max-ms" => self.clock_drift_max_ms = parse_float(v, 0.0, 1e6)?,
             "pipes-clock-correction-adjustment-max-amount" => {
                 self.clock_correction_max_amount = parse_float(v, 0.0, 1000.0)?

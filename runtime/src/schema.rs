@@ -101,6 +101,12 @@ pub struct FieldInfo {
     pub keywords: &'static [&'static str],
     /// The packed size when every value has the same size.
     pub fixed_size: Option<usize>,
+    /// The integers a value packs to, as their widths in bytes (1, 2, 4 or 8) in wire
+    /// order, when the value is integers alone (`int8`..`uint64`, `char`, fixed-point
+    /// divisors, fixed-length arrays and structs of them); empty otherwise. Snapshots
+    /// may send such a value as zigzag varint deltas per integer (see
+    /// [`crate::protocol::snapshot`]).
+    pub int_widths: &'static [u8],
     /// Reads and validates one value (ranges, lengths, UTF-8, switch cases).
     pub skip: SkipFn,
     /// The default value, packed (explicit defaults where written, implicit elsewhere).
@@ -118,6 +124,7 @@ impl std::fmt::Debug for FieldInfo {
             .field("flags", &self.flags)
             .field("keywords", &self.keywords)
             .field("fixed_size", &self.fixed_size)
+            .field("int_widths", &self.int_widths)
             .field("default", &self.default)
             .finish_non_exhaustive()
     }
@@ -237,6 +244,7 @@ pub const fn field_row(
     flags: u32,
     keywords: &'static [&'static str],
     fixed_size: Option<usize>,
+    int_widths: &'static [u8],
     skip: SkipFn,
     default: &'static [u8],
 ) -> FieldInfo {
@@ -248,6 +256,7 @@ pub const fn field_row(
         flags: FieldFlags(flags),
         keywords,
         fixed_size,
+        int_widths,
         skip,
         default,
     }

@@ -20,8 +20,8 @@ mod unpack;
 pub use defaults::{default_value, field_default};
 pub use encode::{pack_default, pack_field};
 pub use measure::{field_fixed_size, measure_field};
-pub use size::fixed_size;
 pub(crate) use size::{class_fixed_size, switch_fixed_size};
+pub use size::{field_int_widths, fixed_size, MAX_INT_WIDTHS};
 // Encoding steps the default builder (`defaults.rs`) and the unpacker share.
 use encode::{
     begin_prefix, double_path, end_prefix, int_path, pack_bytes, unreachable_pack, write_number,

@@ -75,3 +75,75 @@ pub(super) fn simple_fixed_size(s: &SimpleType) -> Option<usize> {
         _ => None,
     }
 }
+
+/// Most integers a field may hold to get [`field_int_widths`]: larger fixed arrays
+/// (bulk data more than numbers that move) are left out.
+pub const MAX_INT_WIDTHS: usize = 64;
+
+/// The integers a field's value packs to, as their widths in bytes in wire order,
+/// when the value is integers alone: `int8`..`uint64` and `char` (divisors, moduli
+/// and ranges included: they do not change the packing), fixed-length arrays and
+/// structs of them. `None` for anything else (floats, strings, blobs, variable
+/// arrays, switches, molecular fields) and beyond [`MAX_INT_WIDTHS`] integers.
+/// Snapshots may send such a value as per-integer deltas.
+pub fn field_int_widths(model: &Model, field: FieldId) -> Option<Vec<u8>> {
+    let mut out = Vec::new();
+    match &model.field(field).kind {
+        FieldKind::Parameter(p) => type_int_widths(model, &p.ty, &mut out)?,
+        FieldKind::Atomic(params) => {
+            for p in params {
+                type_int_widths(model, &p.ty, &mut out)?;
+            }
+        }
+        FieldKind::Molecular(_) => return None,
+    }
+    (!out.is_empty()).then_some(out)
+}
+
+fn type_int_widths(model: &Model, ty: &Type, out: &mut Vec<u8>) -> Option<()> {
+    match ty {
+        Type::Simple(s) => {
+            if s.builtin.legacy_element().is_some() {
+                return None; // a length-prefixed array
+            }
+            let (width, _) = s.builtin.int_layout()?;
+            out.push(u8::try_from(width).ok()?);
+        }
+        Type::Array(a) => {
+            let total = a.fixed_size?;
+            let mut element = Vec::new();
+            type_int_widths(model, &a.element.ty, &mut element)?;
+            let size: usize = element.iter().map(|&w| usize::from(w)).sum();
+            // The count must agree with the size Panda worked out (it does not for
+            // `uint8 a[2][2]`, whose fixed size is the inner array's).
+            let count = usize::try_from(a.fixed_count()?).ok()?;
+            if size == 0 || count.checked_mul(size)? != total {
+                return None;
+            }
+            if count * element.len() + out.len() > MAX_INT_WIDTHS {
+                return None;
+            }
+            for _ in 0..count {
+                out.extend_from_slice(&element);
+            }
+        }
+        Type::Class(c) => {
+            for t in class_targets(model, *c) {
+                match t {
+                    Target::Field(f) => match &model.field(f).kind {
+                        FieldKind::Parameter(p) => type_int_widths(model, &p.ty, out)?,
+                        FieldKind::Atomic(params) => {
+                            for p in params {
+                                type_int_widths(model, &p.ty, out)?;
+                            }
+                        }
+                        FieldKind::Molecular(_) => return None,
+                    },
+                    _ => return None,
+                }
+            }
+        }
+        Type::Switch(_) | Type::Invalid => return None,
+    }
+    (out.len() <= MAX_INT_WIDTHS).then_some(())
+}

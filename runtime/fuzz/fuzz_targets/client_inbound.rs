@@ -1,7 +1,8 @@
 //! Server→client bytes to a connected client holding objects: raw messages, and
 //! fuzzed bodies inside valid snapshot / object-message headers (snapshot bodies in
-//! the compact record format of protocol version 4: head byte, varint id deltas,
-//! class and location chains, per-class field masks).
+//! the compact record format of protocol version 7: head byte, varint id deltas,
+//! class and location chains, per-class field masks, DELTA records of integer fields
+//! against a baseline 1-7 ticks back, which the client may or may not hold).
 
 #![no_main]
 
@@ -43,6 +44,7 @@ fuzz_target!(|data: &[u8]| {
                     part,
                     last,
                     count,
+                    delta_back: (tick % 8) as u8,
                     body: body.get(2..).unwrap_or(&[]),
                 }
                 .to_bytes();

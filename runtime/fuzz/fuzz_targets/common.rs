@@ -21,7 +21,9 @@ pub fn world() -> SimNet {
     }
     sim.run_for(Duration::from_millis(200)).expect("settles");
     for c in &mut sim.clients {
-        c.client.set_interest(&[Location::zone(1)]).expect("interest");
+        c.client
+            .set_interest(&[Location::zone(1)])
+            .expect("interest");
     }
     let owner = sim.clients[0].client.id();
     let _ = sim.server.generate(CHAT, Location::zone(1), None, &[]);

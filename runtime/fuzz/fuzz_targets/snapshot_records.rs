@@ -1,12 +1,17 @@
-//! The compact snapshot record format (protocol version 4) on its own: any bytes
+//! The compact snapshot record format (protocol version 7) on its own: any bytes
 //! either fail to decode with an error or decode to records that the server's writer
 //! encodes back to bytes decoding to the same records (decoder and writer agree on
-//! every chain: id deltas, class, location and mask repeats).
+//! every chain: id deltas, class, location and mask repeats, DELTA records and runs);
+//! and the deltas of a DELTA record's integer fields turn any baseline into a value
+//! that `put_delta` encodes back to the same deltas.
 
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use pipes::protocol::snapshot::{decode_records, state_fields, PartWriter, Record, RecordKind};
+use pipes::protocol::snapshot::{
+    apply_delta, decode_records, delta_widths, put_delta, state_fields, PartWriter, Record,
+    RecordKind,
+};
 use pipes::protocol::ServerMessage;
 use pipes::testing::SCHEMA;
 use pipes::Tick;
@@ -19,7 +24,7 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     // Small parts, so records move between parts and chains restart.
-    let mut w = PartWriter::new(Tick(1), 80, 7);
+    let mut w = PartWriter::new(Tick(10), 80, 7);
     for r in &records {
         write(&mut w, &r);
     }
@@ -35,6 +40,7 @@ fuzz_target!(|data: &[u8]| {
             (
                 r.object,
                 r.kind,
+                r.delta,
                 r.fields
                     .iter()
                     .map(|(n, v)| (*n, v.to_vec()))
@@ -45,9 +51,11 @@ fuzz_target!(|data: &[u8]| {
     let want: Vec<_> = records
         .iter()
         .map(|r| {
+            check_deltas(&r);
             (
                 r.object,
                 r.kind,
+                r.delta,
                 r.fields
                     .iter()
                     .map(|(n, v)| (*n, v.to_vec()))
@@ -75,17 +83,55 @@ fn write(w: &mut PartWriter, r: &Record<'_, '_>) {
         }
         RecordKind::Update { class, moved } => {
             let n = count(class);
-            w.update(r.object, class, n, moved);
+            if r.delta {
+                assert!(w.update_delta(r.object, class, n, moved, Tick(9)));
+                w.force_delta();
+            } else {
+                w.update(r.object, class, n, moved);
+            }
             class
         }
     };
     let info = SCHEMA.class(class).expect("decoded class exists");
     for (i, f) in state_fields(&SCHEMA, info).enumerate() {
         if let Some((_, v)) = r.fields.iter().find(|(n, _)| *n == f.number) {
-            w.field(i, v);
+            if r.delta && delta_widths(f).is_some() {
+                w.field_encoded_delta(i, v, f.fixed_size.unwrap_or(0));
+            } else {
+                w.field(i, v);
+            }
         }
     }
     w.end();
+}
+
+/// A DELTA's integer fields applied to a baseline (made of the deltas' own bytes)
+/// give a value whose deltas against it are the same numbers.
+fn check_deltas(r: &Record<'_, '_>) {
+    if !r.delta {
+        return;
+    }
+    for &(n, d) in r.fields {
+        let Some(widths) = SCHEMA.field(n).and_then(delta_widths) else {
+            continue;
+        };
+        let size: usize = widths.iter().map(|&w| usize::from(w)).sum();
+        let base: Vec<u8> = d
+            .iter()
+            .chain(std::iter::repeat(&0x5A))
+            .take(size)
+            .copied()
+            .collect();
+        let mut value = Vec::new();
+        apply_delta(widths, d, &base, &mut value).expect("decoded deltas apply");
+        assert_eq!(value.len(), size);
+        let mut again = Vec::new();
+        put_delta(widths, &value, &base, &mut again);
+        let (mut x, mut y) = (Vec::new(), Vec::new());
+        apply_delta(widths, &again, &base, &mut x).expect("encoded deltas apply");
+        apply_delta(widths, d, &base, &mut y).expect("decoded deltas apply");
+        assert_eq!(x, y);
+    }
 }
 
 fn count(class: u16) -> usize {

@@ -9,8 +9,8 @@ use super::events::{ClientDisconnect, ClientEvent};
 use super::objects::{ClientObject, Lifecycle};
 use super::{Client, Stage};
 use crate::ids::{DoId, Location};
-use crate::protocol::snapshot::{decode_records, Record, RecordKind};
-use crate::protocol::{AckWindow, ClientMessage, PartId, Rates, ServerMessage};
+use crate::protocol::snapshot::{apply_delta, decode_records, delta_widths, Record, RecordKind};
+use crate::protocol::{seq_diff, AckWindow, PartId, Rates, ServerMessage};
 use crate::schema::FieldKind;
 use crate::time::{Tick, TickRate, Time};
 
@@ -75,10 +75,19 @@ impl Client {
                     part,
                     last,
                     count,
+                    delta_back,
                     body,
                 },
                 Stage::Connected,
-            ) => self.on_snapshot(seq, PartId { tick, part }, last, count, body),
+            ) => self.on_snapshot(
+                now,
+                seq,
+                PartId { tick, part },
+                last,
+                count,
+                delta_back,
+                body,
+            ),
             (ServerMessage::InterestComplete(h), Stage::Connected) => {
                 self.events.push_back(ClientEvent::InterestComplete(h));
             }
@@ -125,7 +134,17 @@ impl Client {
         self.granted = Some(granted);
     }
 
-    fn on_snapshot(&mut self, seq: u16, id: PartId, last: bool, count: u16, body: &[u8]) {
+    #[allow(clippy::too_many_arguments)]
+    fn on_snapshot(
+        &mut self,
+        now: Time,
+        seq: u16,
+        id: PartId,
+        last: bool,
+        count: u16,
+        delta_back: u8,
+        body: &[u8],
+    ) {
         let history = self.config.snapshot_history;
         if self
             .newest
@@ -153,9 +172,52 @@ impl Client {
                     .get(&r.object)
                     .is_some_and(|o| id.tick <= o.applied)
         });
-        for r in records.iter() {
-            self.apply(id.tick, &r);
+        // DELTA records become packed values first (all of them: a part whose
+        // baseline is missing is dropped whole, before anything is applied).
+        let mut values = std::mem::take(&mut self.delta_values);
+        let mut spans = std::mem::take(&mut self.delta_spans);
+        values.clear();
+        spans.clear();
+        let base = (delta_back != 0).then(|| Tick(id.tick.0.wrapping_sub(u32::from(delta_back))));
+        let resolved = self.resolve_deltas(&records, id.tick, base, &mut values, &mut spans);
+        if let Err(why) = resolved {
+            tracing::warn!("dropped snapshot part {id:?}: {why}");
+            self.delta_values = values;
+            self.delta_spans = spans;
+            return;
         }
+        let mut fields: Vec<(u16, &[u8])> = Vec::new();
+        let mut next = spans.iter().peekable();
+        for (i, r) in records.iter().enumerate() {
+            if !r.delta {
+                self.apply(id.tick, &r);
+                continue;
+            }
+            fields.clear();
+            while let Some(&&(k, n, a, b)) = next.peek() {
+                if k as usize != i {
+                    break;
+                }
+                fields.push((n, values.get(a as usize..b as usize).unwrap_or(&[])));
+                next.next();
+            }
+            // (A DELTA of an absent or newer object was not resolved: a no-op.)
+            let known = self
+                .objects
+                .get(&r.object)
+                .is_some_and(|o| id.tick > o.applied);
+            if known {
+                let packed = Record {
+                    delta: false,
+                    fields: &fields,
+                    ..r
+                };
+                self.apply(id.tick, &packed);
+            }
+        }
+        drop(fields);
+        self.delta_values = values;
+        self.delta_spans = spans;
         if self.interp.is_active() {
             let carried: Vec<DoId> = records.iter().map(|r| r.object).collect();
             let rate = self.rate;
@@ -172,22 +234,81 @@ impl Client {
         if !self.acks.is_some_and(|w| w.contains(seq)) {
             self.net.on_snapshot(seq);
         }
-        let window = match self.acks.as_mut() {
+        // Ack at once the first packet, and one that is not the next in sequence (a
+        // packet is missing, or this one fills a gap late): the server learns of loss
+        // without waiting. Otherwise the ack waits up to `pipes-ack-interval`, or
+        // until `pipes-ack-every` packets wait for it.
+        let at_once = match self.acks.as_mut() {
+            Some(_) if stale => false,
             Some(w) => {
-                if !stale {
-                    w.record(seq);
+                let next = seq_diff(seq, w.newest) == 1;
+                w.record(seq);
+                if w.newest == seq {
+                    self.newest_at = now;
                 }
-                *w
+                !next
             }
             None if stale => return,
-            None => *self.acks.insert(AckWindow::new(seq)),
+            None => {
+                self.acks = Some(AckWindow::new(seq));
+                self.newest_at = now;
+                true
+            }
         };
-        let ack = ClientMessage::Ack {
-            window,
-            received: self.reliable_received,
-        };
-        self.send_msg(&ack);
+        if !stale {
+            self.ack_pending = true;
+            self.ack_unsent += 1;
+        }
+        let enough = self.ack_unsent >= self.config.ack_every.max(1);
+        if self.ack_pending && (at_once || enough || self.ack_due().is_some_and(|t| now >= t)) {
+            self.send_ack(now);
+        }
         self.prune_tombstones();
+    }
+
+    /// Resolves the DELTA records of a part against their objects' state at `base`
+    /// into `values`, with a `(record, field, start, end)` span per field. DELTAs of
+    /// absent objects or of objects with newer state are skipped (not applied).
+    fn resolve_deltas(
+        &self,
+        records: &crate::protocol::snapshot::Records<'_>,
+        tick: Tick,
+        base: Option<Tick>,
+        values: &mut Vec<u8>,
+        spans: &mut Vec<(u32, u16, u32, u32)>,
+    ) -> Result<(), String> {
+        for (i, r) in records.iter().enumerate() {
+            if !r.delta {
+                continue;
+            }
+            let Some(o) = self.objects.get(&r.object).filter(|o| tick > o.applied) else {
+                continue;
+            };
+            let base = base.ok_or("a delta record in a part without a baseline")?;
+            let past = o.past.as_deref();
+            for &(n, bytes) in r.fields {
+                let start = values.len();
+                let field = self.schema.field(n).ok_or("unknown field")?;
+                match delta_widths(field) {
+                    Some(widths) => {
+                        let before = past.and_then(|p| p.value(base, n)).ok_or_else(|| {
+                            format!(
+                                "object {}: no state of baseline tick {}",
+                                r.object.0, base.0
+                            )
+                        })?;
+                        apply_delta(widths, bytes, before, values).map_err(|e| e.to_string())?;
+                        field
+                            .validate(&values[start..])
+                            .map_err(|e| format!("object {}: {e}", r.object.0))?;
+                    }
+                    None => values.extend_from_slice(bytes),
+                }
+                // A part is at most 64 KiB, its values at most 8/3 of that.
+                spans.push((i as u32, n, start as u32, values.len() as u32));
+            }
+        }
+        Ok(())
     }
 
     /// Checks a record against the schema before anything of its part is applied.
@@ -233,7 +354,7 @@ impl Client {
                 if tick <= o.applied {
                     return;
                 }
-                let fields = write_fields(o, tick, r);
+                let fields = write_fields(o, tick, r, self.schema);
                 let moved = moved.filter(|&l| l != o.location);
                 if let Some(l) = moved {
                     o.location = l;
@@ -289,7 +410,7 @@ impl Client {
                 let moved = (o.location != location).then_some(location);
                 o.location = location;
                 let was_owned = std::mem::replace(&mut o.owned, owned);
-                let fields = write_fields(o, tick, r);
+                let fields = write_fields(o, tick, r, self.schema);
                 if was_owned != owned {
                     self.interp.vars.set_owned(u64::from(r.object.0), owned);
                 }
@@ -315,8 +436,9 @@ impl Client {
             generated_at: tick,
             applied: tick,
             fields: Vec::with_capacity(r.fields.len()),
+            past: None,
         };
-        write_fields(&mut o, tick, r);
+        write_fields(&mut o, tick, r, self.schema);
         if owned {
             self.interp.vars.set_owned(u64::from(r.object.0), true);
         }
@@ -405,7 +527,13 @@ impl Client {
 
 /// Stores a record's fields; returns the numbers of those whose value changed (a
 /// snapshot resent after a lost ack repeats values the client already has).
-fn write_fields(o: &mut ClientObject, tick: Tick, r: &Record<'_, '_>) -> Vec<u16> {
+/// Keeps the object's integer state of `tick` as a baseline for later DELTAs.
+fn write_fields(
+    o: &mut ClientObject,
+    tick: Tick,
+    r: &Record<'_, '_>,
+    schema: &'static crate::schema::SchemaInfo,
+) -> Vec<u16> {
     let mut changed = Vec::new();
     for &(n, v) in r.fields {
         if o.set(n, v, tick) {
@@ -413,5 +541,6 @@ fn write_fields(o: &mut ClientObject, tick: Tick, r: &Record<'_, '_>) -> Vec<u16
         }
     }
     o.applied = tick;
+    o.remember(schema, tick);
     changed
 }

@@ -79,9 +79,21 @@ pub struct Client {
     objects: DetMap<DoId, ClientObject>,
     tombstones: DetMap<DoId, Tick>,
     tomb_order: VecDeque<(Tick, DoId)>,
+    /// Reused buffers of a part's DELTA records: the values they resolve to, and
+    /// `(record index, field number, start, end)` of each in it.
+    delta_values: Vec<u8>,
+    delta_spans: Vec<(u32, u16, u32, u32)>,
     newest: Option<Tick>,
-    /// The snapshot packets received (acked with each one).
+    /// The snapshot packets received (acked at most every `pipes-ack-interval`).
     acks: Option<AckWindow>,
+    /// When the newest packet of `acks` arrived (an ack reports how long it held it).
+    newest_at: Time,
+    /// When the last ack left.
+    ack_sent_at: Option<Time>,
+    /// `acks` changed since the last ack left.
+    ack_pending: bool,
+    /// Packets recorded in `acks` since the last ack left.
+    ack_unsent: u32,
     net: net::NetMeter,
     clock: ClockSync,
     hello_at: Time,
@@ -128,8 +140,14 @@ impl Client {
             objects: DetMap::default(),
             tombstones: DetMap::default(),
             tomb_order: VecDeque::new(),
+            delta_values: Vec::new(),
+            delta_spans: Vec::new(),
             newest: None,
             acks: None,
+            newest_at: Time::ZERO,
+            ack_sent_at: None,
+            ack_pending: false,
+            ack_unsent: 0,
             net: net::NetMeter::default(),
             hello_at: Time::ZERO,
             last_heard: Time::ZERO,
@@ -477,7 +495,41 @@ impl Client {
         if self.stage == Stage::Connected {
             self.commands
                 .release(now, self.pace_rate(), &mut self.transmits);
+            if self.ack_due().is_some_and(|t| now >= t) {
+                self.send_ack(now);
+            }
         }
+    }
+
+    /// When the held ack must leave, if one is held.
+    fn ack_due(&self) -> Option<Time> {
+        if !self.ack_pending {
+            return None;
+        }
+        Some(
+            self.ack_sent_at
+                .map_or(Time::ZERO, |t| t + self.config.ack_interval()),
+        )
+    }
+
+    /// Sends the ack window now, with how long it was held.
+    fn send_ack(&mut self, now: Time) {
+        let Some(window) = self.acks else {
+            return;
+        };
+        let units =
+            now.since(self.newest_at).as_micros() / crate::protocol::ACK_DELAY_UNIT.as_micros();
+        let max_delay_ms = self.config.ack_interval().as_millis();
+        let ack = ClientMessage::Ack {
+            window,
+            received: self.reliable_received,
+            delay: u16::try_from(units).unwrap_or(u16::MAX),
+            max_delay_ms: u8::try_from(max_delay_ms).unwrap_or(u8::MAX),
+        };
+        self.send_msg(&ack);
+        self.ack_sent_at = Some(now);
+        self.ack_pending = false;
+        self.ack_unsent = 0;
     }
 
     /// The command rate queued field messages leave at: the one granted at the
@@ -494,7 +546,10 @@ impl Client {
             return None;
         }
         let release = self.commands.next_release(self.pace_rate());
-        let next = release.map_or(self.next_ping, |r| r.min(self.next_ping));
+        let mut next = release.map_or(self.next_ping, |r| r.min(self.next_ping));
+        if let Some(ack) = self.ack_due() {
+            next = next.min(ack);
+        }
         Some(self.command_timeout().map_or(next, |c| c.min(next)))
     }
 

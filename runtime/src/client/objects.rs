@@ -1,7 +1,8 @@
 //! Client-side copies of distributed objects: state fields stamped with server ticks.
 
 use crate::ids::{DoId, Location};
-use crate::schema::{ClassInfo, FieldMessage};
+use crate::protocol::snapshot::{delta_widths, state_fields, DELTA_WINDOW};
+use crate::schema::{ClassInfo, FieldMessage, SchemaInfo};
 use crate::time::Tick;
 use crate::wire::WireResult;
 
@@ -44,8 +45,58 @@ pub struct ClientObject {
     pub(crate) applied: Tick,
     /// State fields, sorted by field number.
     pub(crate) fields: Vec<(u16, FieldValue)>,
+    /// Its integer fields as of the last records applied: the baselines of DELTA
+    /// records (built at the first record; `None` until then).
+    pub(crate) past: Option<Box<Past>>,
 }
 
+/// An object's integer fields ([`delta_widths`]) as of each of the last records
+/// applied, in [`DELTA_WINDOW`] slots indexed by `tick % DELTA_WINDOW` (see the
+/// protocol's snapshot docs for why that always holds a DELTA's baseline).
+#[derive(Clone, Debug)]
+pub(crate) struct Past {
+    /// `(field number, offset in a slot, size)` of each integer field, by number.
+    layout: Vec<(u16, usize, usize)>,
+    /// Bytes per slot.
+    stride: usize,
+    /// The tick each slot holds (valid where `valid` has its bit).
+    ticks: [Tick; DELTA_WINDOW as usize],
+    valid: u64,
+    data: Vec<u8>,
+}
+
+impl Past {
+    /// The layout of a class's integer fields (empty when it has none).
+    fn new(schema: &SchemaInfo, class: &ClassInfo) -> Past {
+        let mut layout = Vec::new();
+        let mut stride = 0;
+        for f in state_fields(schema, class) {
+            if let (Some(_), Some(size)) = (delta_widths(f), f.fixed_size) {
+                layout.push((f.number, stride, size));
+                stride += size;
+            }
+        }
+        Past {
+            layout,
+            stride,
+            ticks: [Tick(0); DELTA_WINDOW as usize],
+            valid: 0,
+            data: Vec::new(),
+        }
+    }
+
+    /// The packed value of field `number` at tick `tick`, if held.
+    pub(crate) fn value(&self, tick: Tick, number: u16) -> Option<&[u8]> {
+        let slot = (tick.0 % DELTA_WINDOW) as usize;
+        if self.valid & (1 << slot) == 0 || self.ticks[slot] != tick {
+            return None;
+        }
+        let i = self.layout.binary_search_by_key(&number, |l| l.0).ok()?;
+        let (_, offset, size) = self.layout[i];
+        let at = slot * self.stride + offset;
+        self.data.get(at..at + size)
+    }
+}
 impl ClientObject {
     /// The object's id.
     pub fn id(&self) -> DoId {
@@ -91,6 +142,33 @@ impl ClientObject {
     /// All state fields received, by number.
     pub fn fields(&self) -> impl Iterator<Item = (u16, &FieldValue)> {
         self.fields.iter().map(|(n, v)| (*n, v))
+    }
+
+    /// Keeps the integer fields as they are now, the state of `tick` (after a record
+    /// of that tick was applied).
+    pub(crate) fn remember(&mut self, schema: &SchemaInfo, tick: Tick) {
+        let past = self
+            .past
+            .get_or_insert_with(|| Box::new(Past::new(schema, self.class)));
+        if past.layout.is_empty() {
+            return;
+        }
+        if past.data.is_empty() {
+            past.data = vec![0; past.stride * DELTA_WINDOW as usize];
+        }
+        let slot = (tick.0 % DELTA_WINDOW) as usize;
+        let start = slot * past.stride;
+        for &(number, offset, size) in &past.layout {
+            let to = &mut past.data[start + offset..start + offset + size];
+            match self.fields.binary_search_by_key(&number, |f| f.0) {
+                Ok(i) if self.fields[i].1.value.len() == size => {
+                    to.copy_from_slice(&self.fields[i].1.value)
+                }
+                _ => to.fill(0),
+            }
+        }
+        past.ticks[slot] = tick;
+        past.valid |= 1 << slot;
     }
 
     /// Stores a field's value as of `tick`; returns whether the bytes differ from what

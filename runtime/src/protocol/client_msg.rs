@@ -56,6 +56,9 @@ pub struct PartId {
     pub part: u16,
 }
 
+/// The unit of [`ClientMessage::Ack`]'s `delay`: 100 µs (a `u16` spans 6.5 s).
+pub const ACK_DELAY_UNIT: std::time::Duration = std::time::Duration::from_micros(100);
+
 /// Most locations one interest message may carry.
 pub const MAX_INTEREST_LOCATIONS: usize = 4096;
 
@@ -86,6 +89,14 @@ pub enum ClientMessage<'a> {
         /// Reliable object messages received from the server so far this session
         /// (wrapping): the server bounds how many it sends ahead of this count.
         received: u32,
+        /// How long the client held this ack after the newest packet of the window
+        /// arrived, in units of [`ACK_DELAY_UNIT`] (saturating): the server subtracts
+        /// it from the round trip it measures.
+        delay: u16,
+        /// The longest the client holds an ack (its `pipes-ack-interval`), in
+        /// milliseconds: the server waits that much longer before presuming a packet
+        /// lost.
+        max_delay_ms: u8,
     },
     /// A clock probe; the server answers with a pong.
     Ping {
@@ -168,11 +179,18 @@ impl<'a> ClientMessage<'a> {
                     put_u32(out, l.zone);
                 }
             }
-            ClientMessage::Ack { window, received } => {
+            ClientMessage::Ack {
+                window,
+                received,
+                delay,
+                max_delay_ms,
+            } => {
                 put_u8(out, 5);
                 put_u16(out, window.newest);
                 put_u32(out, window.bits);
                 put_u32(out, *received);
+                put_u16(out, *delay);
+                put_u8(out, *max_delay_ms);
             }
             ClientMessage::Ping { id, client_time } => {
                 put_u8(out, 6);
@@ -345,9 +363,14 @@ fn decode_ack<'a>(r: &mut Reader<'a>) -> Result<ClientMessage<'a>, DecodeError> 
     let newest = r.read_u16().map_err(&e)?;
     let bits = r.read_u32().map_err(&e)?;
     let received = r.read_u32().map_err(in_msg("Ack", "received"))?;
+    let e = in_msg("Ack", "delay");
+    let delay = r.read_u16().map_err(&e)?;
+    let max_delay_ms = r.read_u8().map_err(&e)?;
     Ok(ClientMessage::Ack {
         window: AckWindow { newest, bits },
         received,
+        delay,
+        max_delay_ms,
     })
 }
 
@@ -401,6 +424,8 @@ mod tests {
                 bits: 0x8000_0001,
             },
             received: 17,
+            delay: 250,
+            max_delay_ms: 100,
         });
         round_trip(ClientMessage::Ping {
             id: 3,

@@ -1,6 +1,6 @@
 //! Input commands (client → server) and their acknowledgement (server → client).
 //!
-//! # Layout (protocol version 4, unchanged in 5)
+//! # Layout (protocol version 4, unchanged in 5 and 6)
 //!
 //! ```text
 //! Commands   := type:u8(=9) object:u32 field:u16 newest:u32 count:u8 fresh:u8 command*count

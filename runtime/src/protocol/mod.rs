@@ -11,7 +11,7 @@
 //! | C→S | 2 | `AuthResponse` (game bytes) | reliable |
 //! | C→S | 3 | `SetRates` | reliable |
 //! | C→S | 4 | `Interest` (set/add/remove, handle, locations) | reliable |
-//! | C→S | 5 | `Ack` (newest snapshot packet + bitfield of the 32 before, reliable messages read) | unreliable |
+//! | C→S | 5 | `Ack` (newest snapshot packet + bitfield of the 32 before, reliable messages read, how long the ack was held, the longest it may be held) | unreliable |
 //! | C→S | 6 | `Ping` | unreliable |
 //! | C→S | 7 | `ObjectMessage` (object, field, packed args) | reliable or unreliable |
 //! | C→S | 8 | `Disconnect` (leave reason: code, text of at most [`MAX_LEAVE_TEXT`] bytes) | reliable |
@@ -37,7 +37,9 @@ pub mod snapshot;
 mod varint;
 
 pub use ack::{seq_diff, AckWindow, ACK_BITS};
-pub use client_msg::{ClientMessage, Hello, InterestOp, PartId, Rates, MAX_INTEREST_LOCATIONS};
+pub use client_msg::{
+    ClientMessage, Hello, InterestOp, PartId, Rates, ACK_DELAY_UNIT, MAX_INTEREST_LOCATIONS,
+};
 pub use commands::{CommandAckMsg, CommandBatch, MAX_COMMANDS_PER_PACKET};
 pub use leave::{LeaveReason, LeaveReasonError, MAX_LEAVE_TEXT};
 pub use reasons::{EjectReason, RejectReason};
@@ -48,7 +50,7 @@ use crate::wire::WireError;
 use std::fmt;
 
 /// The protocol version a hello carries; peers of different versions cannot talk.
-pub const PROTOCOL_VERSION: u16 = 5;
+pub const PROTOCOL_VERSION: u16 = 7;
 
 /// Whether the transport must deliver a message, in order, or may drop it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

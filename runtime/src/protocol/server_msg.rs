@@ -23,8 +23,9 @@ pub struct Accept {
 
 /// Type byte of a snapshot part.
 pub(crate) const SNAPSHOT_TYPE: u8 = 4;
-/// Bytes of a snapshot part's header: type, packet sequence, tick, part, record count.
-pub(crate) const SNAPSHOT_HEADER: usize = 1 + 2 + 4 + 2 + 2;
+/// Bytes of a snapshot part's header: type, packet sequence, tick, part, record count,
+/// delta baseline.
+pub(crate) const SNAPSHOT_HEADER: usize = 1 + 2 + 4 + 2 + 2 + 1;
 /// The highest snapshot part index (bit 15 of the part field flags the final part).
 pub const MAX_PART: u16 = 0x7FFF;
 /// Bit of the part field set on a tick's final part.
@@ -53,6 +54,9 @@ pub enum ServerMessage<'a> {
         last: bool,
         /// Records in `body`.
         count: u16,
+        /// How many ticks before `tick` the baseline of the part's delta records is
+        /// (`1..`[`super::snapshot::DELTA_WINDOW`]); 0: the part has none.
+        delta_back: u8,
         /// The records.
         body: &'a [u8],
     },
@@ -148,6 +152,7 @@ impl<'a> ServerMessage<'a> {
                 part,
                 last,
                 count,
+                delta_back,
                 body,
             } => {
                 put_u8(out, SNAPSHOT_TYPE);
@@ -158,6 +163,7 @@ impl<'a> ServerMessage<'a> {
                     (*part).min(MAX_PART) | if *last { LAST_PART } else { 0 },
                 );
                 put_u16(out, *count);
+                put_u8(out, *delta_back);
                 out.extend_from_slice(body);
             }
             ServerMessage::InterestComplete(h) => {
@@ -223,6 +229,12 @@ impl<'a> ServerMessage<'a> {
                 let tick = Tick(r.read_u32().map_err(&e)?);
                 let raw = r.read_u16().map_err(&e)?;
                 let count = r.read_u16().map_err(&e)?;
+                let delta_back = r.read_u8().map_err(&e)?;
+                if u32::from(delta_back) >= super::snapshot::DELTA_WINDOW
+                    || u32::from(delta_back) > tick.0
+                {
+                    return Err(invalid("Snapshot", "delta baseline out of range"));
+                }
                 let body = r.rest();
                 r.take(body.len()).map_err(&e)?;
                 let msg = ServerMessage::Snapshot {
@@ -231,6 +243,7 @@ impl<'a> ServerMessage<'a> {
                     part: raw & MAX_PART,
                     last: raw & LAST_PART != 0,
                     count,
+                    delta_back,
                     body,
                 };
                 ("Snapshot", msg)
@@ -422,6 +435,7 @@ mod tests {
             part: 0,
             last: false,
             count: 1,
+            delta_back: 0,
             body: &[2, 1, 0, 0, 0],
         });
         round_trip(ServerMessage::Snapshot {
@@ -430,8 +444,23 @@ mod tests {
             part: 3,
             last: true,
             count: 1,
+            delta_back: 5,
             body: &[2, 1, 0, 0, 0],
         });
+        // A baseline before tick 0 or beyond the window is refused.
+        for (tick, back) in [(3, 4), (100, 32), (100, 255)] {
+            let bytes = ServerMessage::Snapshot {
+                seq: 1,
+                tick: Tick(tick),
+                part: 0,
+                last: true,
+                count: 0,
+                delta_back: back,
+                body: &[],
+            }
+            .to_bytes();
+            assert!(ServerMessage::decode(&bytes).is_err(), "{tick} {back}");
+        }
     }
 
     #[test]

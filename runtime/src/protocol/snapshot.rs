@@ -7,33 +7,43 @@
 //! sequence it received and a bitfield of the 32 before it ([`super::AckWindow`]), so a lost
 //! ack costs nothing: the next one repeats it.
 //!
-//! # Layout, byte by byte (protocol version 4, unchanged in 5)
+//! # Layout, byte by byte (protocol version 7)
 //!
 //! ```text
-//! part   := type:u8(=4) seq:u16 tick:u32 part:u16 count:u16 record*count
-//!           (part: bit 15 flags the tick's final part; the header is fixed-size so the
-//!           writer patches it in place: 11 bytes per part of up to ~1200)
+//! part   := type:u8(=4) seq:u16 tick:u32 part:u16 count:u16 back:u8 record*count
+//!           (part: bit 15 flags the tick's final part; back: the baseline of the
+//!           part's DELTA records is tick - back, 1 <= back < DELTA_WINDOW (32);
+//!           0 = the part has no DELTA record. The header is fixed-size so the
+//!           writer patches it in place: 12 bytes per part of up to ~1200)
 //! record := head:u8 [more:u8] [object] [class] [location] [mask] value*
 //!         | value*   (a record inside a run: see RUN)
-//! head   := bits 0-1 kind: 0 ENTER, 1 UPDATE, 2 LEAVE (3 is invalid)
+//! head   := bits 0-1 kind: 0 ENTER, 1 UPDATE, 2 LEAVE, 3 DELTA (an UPDATE whose
+//!           integer values are deltas, below)
 //!           bit 2 NEXT_ID: object = previous record's object + 1 (no object follows)
 //!           bit 3 SAME_CLASS: class = previous record's class (no class follows)
-//!           bit 4 ENTER: the client owns the object; UPDATE: it moved (a location follows)
+//!           bit 4 ENTER: the client owns the object; UPDATE/DELTA: it moved (a
+//!           location follows)
 //!           bit 5 SAME_LOC: the location is the previous location carried (none follows)
 //!           bit 6 SAME_MASK (with SAME_CLASS): the mask is the previous record's
 //!           (none follows)
-//!           bit 7 RUN (ENTER and UPDATE only): a byte `more` (1-255) follows the head;
-//!           the next `more` records of the part are UPDATEs with NEXT_ID,
-//!           SAME_CLASS and SAME_MASK and no location (head 0b0100_1101), and each is
-//!           written as its values alone (no head byte)
+//!           bit 7 RUN (not LEAVE): a byte `more` (1-255) follows the head; the next
+//!           `more` records of the part are UPDATEs (DELTAs when the run's first
+//!           record is a DELTA) with NEXT_ID, SAME_CLASS and SAME_MASK and no location
+//!           (head 0b0100_1101, or 0b0100_1111), and each is written as its values
+//!           alone (no head byte)
 //! object := zigzag varint of (object - previous record's object); "previous" is 0
 //!           at the start of each part
-//! class  := varint dclass number (ENTER and UPDATE; LEAVE carries none)
-//! location := parent:varint zone:varint (ENTER always, UPDATE when moved)
+//! class  := varint dclass number (ENTER, UPDATE and DELTA; LEAVE carries none)
+//! location := parent:varint zone:varint (ENTER always, UPDATE/DELTA when moved)
 //! mask   := ceil(n / 8) bytes, n = the class's state fields (`ram`/`required`, not
 //!           molecular) in field-number order; bit i (byte i / 8, bit i % 8) set = the
 //!           i-th state field's value follows
-//! value  := the field's DC packing (its length known from the schema), in mask order
+//! value  := the field's DC packing (its length known from the schema), in mask
+//!           order; in a DELTA record, a field of integers alone (`delta_widths`:
+//!           `FieldInfo::int_widths`, e.g. `int16/10 x, int16/10 y` or
+//!           `uint8[3]`) is instead, per integer, the zigzag varint of
+//!           (value - baseline value) taken modulo 2^(8 × width) and read as signed
+//!           (a `uint16` from 65535 to 0 is +1: one byte)
 //! varint := LEB128: 7 bits per byte, low group first, high bit set = more follows
 //! zigzag := (v << 1) ^ (v >> 63), so small negative deltas stay one byte
 //! ```
@@ -41,7 +51,31 @@
 //! A run of objects with consecutive ids of one class and the same changed fields
 //! costs the values alone per record: `UPDATE` of one changed `uint32` is 4 bytes
 //! (the first of the run: 1 (head) + 1 (more) + 1 (class) + 1 (mask) + 4, plus the
-//! object delta if not consecutive; a run holds at most 256 records).
+//! object delta if not consecutive; a run holds at most 256 records), and as a
+//! DELTA that moved by less than 64, 1 byte.
+//!
+//! # Value deltas and their baseline
+//!
+//! The writer makes an update a DELTA when its deltas are smaller than the packed
+//! values (per record: one kind bit says it, no per-field flag). The baseline is the
+//! object's state at tick `tick - back`, one per part (records of objects with another
+//! baseline are written packed). The server picks, per object, the newest tick whose
+//! record the client acknowledged (`View::acked`): the client is then known to hold
+//! exactly the server's state of that tick (acks count only packets applied whole;
+//! see `server::snapshot`). The server keeps each object's state at the last ticks it
+//! wrote a record (a small ring: a baseline it no longer has is sent packed).
+//!
+//! The client must still have that state when the DELTA arrives, even if it applied
+//! newer records since (their packets unacknowledged, or acknowledged with the ack
+//! lost). It keeps each object's integer fields as of each record it applied in a
+//! ring of [`DELTA_WINDOW`] slots indexed by `tick % DELTA_WINDOW`. That suffices:
+//! the baseline `A` was applied (acked), a slot is overwritten only by a record at a
+//! tick ≡ A (mod 32), so at least `A + 32`, and the client applies a record at tick
+//! `T < A + 32` only while everything it applied is older than `T` (an older
+//! record is stale: dropped, its packet not acked). So `A`'s slot still holds `A`.
+//! A part whose baseline the client lacks anyway (a server bug) is dropped unacked.
+//! An explicit baseline per part (one byte) costs less than one per record, and
+//! objects written together are acknowledged together, so their baselines agree.
 
 use super::server_msg::{LAST_PART, MAX_PART, SNAPSHOT_HEADER, SNAPSHOT_TYPE};
 use super::varint::{put_varint, read_varint, read_varint_u32, unzigzag, zigzag};
@@ -54,6 +88,7 @@ use crate::wire::{put_u16, put_u32, put_u8, Reader};
 const ENTER: u8 = 0;
 const UPDATE: u8 = 1;
 const LEAVE: u8 = 2;
+const DELTA: u8 = 3;
 const KIND_MASK: u8 = 0b11;
 const NEXT_ID: u8 = 1 << 2;
 const SAME_CLASS: u8 = 1 << 3;
@@ -63,6 +98,14 @@ const SAME_MASK: u8 = 1 << 6;
 const RUN: u8 = 1 << 7;
 /// The head every record after the first of a run has (not written).
 const CONTINUE: u8 = UPDATE | NEXT_ID | SAME_CLASS | SAME_MASK;
+/// The same, in a run that began with a DELTA record.
+const CONTINUE_DELTA: u8 = DELTA | NEXT_ID | SAME_CLASS | SAME_MASK;
+
+/// How far back (in ticks, exclusive) a part's delta baseline may be. The client keeps
+/// its objects' integer state of the last `DELTA_WINDOW` ticks it applied a record
+/// at (slot `tick % DELTA_WINDOW`), which is what makes any baseline in the window
+/// available (see the module docs).
+pub const DELTA_WINDOW: u32 = 32;
 
 /// What a record says about its object.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -94,7 +137,12 @@ pub struct Record<'r, 'a> {
     pub object: DoId,
     /// Enter, update or leave.
     pub kind: RecordKind,
-    /// `(field number, packed value)` pairs; each value was checked by the field's `skip`.
+    /// An update whose integer fields ([`delta_widths`]) hold zigzag varint deltas
+    /// against the object's state at the part's baseline tick, not packed values
+    /// (turn them into values with [`apply_delta`]).
+    pub delta: bool,
+    /// `(field number, value)` pairs in field-number order. A packed value was checked
+    /// by the field's `skip`; a delta value (see `delta`) by the varint reader.
     pub fields: &'r [(u16, &'a [u8])],
 }
 
@@ -102,9 +150,9 @@ pub struct Record<'r, 'a> {
 /// all their fields, side by side), none per record or field.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Records<'a> {
-    /// Object, kind, and the end of its fields in `fields` (they start where the
-    /// previous record's end).
-    heads: Vec<(DoId, RecordKind, u32)>,
+    /// Object, kind, delta flag, and the end of its fields in `fields` (they start
+    /// where the previous record's end).
+    heads: Vec<(DoId, RecordKind, bool, u32)>,
     fields: Vec<(u16, &'a [u8])>,
 }
 
@@ -121,14 +169,15 @@ impl<'a> Records<'a> {
 
     /// The `i`-th record.
     pub fn get(&self, i: usize) -> Option<Record<'_, 'a>> {
-        let &(object, kind, end) = self.heads.get(i)?;
+        let &(object, kind, delta, end) = self.heads.get(i)?;
         let start = match i.checked_sub(1) {
-            Some(p) => self.heads.get(p).map_or(0, |h| h.2),
+            Some(p) => self.heads.get(p).map_or(0, |h| h.3),
             None => 0,
         };
         Some(Record {
             object,
             kind,
+            delta,
             fields: self.fields.get(start as usize..end as usize)?,
         })
     }
@@ -155,7 +204,7 @@ impl<'r, 'a> IntoIterator for &'r Records<'a> {
 /// The records of a [`Records`], in part order.
 #[derive(Clone, Debug)]
 pub struct RecordIter<'r, 'a> {
-    heads: std::slice::Iter<'r, (DoId, RecordKind, u32)>,
+    heads: std::slice::Iter<'r, (DoId, RecordKind, bool, u32)>,
     fields: &'r [(u16, &'a [u8])],
     start: usize,
 }
@@ -164,12 +213,13 @@ impl<'r, 'a> Iterator for RecordIter<'r, 'a> {
     type Item = Record<'r, 'a>;
 
     fn next(&mut self) -> Option<Record<'r, 'a>> {
-        let &(object, kind, end) = self.heads.next()?;
+        let &(object, kind, delta, end) = self.heads.next()?;
         let fields = self.fields.get(self.start..end as usize).unwrap_or(&[]);
         self.start = end as usize;
         Some(Record {
             object,
             kind,
+            delta,
             fields,
         })
     }
@@ -222,10 +272,11 @@ pub fn decode_records<'a>(
     let mut chain = Chain::default();
     let mut mask = None;
     let mut run = 0u8;
+    let mut run_head = CONTINUE;
     for _ in 0..count {
         let head = if run > 0 {
             run -= 1;
-            CONTINUE
+            run_head
         } else {
             let head = r.read_u8().map_err(in_msg("Snapshot", "record"))?;
             if head & RUN != 0 {
@@ -236,6 +287,11 @@ pub fn decode_records<'a>(
                 if run == 0 {
                     return Err(invalid("Snapshot", "empty run"));
                 }
+                run_head = if head & KIND_MASK == DELTA {
+                    CONTINUE_DELTA
+                } else {
+                    CONTINUE
+                };
             }
             head
         };
@@ -244,7 +300,8 @@ pub fn decode_records<'a>(
         // A part is at most 64 KiB: its field count fits a u32.
         let end =
             u32::try_from(out.fields.len()).map_err(|_| invalid("Snapshot", "too many fields"))?;
-        out.heads.push((object, kind, end));
+        out.heads
+            .push((object, kind, head & KIND_MASK == DELTA, end));
     }
     if run > 0 {
         return Err(invalid("Snapshot", "run beyond the record count"));
@@ -277,9 +334,7 @@ fn decode_record<'a>(
         }
         return Ok((object, RecordKind::Leave));
     }
-    if kind != ENTER && kind != UPDATE {
-        return Err(invalid("Snapshot", "unknown record kind"));
-    }
+    let delta = kind == DELTA;
     let class = if head & SAME_CLASS != 0 {
         chain
             .class
@@ -308,6 +363,7 @@ fn decode_record<'a>(
         },
         (_, moved) => RecordKind::Update { class, moved },
     };
+    // (`kind` is ENTER, UPDATE or DELTA here: LEAVE returned above.)
     let n = state_fields(schema, info).count();
     let mask = if head & SAME_MASK != 0 {
         match (*prev_mask, head & SAME_CLASS != 0) {
@@ -319,7 +375,7 @@ fn decode_record<'a>(
             .map_err(in_msg("Snapshot", "field mask"))?
     };
     *prev_mask = Some(mask);
-    read_fields(r, schema, info, n, mask, fields)?;
+    read_fields(r, schema, info, n, mask, delta, fields)?;
     Ok((object, kind))
 }
 
@@ -343,6 +399,7 @@ fn read_fields<'a>(
     class: &ClassInfo,
     n: usize,
     mask: &[u8],
+    delta: bool,
     fields: &mut Vec<(u16, &'a [u8])>,
 ) -> Result<(), DecodeError> {
     if !n.is_multiple_of(8) && mask.last().is_some_and(|b| b >> (n % 8) != 0) {
@@ -357,13 +414,120 @@ fn read_fields<'a>(
         }
         let rest = r.rest();
         let mut value = Reader::new(rest);
-        (field.skip)(&mut value).map_err(in_msg("Snapshot", field.name))?;
+        match delta_widths(field).filter(|_| delta) {
+            Some(widths) => {
+                for &w in widths {
+                    read_delta(&mut value, w)?;
+                }
+            }
+            None => (field.skip)(&mut value).map_err(in_msg("Snapshot", field.name))?,
+        }
         let bytes = r
             .take(value.position())
             .map_err(in_msg("Snapshot", field.name))?;
         fields.push((field.number, bytes));
     }
     Ok(())
+}
+
+/// The integer widths of a field whose values may travel as deltas: its
+/// [`FieldInfo::int_widths`](crate::schema::FieldInfo::int_widths) when each is 1, 2,
+/// 4 or 8 bytes and they add up to the field's fixed size; `None` for other fields
+/// (they keep their DC packing in every record).
+#[inline]
+pub fn delta_widths(field: &crate::schema::FieldInfo) -> Option<&'static [u8]> {
+    let widths = field.int_widths;
+    if widths.is_empty() {
+        return None;
+    }
+    let mut total = 0usize;
+    for &w in widths {
+        if !matches!(w, 1 | 2 | 4 | 8) {
+            return None;
+        }
+        total += usize::from(w);
+    }
+    (field.fixed_size == Some(total)).then_some(widths)
+}
+
+/// Reads one little-endian integer of `width` bytes (at most 8) from `b`.
+#[inline]
+fn int_at(b: &[u8], width: usize) -> u64 {
+    // (Fixed-size reads for the usual widths: no memcpy call.)
+    match (width, b) {
+        (1, [a, ..]) => u64::from(*a),
+        (2, [a, b, ..]) => u64::from(u16::from_le_bytes([*a, *b])),
+        (4, [a, b, c, d, ..]) => u64::from(u32::from_le_bytes([*a, *b, *c, *d])),
+        (8, [a, b, c, d, e, f, g, h, ..]) => u64::from_le_bytes([*a, *b, *c, *d, *e, *f, *g, *h]),
+        _ => {
+            let mut v = [0u8; 8];
+            let n = width.min(8).min(b.len());
+            v[..n].copy_from_slice(&b[..n]);
+            u64::from_le_bytes(v)
+        }
+    }
+}
+
+/// Appends the deltas of a packed `value` against `base` (both the field's fixed
+/// size, integers of `widths` bytes): per integer, the zigzag varint of the
+/// difference taken modulo its width and read as signed, so a `uint16` going from
+/// 65535 to 0 costs one byte (+1), as does an `int64` going from `i64::MAX` to
+/// `i64::MIN`.
+pub fn put_delta(widths: &[u8], value: &[u8], base: &[u8], out: &mut Vec<u8>) {
+    let (mut v, mut b) = (value, base);
+    for &w in widths {
+        let w = usize::from(w);
+        let (Some((x, v_rest)), Some((y, b_rest))) = (v.split_at_checked(w), b.split_at_checked(w))
+        else {
+            return;
+        };
+        // The difference in the integer's own width, wrapping, read as signed.
+        let d = match w {
+            1 => i64::from((x[0].wrapping_sub(y[0])) as i8),
+            2 => i64::from(i16::from_le_bytes(arr(x)).wrapping_sub(i16::from_le_bytes(arr(y)))),
+            4 => i64::from(i32::from_le_bytes(arr(x)).wrapping_sub(i32::from_le_bytes(arr(y)))),
+            _ => i64::from_le_bytes(arr(x)).wrapping_sub(i64::from_le_bytes(arr(y))),
+        };
+        put_varint(out, zigzag(d));
+        (v, b) = (v_rest, b_rest);
+    }
+}
+
+/// `b` as an array (zeros unless it has exactly `N` bytes).
+#[inline]
+fn arr<const N: usize>(b: &[u8]) -> [u8; N] {
+    <[u8; N]>::try_from(b).unwrap_or([0; N])
+}
+
+/// Reads one delta of an integer of `width` bytes, refusing one that does not fit it.
+fn read_delta(r: &mut Reader<'_>, width: u8) -> Result<u64, DecodeError> {
+    let z = read_varint(r, "Snapshot", "delta")?;
+    if width < 8 && z >> (8 * u32::from(width)) != 0 {
+        return Err(invalid("Snapshot", "delta wider than its integer"));
+    }
+    Ok(z)
+}
+
+/// Appends the packed value that `delta` (as [`put_delta`] writes it) makes of `base`.
+pub fn apply_delta(
+    widths: &[u8],
+    delta: &[u8],
+    base: &[u8],
+    out: &mut Vec<u8>,
+) -> Result<(), DecodeError> {
+    let mut r = Reader::new(delta);
+    let mut at = 0;
+    for &w in widths {
+        let d = unzigzag(read_delta(&mut r, w)?) as u64;
+        let w = usize::from(w);
+        let b = base
+            .get(at..at + w)
+            .ok_or_else(|| invalid("Snapshot", "delta baseline too short"))?;
+        let v = int_at(b, w).wrapping_add(d);
+        out.extend_from_slice(&v.to_le_bytes()[..w.min(8)]);
+        at += w;
+    }
+    super::finish(&r, "Snapshot")
 }
 
 /// What the writer needs to write a record's header again at the start of a new part.
@@ -399,6 +563,19 @@ pub struct PartWriter {
     scratch: Vec<u8>,
     done: Vec<Part>,
     run: Run,
+    /// The current part's delta baseline, ticks back (0: none yet).
+    part_back: u8,
+    /// The open record's delta baseline, ticks back, when it may be a DELTA (else 0).
+    rec_back: u8,
+    /// Where the open record's values start.
+    values_at: usize,
+    /// The size the open record's values would have packed (while `buf` holds the
+    /// integer fields as deltas).
+    packed_len: usize,
+    /// Integer fields written as deltas in the open record.
+    deltas: usize,
+    /// The open record is a DELTA whatever its content (values written encoded).
+    forced: bool,
 }
 
 /// The run the next record may join (see RUN in the module docs).
@@ -408,6 +585,8 @@ struct Run {
     start: Option<usize>,
     /// Where the run's `more` byte is, once the run has a second record.
     more_at: Option<usize>,
+    /// The head its later records have ([`CONTINUE`] or [`CONTINUE_DELTA`]).
+    cont: u8,
 }
 
 /// A finished snapshot part.
@@ -445,6 +624,12 @@ impl PartWriter {
             scratch: Vec::new(),
             done: Vec::new(),
             run: Run::default(),
+            part_back: 0,
+            rec_back: 0,
+            values_at: 0,
+            packed_len: 0,
+            deltas: 0,
+            forced: false,
         };
         w.start_part();
         w
@@ -457,6 +642,8 @@ impl PartWriter {
         put_u32(&mut self.buf, self.tick.0);
         put_u16(&mut self.buf, self.part);
         put_u16(&mut self.buf, 0);
+        put_u8(&mut self.buf, 0);
+        self.part_back = 0;
         self.count = 0;
         self.chain = Chain::default();
         self.run = Run::default();
@@ -497,6 +684,82 @@ impl PartWriter {
         });
     }
 
+    /// Starts an update record whose integer fields may be sent as deltas against the
+    /// object's state at tick `base` (which the client must hold: its acknowledged
+    /// baseline). True when the part allows it (`base` within [`DELTA_WINDOW`] ticks
+    /// before the snapshot's, and the part has no other baseline): then add the
+    /// fields with [`Self::field_delta`] (integer fields) and [`Self::field`]; before
+    /// [`Self::end`], [`Self::deltas_pay`] says whether the deltas came out smaller
+    /// than the packed values (if not, [`Self::cancel`] and write a plain update).
+    /// False: a plain [`Self::update`] was started.
+    pub fn update_delta(
+        &mut self,
+        object: DoId,
+        class: u16,
+        n: usize,
+        moved: Option<Location>,
+        base: Tick,
+    ) -> bool {
+        self.update(object, class, n, moved);
+        let back = self.tick.0.wrapping_sub(base.0);
+        let ok = (1..DELTA_WINDOW).contains(&back)
+            && (self.part_back == 0 || u32::from(self.part_back) == back);
+        if ok {
+            self.rec_back = back as u8;
+            self.values_at = self.buf.len();
+            self.packed_len = 0;
+            self.deltas = 0;
+        }
+        ok
+    }
+
+    /// Whether the open DELTA record's values are smaller than they would be packed
+    /// (true for a record without deltas).
+    pub fn deltas_pay(&self) -> bool {
+        self.rec_back == 0 || self.buf.len() - self.values_at < self.packed_len
+    }
+
+    /// Adds an integer field ([`delta_widths`] gives its `widths`) to a record
+    /// started with [`Self::update_delta`]: its `value` and the object's `base` value
+    /// (both packed, the field's fixed size).
+    pub fn field_delta(&mut self, index: usize, value: &[u8], base: &[u8], widths: &[u8]) {
+        if self.rec_back == 0 {
+            self.field(index, value);
+            return;
+        }
+        if let Some(b) = self.buf.get_mut(self.mask_at.wrapping_add(index / 8)) {
+            *b |= 1 << (index % 8);
+        }
+        put_delta(widths, value, base, &mut self.buf);
+        self.packed_len += value.len();
+        self.deltas += 1;
+        self.present += 1;
+    }
+
+    /// Adds an integer field's deltas as [`put_delta`] encodes them (`packed_len`: the
+    /// field's packed size) to a record started with [`Self::update_delta`] (deltas
+    /// encoded once and sent to several clients; re-encoding decoded records).
+    #[inline]
+    pub fn field_encoded_delta(&mut self, index: usize, delta: &[u8], packed_len: usize) {
+        if let Some(b) = self.buf.get_mut(self.mask_at.wrapping_add(index / 8)) {
+            *b |= 1 << (index % 8);
+        }
+        match delta {
+            // (Most deltas are one byte: no copy call.)
+            [d] => self.buf.push(*d),
+            _ => self.buf.extend_from_slice(delta),
+        }
+        self.packed_len += packed_len;
+        self.deltas += 1;
+        self.present += 1;
+    }
+
+    /// Writes the record started with [`Self::update_delta`] (which returned true) as
+    /// a DELTA whatever its size (re-encoding decoded records).
+    pub fn force_delta(&mut self) {
+        self.forced = self.rec_back != 0;
+    }
+
     /// Writes a leave record and ends it; returns the sequence of its part.
     pub fn leave(&mut self, object: DoId) -> u16 {
         self.begin(Open {
@@ -516,6 +779,7 @@ impl PartWriter {
             *b |= 1 << (index % 8);
         }
         self.buf.extend_from_slice(value);
+        self.packed_len += value.len();
         self.present += 1;
     }
 
@@ -529,11 +793,17 @@ impl PartWriter {
         self.buf.truncate(self.record_start);
         self.chain = self.saved_chain;
         self.open = None;
+        self.rec_back = 0;
+        self.forced = false;
     }
 
     /// Ends the open record; returns the sequence number of the part it landed in.
     pub fn end(&mut self) -> u16 {
-        if let Some(open) = self.open.take() {
+        if let Some(mut open) = self.open.take() {
+            if self.rec_back != 0 && (self.deltas > 0 || self.forced) {
+                open.kind = DELTA;
+                self.buf[self.record_start] |= DELTA;
+            }
             if self.buf.len() > self.max && self.count > 0 {
                 // Move the record to a fresh part: its header is rewritten there (its
                 // chained values referred to this part), its body moves as it is.
@@ -547,6 +817,11 @@ impl PartWriter {
                 self.mask_at = self.buf.len();
                 self.buf.extend_from_slice(&self.scratch);
             }
+            if open.kind == DELTA {
+                self.part_back = self.rec_back;
+            }
+            self.rec_back = 0;
+            self.forced = false;
             if !self.continue_run() {
                 if open.kind != LEAVE && self.mask_len > 0 {
                     self.share_mask();
@@ -567,7 +842,7 @@ impl PartWriter {
         let Some(at) = self.run.more_at else {
             return false;
         };
-        let fits = self.buf[start] == CONTINUE & !SAME_MASK
+        let fits = self.buf[start] == self.run.cont & !SAME_MASK
             && m > 0
             && self.chain.has_mask
             && self.buf[at] < u8::MAX
@@ -590,7 +865,7 @@ impl PartWriter {
     /// start a run.
     fn extend_run(&mut self, kind: u8) {
         let head = self.buf[self.record_start];
-        let joined = match (head == CONTINUE, self.run.start, self.run.more_at) {
+        let joined = match (head == self.run.cont, self.run.start, self.run.more_at) {
             (true, Some(_), Some(at)) if self.buf[at] < u8::MAX => {
                 self.buf.remove(self.record_start);
                 self.buf[at] += 1;
@@ -611,6 +886,11 @@ impl PartWriter {
             self.run = Run {
                 start: (kind != LEAVE).then_some(self.record_start),
                 more_at: None,
+                cont: if kind == DELTA {
+                    CONTINUE_DELTA
+                } else {
+                    CONTINUE
+                },
             };
         }
     }
@@ -640,6 +920,8 @@ impl PartWriter {
         if self.count == u16::MAX {
             self.flush();
         }
+        self.rec_back = 0;
+        self.forced = false;
         self.record_start = self.buf.len();
         self.saved_chain = self.chain;
         self.open = Some(open);
@@ -693,6 +975,7 @@ impl PartWriter {
 
     fn flush(&mut self) {
         self.buf[9..11].copy_from_slice(&self.count.to_le_bytes());
+        self.buf[11] = self.part_back;
         let mut payload = Vec::with_capacity(self.buf.len());
         payload.extend_from_slice(&self.buf);
         self.done_bytes += payload.len();
@@ -911,6 +1194,128 @@ mod tests {
         assert_eq!(ids, [10, 11, 7, 13, 14, 15]);
     }
 
+    /// `put_delta` then `apply_delta`: the value back, and the delta's size.
+    fn delta_round_trip(widths: &[u8], value: &[u8], base: &[u8]) -> usize {
+        let mut d = Vec::new();
+        put_delta(widths, value, base, &mut d);
+        let mut back = Vec::new();
+        apply_delta(widths, &d, base, &mut back).unwrap();
+        assert_eq!(back, value, "{widths:?} {value:?} against {base:?}");
+        d.len()
+    }
+
+    #[test]
+    fn deltas_are_zigzag_varints_modulo_each_integers_width() {
+        let le = |v: i64, w: usize| v.to_le_bytes()[..w].to_vec();
+        // Small steps either way: one byte per integer, any width.
+        for w in [1u8, 2, 4, 8] {
+            let n = usize::from(w);
+            assert_eq!(delta_round_trip(&[w], &le(5, n), &le(3, n)), 1);
+            assert_eq!(delta_round_trip(&[w], &le(-3, n), &le(5, n)), 1);
+            assert_eq!(delta_round_trip(&[w], &le(63, n), &le(0, n)), 1);
+            assert_eq!(delta_round_trip(&[w], &le(64, n), &le(0, n)), 2);
+        }
+        // Wrapping: uint16 65535 -> 0 is +1, uint8 0 -> 255 is -1, int64 MAX -> MIN +1.
+        assert_eq!(delta_round_trip(&[2], &[0, 0], &[0xFF, 0xFF]), 1);
+        assert_eq!(delta_round_trip(&[1], &[0xFF], &[0]), 1);
+        let (max, min) = (i64::MAX.to_le_bytes(), i64::MIN.to_le_bytes());
+        assert_eq!(delta_round_trip(&[8], &min, &max), 1);
+        assert_eq!(delta_round_trip(&[8], &max, &min), 1);
+        // The worst cases: half the range away, 10 bytes for an int64, 3 for 16 bits.
+        assert_eq!(delta_round_trip(&[8], &min, &[0; 8]), 10);
+        assert_eq!(delta_round_trip(&[8], &max, &[0; 8]), 10);
+        assert_eq!(delta_round_trip(&[2], &[0, 0x80], &[0, 0]), 3);
+        assert_eq!(delta_round_trip(&[4], &u32::MAX.to_le_bytes(), &[0; 4]), 1);
+        // Several integers of mixed widths, random values.
+        let widths = [1u8, 2, 4, 8, 2];
+        let mut rng = crate::sim::Rng::new(5);
+        for _ in 0..2000 {
+            let v: Vec<u8> = (0..17).map(|_| rng.next_u64() as u8).collect();
+            let b: Vec<u8> = (0..17).map(|_| rng.next_u64() as u8).collect();
+            assert!(delta_round_trip(&widths, &v, &b) <= 3 + 3 + 5 + 10 + 3 - 1 + 1);
+        }
+        // A delta wider than its integer, a cut one, one too many: errors.
+        let mut out = Vec::new();
+        assert!(apply_delta(&[1], &[0x80, 0x02], &[0], &mut out).is_err()); // 256
+        assert!(apply_delta(&[2], &[0x80], &[0, 0], &mut out).is_err());
+        assert!(apply_delta(&[2], &[1, 1], &[0, 0], &mut out).is_err());
+        assert!(apply_delta(&[4], &[1], &[0, 0], &mut out).is_err()); // short base
+    }
+
+    #[test]
+    fn delta_records_carry_their_baseline_and_cost_less() {
+        let class = SCHEMA.class(AVATAR).unwrap();
+        let n = state_fields(&SCHEMA, class).count();
+        let fields: Vec<_> = state_fields(&SCHEMA, class).collect();
+        let pos = fields[n - 2];
+        assert_eq!(delta_widths(pos), Some(&[4u8, 4, 4][..]));
+        assert_eq!(delta_widths(fields[0]), None, "setName is a string");
+        let packed = |t: i32| {
+            [t, t.wrapping_neg(), t.wrapping_add(1000)]
+                .map(i32::to_le_bytes)
+                .concat()
+        };
+        let mut w = PartWriter::new(Tick(100), 1200, 0);
+        // Two objects against tick 97: a DELTA run (3 bytes of values each after the first).
+        for id in [1, 2] {
+            assert!(w.update_delta(DoId(id), AVATAR, n, None, Tick(97)));
+            w.field(0, &[1, 0, b'x']);
+            w.field_delta(n - 2, &packed(100), &packed(97), pos.int_widths);
+            w.end();
+        }
+        let two = w.bytes();
+        // head, more, class, mask (id 1 follows 0), 3 deltas, the name; then the values.
+        assert_eq!(two, SNAPSHOT_HEADER + (1 + 1 + 1 + 1 + 3 + 3) + (3 + 3));
+        // Another baseline in the same part: written packed.
+        assert!(!w.update_delta(DoId(3), AVATAR, n, None, Tick(98)));
+        w.field(n - 2, &packed(100));
+        w.end();
+        // Deltas not smaller than the values do not pay: written packed (an UPDATE).
+        assert!(w.update_delta(DoId(4), AVATAR, n, None, Tick(97)));
+        w.field_delta(n - 2, &packed(i32::MAX), &packed(0), pos.int_widths);
+        assert!(!w.deltas_pay());
+        w.cancel();
+        w.update(DoId(4), AVATAR, n, None);
+        w.field(n - 2, &packed(i32::MAX));
+        assert!(w.deltas_pay());
+        w.end();
+        // Out of the window: no deltas.
+        assert!(!w.update_delta(DoId(5), AVATAR, n, None, Tick(100 - DELTA_WINDOW)));
+        w.cancel();
+        let parts = w.finish(false, true);
+        assert_eq!(parts[0].payload[11], 3, "baseline 3 ticks back");
+        let d = decoded(&parts);
+        let recs: Vec<_> = d[0].2.iter().collect();
+        assert_eq!(
+            recs.iter().map(|r| r.delta).collect::<Vec<_>>(),
+            [true, true, false, false]
+        );
+        for r in &recs[..2] {
+            let (number, delta) = r.fields[1];
+            assert_eq!(number, pos.number);
+            let mut v = Vec::new();
+            apply_delta(pos.int_widths, delta, &packed(97), &mut v).unwrap();
+            assert_eq!(v, packed(100));
+            assert_eq!(r.fields[0], (fields[0].number, &[1, 0, b'x'][..]));
+        }
+        assert_eq!(recs[2].fields[0].1, packed(100));
+        assert_eq!(recs[3].fields[0].1, packed(i32::MAX));
+        // A DELTA record that does not fit moves to a new part with its baseline.
+        let mut w = PartWriter::new(Tick(100), 40, 0);
+        for id in 0..6 {
+            assert!(w.update_delta(DoId(id * 10), AVATAR, n, None, Tick(99)));
+            w.field(0, &[8, 0, b'l', b'o', b'n', b'g', b'e', b'r', b'!', b'!']);
+            w.field_delta(n - 2, &packed(100), &packed(99), pos.int_widths);
+            w.end();
+        }
+        let parts = w.finish(false, true);
+        assert!(parts.len() > 2);
+        for p in &parts {
+            assert_eq!(p.payload[11], 1);
+        }
+        assert!(decoded(&parts).iter().all(|p| p.2.iter().all(|r| r.delta)));
+    }
+
     #[test]
     fn malformed_bodies_are_errors() {
         let bad: &[(&[u8], u16)] = &[
@@ -936,21 +1341,21 @@ mod tests {
         }
     }
 
-    type Owned = Vec<(DoId, RecordKind, Vec<(u16, Vec<u8>)>)>;
+    type Owned = Vec<(DoId, RecordKind, bool, Vec<(u16, Vec<u8>)>)>;
 
     fn owned(records: &Records<'_>) -> Owned {
         records
             .iter()
             .map(|r| {
                 let f = r.fields.iter().map(|(n, v)| (*n, v.to_vec())).collect();
-                (r.object, r.kind, f)
+                (r.object, r.kind, r.delta, f)
             })
             .collect()
     }
 
     /// Encodes decoded records again with the writer (small parts: chains restart).
     fn reencode(records: &Records<'_>) -> Owned {
-        let mut w = PartWriter::new(Tick(1), 80, 0);
+        let mut w = PartWriter::new(Tick(30), 80, 0);
         for r in records {
             let (class, n) = match r.kind {
                 RecordKind::Leave => {
@@ -968,7 +1373,12 @@ mod tests {
                 }
                 RecordKind::Update { class, moved } => {
                     let n = state_fields(&SCHEMA, SCHEMA.class(class).unwrap()).count();
-                    w.update(r.object, class, n, moved);
+                    if r.delta {
+                        assert!(w.update_delta(r.object, class, n, moved, Tick(29)));
+                        w.force_delta();
+                    } else {
+                        w.update(r.object, class, n, moved);
+                    }
                     (class, n)
                 }
             };
@@ -976,7 +1386,11 @@ mod tests {
             assert_eq!(fields.len(), n);
             for (i, f) in fields.iter().enumerate() {
                 if let Some((_, v)) = r.fields.iter().find(|(num, _)| *num == f.number) {
-                    w.field(i, v);
+                    if r.delta && delta_widths(f).is_some() {
+                        w.field_encoded_delta(i, v, f.fixed_size.unwrap_or(0));
+                    } else {
+                        w.field(i, v);
+                    }
                 }
             }
             w.end();
@@ -990,9 +1404,20 @@ mod tests {
         let class = SCHEMA.class(AVATAR).unwrap();
         let n = state_fields(&SCHEMA, class).count();
         let fields: Vec<_> = state_fields(&SCHEMA, class).collect();
-        let mut w = PartWriter::new(Tick(3), 4000, 0);
+        let mut w = PartWriter::new(Tick(30), 4000, 0);
         for i in 0..40u32 {
             let id = DoId(10 + i * (i % 3));
+            if i % 8 == 1 {
+                // DELTA records (a run of two), of the int32 × 3 and the int16.
+                for id in [id, DoId(id.0 + 1)] {
+                    assert!(w.update_delta(id, AVATAR, n, None, Tick(29)));
+                    let d = (i as i32).to_le_bytes();
+                    w.field_delta(n - 2, &[d, d, d].concat(), &[0; 12], &[4, 4, 4]);
+                    w.field_delta(n - 1, &[1, 2], &[0, 2], &[2]);
+                    w.end();
+                }
+                continue;
+            }
             match i % 4 {
                 0 => {
                     w.enter(id, AVATAR, n, Location::zone(i % 2), false);
@@ -1015,8 +1440,13 @@ mod tests {
         let payload = &parts[0].payload;
         let (count, body) = (
             u16::from_le_bytes([payload[9], payload[10]]),
-            &payload[11..],
+            &payload[SNAPSHOT_HEADER..],
         );
+        assert_eq!(payload[11], 1, "the deltas' baseline is one tick back");
+        assert!(decode_records(body, count, &SCHEMA)
+            .unwrap()
+            .iter()
+            .any(|r| r.delta));
         let mut rng = crate::sim::Rng::new(12);
         let mut accepted = 0;
         for _ in 0..3000 {

@@ -21,7 +21,8 @@
 //!   the link). Random loss on a link with room (Wi-Fi, `--loss`) while the sender
 //!   is not limited by its budget does not lower the rate: lost records are resent
 //!   from the acknowledged baseline and the rate is not what failed.
-//! * **Increase** by `max(packet, asked / 32)` per smoothed RTT without a decrease,
+//! * **Increase** by `max(packet, asked / 32)` per smoothed RTT without a decrease
+//!   (counted in time, as acks held by the client may come less often),
 //!   so a link that recovered is used again within a few dozen round trips.
 //!
 //! AIMD because it is what makes competing flows converge to a fair share and is
@@ -156,10 +157,15 @@ impl Budget {
             .max(MIN_INTERVAL)
     }
 
-    /// A packet of `bytes` was acknowledged `rtt` after it was sent.
-    pub(crate) fn on_ack(&mut self, now: Time, bytes: usize, rtt: Duration) {
+    /// A packet of `bytes` was acknowledged, `rtt` after it was sent (net of the
+    /// client's ack delay) when the ack gives a round-trip sample for it.
+    pub(crate) fn on_ack(&mut self, now: Time, bytes: usize, rtt: Option<Duration>) {
         self.window.delivered += bytes as u64;
         self.window.acked += 1;
+        let Some(rtt) = rtt else {
+            self.roll(now);
+            return;
+        };
         self.min_rtt = Some(self.min_rtt.map_or(rtt, |m| m.min(rtt)));
         let srtt = match self.srtt {
             None => rtt,
@@ -170,8 +176,12 @@ impl Budget {
         if srtt > base * 2 + DELAY_SLACK {
             self.decrease(now);
         } else if now.since(self.changed_at) >= self.interval() {
+            // One step per smoothed RTT elapsed (acks held by the client come less
+            // often than once per RTT; at most 4 steps after a quiet spell).
+            let periods =
+                (now.since(self.changed_at).as_secs_f64() / self.interval().as_secs_f64()).min(4.0);
             let step = self.packet.max(self.asked / 32.0);
-            self.rate = (self.rate + step).min(self.asked);
+            self.rate = (self.rate + step * periods).min(self.asked);
             self.changed_at = now;
         }
         self.roll(now);
@@ -273,13 +283,13 @@ mod tests {
         let mut t = 0;
         for _ in 0..20 {
             t += 20;
-            b.on_ack(at(t), 1000, Duration::from_millis(20));
+            b.on_ack(at(t), 1000, Some(Duration::from_millis(20)));
         }
         assert_eq!(b.rate(), 200_000.0);
         // The queue builds: RTT climbs to 300 ms.
         for _ in 0..100 {
             t += 20;
-            b.on_ack(at(t), 1000, Duration::from_millis(300));
+            b.on_ack(at(t), 1000, Some(Duration::from_millis(300)));
         }
         let low = b.rate();
         assert!(low < 100_000.0, "{low}");
@@ -287,7 +297,7 @@ mod tests {
         // The queue drains: back to the asked rate within a few seconds.
         for _ in 0..300 {
             t += 20;
-            b.on_ack(at(t), 1000, Duration::from_millis(20));
+            b.on_ack(at(t), 1000, Some(Duration::from_millis(20)));
         }
         assert_eq!(b.rate(), 200_000.0);
     }
@@ -295,7 +305,7 @@ mod tests {
     #[test]
     fn loss_lowers_the_rate_only_when_the_budget_limits_the_sender() {
         let mut b = Budget::new(200_000, 1200, at(0));
-        b.on_ack(at(10), 1000, Duration::from_millis(20));
+        b.on_ack(at(10), 1000, Some(Duration::from_millis(20)));
         // Random loss with room to spare: no change.
         for k in 1..20 {
             b.on_loss(at(100 * k), at(100 * k - 50));

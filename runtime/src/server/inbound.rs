@@ -7,9 +7,10 @@ use super::Server;
 use crate::ids::{ClientId, ConnectionId, DoId};
 use crate::protocol::{
     Accept, ClientMessage, EjectReason, Hello, Rates, RejectReason, Reliability, ServerMessage,
-    PROTOCOL_VERSION,
+    ACK_DELAY_UNIT, PROTOCOL_VERSION,
 };
 use crate::time::Time;
+use std::time::Duration;
 
 /// A refusal: the reason to eject with and a log detail.
 type Violation = (EjectReason, String);
@@ -89,11 +90,17 @@ impl Server {
                 self.charge_command(now, conn)?;
                 self.apply_interest(conn, op, &locations, Some(handle));
             }
-            ClientMessage::Ack { window, received } => {
+            ClientMessage::Ack {
+                window,
+                received,
+                delay,
+                max_delay_ms,
+            } => {
                 if let Some(p) = self.peers.get_mut(&conn) {
                     p.confirm(received);
+                    p.max_ack_delay = Duration::from_millis(u64::from(max_delay_ms));
                 }
-                self.on_ack(now, conn, window);
+                self.on_ack(now, conn, window, ACK_DELAY_UNIT * u32::from(delay));
             }
             ClientMessage::Ping { id, client_time } => {
                 if self.spend_command(now, conn) {

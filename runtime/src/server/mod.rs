@@ -28,6 +28,8 @@
 //! (`pipes-rate`, lowered by a congestion response) and what does not fit waits, by
 //! accumulated priority (see `snapshot.rs` and `budget.rs`). Only objects with
 //! unsent or unacknowledged changes are visited, so an idle tick costs O(clients).
+//! Clients that would get the same bytes (same view, same baselines) share one
+//! written snapshot (`share.rs`).
 
 mod api;
 mod backlog;
@@ -39,8 +41,10 @@ mod history;
 mod inbound;
 mod objects;
 mod owner;
+mod past;
 mod peer;
 mod replicated;
+mod share;
 mod snapshot;
 mod visibility;
 mod zones;
@@ -107,6 +111,10 @@ pub struct Server {
     next_client: u32,
     hooks: Box<dyn Hooks>,
     priorities: snapshot::Priorities,
+    /// The snapshots written this tick, copied to clients with the same plan.
+    pub(crate) shared: share::SharedSnapshots,
+    /// Reused by `end_tick`: the connections due for a snapshot.
+    due: Vec<ConnectionId>,
     transmits: VecDeque<Transmit>,
     /// Reused by `set` to pack a typed value (no allocation per call).
     set_buf: Vec<u8>,
@@ -144,6 +152,8 @@ impl Server {
                 class: DetMap::default(),
                 relevance: None,
             },
+            shared: share::SharedSnapshots::default(),
+            due: Vec::new(),
             transmits: VecDeque::new(),
             set_buf: Vec::new(),
             events: VecDeque::new(),
@@ -229,14 +239,17 @@ impl Server {
     /// Sends the snapshot of the current tick to every client due for one.
     fn end_tick(&mut self, now: Time) {
         self.record_tick();
+        self.shared.clear();
         let t = f64::from(self.tick.0);
-        let conns: Vec<ConnectionId> = self
-            .peers
-            .values()
-            .filter(|p| p.is_active() && p.next_update <= t)
-            .map(|p| p.conn)
-            .collect();
-        for conn in conns {
+        let mut conns = std::mem::take(&mut self.due);
+        conns.clear();
+        conns.extend(
+            self.peers
+                .values()
+                .filter(|p| p.is_active() && p.next_update <= t)
+                .map(|p| p.conn),
+        );
+        for &conn in &conns {
             let _client = self.client_span(conn).entered();
             self.send_snapshot(now, conn);
             self.send_command_acks(conn);
@@ -245,6 +258,7 @@ impl Server {
                 p.next_update = (p.next_update + step).max(t + 1.0);
             }
         }
+        self.due = conns;
         let oldest = self
             .tick
             .saturating_sub(self.config.snapshot_history.saturating_mul(2));

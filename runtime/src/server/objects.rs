@@ -112,6 +112,13 @@ pub(crate) struct ServerObject {
     pub(crate) changed_tick: Tick,
     /// The game's priority for this object (default 1), see `Server::set_priority`.
     pub(crate) priority: f32,
+    /// Its integer state at the last ticks an update of it was written: the
+    /// baselines of value deltas (`None` until the first update).
+    pub(crate) past: Option<Box<super::past::Past>>,
+    /// The tick an update of it was last written (to any client): an object gets its
+    /// `past` once two updates come within [`crate::protocol::snapshot::DELTA_WINDOW`]
+    /// ticks (one that rarely changes would keep states no delta uses).
+    pub(crate) written: Tick,
 }
 
 impl ServerObject {
@@ -225,6 +232,8 @@ impl ObjectStore {
                 location_tick: tick,
                 changed_tick: tick,
                 priority: 1.0,
+                past: None,
+                written: Tick(0),
             },
         );
         Ok(id)

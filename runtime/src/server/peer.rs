@@ -157,6 +157,11 @@ pub(crate) struct Peer {
     pub(crate) order: Vec<u64>,
     /// Reused buffer of the snapshot being written: `(packet seq, object, record)`.
     pub(crate) written: Vec<(u16, DoId, Sent)>,
+    /// Reused buffer of the snapshot being written: its planned records.
+    pub(crate) plan: Vec<super::share::Planned>,
+    /// Reused buffer of the snapshot being written: what became of each planned
+    /// record (see `share::EMPTY`, `share::HELD`).
+    pub(crate) outcome: Vec<u16>,
     pub(crate) last_sent: Option<Tick>,
     /// When the last snapshot packet went out.
     pub(crate) last_packet_at: Time,
@@ -167,6 +172,8 @@ pub(crate) struct Peer {
     /// Fractional tick at which the next snapshot is due.
     pub(crate) next_update: f64,
     pub(crate) rtt: RttWindow,
+    /// The longest the client says it holds an ack (`Ack::max_delay_ms`).
+    pub(crate) max_ack_delay: std::time::Duration,
     pub(crate) cmd_tokens: f64,
     pub(crate) cmd_time: Time,
     /// Field messages and pings dropped over the command budget.
@@ -209,6 +216,8 @@ impl Peer {
             budget: Budget::new(crate::config::Config::default().rate, 1200, now),
             order: Vec::new(),
             written: Vec::new(),
+            plan: Vec::new(),
+            outcome: Vec::new(),
             last_sent: None,
             last_packet_at: now,
             pending_events: DetMap::default(),
@@ -216,6 +225,7 @@ impl Peer {
             waits: Vec::new(),
             next_update: 0.0,
             rtt: RttWindow::default(),
+            max_ack_delay: std::time::Duration::ZERO,
             cmd_tokens: 0.0,
             cmd_time: now,
             commands_dropped: 0,
@@ -288,7 +298,9 @@ const SHRINK_FLOOR: usize = 64;
 pub(crate) fn shrink_sparse<T: std::hash::Hash + Eq, S: std::hash::BuildHasher>(
     set: &mut std::collections::HashSet<T, S>,
 ) {
-    if set.capacity() > SHRINK_FLOOR && set.len() * 8 < set.capacity() {
+    // Above twice the floor: a set shrunk to the floor keeps more room than asked
+    // (its buckets are a power of two), and must not be shrunk again every tick.
+    if set.capacity() > 2 * SHRINK_FLOOR && set.len() * 8 < set.capacity() {
         set.shrink_to((set.len() * 2).max(SHRINK_FLOOR));
     }
 }

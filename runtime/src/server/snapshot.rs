@@ -12,8 +12,14 @@
 //! objects go back to their baseline and are sent again from it. Under budget pressure, candidates go in order of an
 //! accumulated priority (per-class × per-object × the relevance hook, added each
 //! snapshot an object waits), so nothing starves.
+//!
+//! A snapshot is planned first (per candidate: its entry, or the baseline its update
+//! counts from), then written, then its outcomes are noted in the views. A client
+//! whose plan equals one already written this tick gets a copy of those parts instead
+//! of a second writing (see `share`).
 
 use super::peer::{Fate, Peer, Sent, SentPart};
+use super::share::{self, Planned};
 use super::Server;
 use crate::ids::{ClientId, ConnectionId, DoId};
 use crate::protocol::snapshot::PartWriter;
@@ -74,11 +80,9 @@ impl Server {
             .refill(now, peer.rates.update_rate)
             .min(max_snapshot);
         let pressure = peer.snapshot_cut;
-        let mut w = PartWriter::new(tick, max_packet, peer.next_seq);
         let mut written = std::mem::take(&mut peer.written);
         let mut order = std::mem::take(&mut peer.order);
         written.clear();
-        let mut held = write_leaves(peer, &mut w, &mut written, allowed);
         // Entries and updates: everything due, by priority under pressure.
         order.clear();
         collect(&self.objects, peer, &mut order);
@@ -118,51 +122,72 @@ impl Server {
         if let Some(stale) = order.iter().position(|&k| k == u64::MAX) {
             order.truncate(stale);
         }
-        let mut written_records = 0usize;
-        let start = w.bytes();
-        let mut visited = order.len();
-        for (k, &key) in order.iter().enumerate() {
-            let (id, enter) = unkey(key);
-            if w.bytes() >= allowed {
-                held += order.len() - k;
-                visited = k;
-                break;
-            }
-            let (wrote, still_dirty) = write_record(
-                &self.objects,
-                peer,
-                &mut w,
-                &mut written,
-                id,
-                enter,
-                tick,
-                pressure,
-            );
-            written_records += usize::from(wrote);
-            if still_dirty {
-                peer.dirty.push(id);
-            }
-        }
-        // What the budget held back stays listed.
-        for &key in &order[visited..] {
-            let (id, enter) = unkey(key);
-            if !enter {
-                peer.dirty.push(id);
-            }
-        }
-        let cut = held > 0;
-        let avg = (w.bytes() - start)
-            .checked_div(written_records)
-            .unwrap_or(16);
-        peer.last_sent = Some(tick);
+        let mut plan = std::mem::take(&mut peer.plan);
+        let mut outcome = std::mem::take(&mut peer.outcome);
+        let hash = plan_records(peer, &order, pressure, &mut plan);
+        outcome.clear();
+        let first_seq = peer.next_seq;
         // An empty snapshot also goes out while reliable messages are unconfirmed: its
         // ack tells how far the client has read them (see `backlog`).
         let keepalive = now.since(peer.last_packet_at) >= KEEPALIVE || !peer.unconfirmed.is_empty();
-        // A cut snapshot flags no part as last: the client must not read it as the
-        // whole tick (it infers that objects absent from a whole snapshot stopped).
-        peer.snapshot_cut = cut;
-        let parts = w.finish(keepalive, !cut);
+        let leaves_due = peer.leaving.values().any(|l| !l.1);
+        // Leaves and budget pressure make a snapshot this client's own; otherwise a
+        // client with the same plan may have been written already (see `share`).
+        let shareable = !pressure && !leaves_due && !plan.is_empty() && self.shared.enabled();
+        let copy = shareable
+            .then(|| self.shared.find(hash, &plan, allowed, first_seq))
+            .flatten();
+        let mut held = 0;
+        // Bytes of the entries and updates (for the choke estimate).
+        let mut entries_bytes = 0;
+        let parts = if let Some((outcomes, parts)) = copy {
+            outcome.extend_from_slice(outcomes);
+            parts
+        } else if plan.is_empty() && !leaves_due && !keepalive {
+            Vec::new()
+        } else {
+            let mut w = PartWriter::new(tick, max_packet, first_seq);
+            held = write_leaves(peer, &mut w, &mut written, allowed);
+            let start = w.bytes();
+            let mut last_check = start;
+            for (k, p) in plan.iter().enumerate() {
+                if w.bytes() >= allowed {
+                    held += plan.len() - k;
+                    outcome.resize(plan.len(), share::HELD);
+                    break;
+                }
+                last_check = w.bytes();
+                let o = write_planned(self.schema, &mut self.objects, &mut w, p, tick)
+                    .map_or(share::EMPTY, |seq| seq.wrapping_sub(first_seq));
+                outcome.push(o);
+            }
+            entries_bytes = w.bytes() - start;
+            // A cut snapshot flags no part as last: the client must not read it as
+            // the whole tick (it infers that objects absent from a whole snapshot
+            // stopped).
+            let parts = w.finish(keepalive, held == 0);
+            if shareable && held == 0 && outcome.iter().any(|&o| o < share::HELD) {
+                self.shared
+                    .insert(hash, &plan, &outcome, &parts, last_check);
+            }
+            parts
+        };
+        let written_records = apply_outcomes(
+            peer,
+            &plan,
+            &outcome,
+            first_seq,
+            tick,
+            pressure,
+            &mut written,
+        );
+        peer.plan = plan;
+        peer.outcome = outcome;
+        let cut = held > 0;
         let total: usize = parts.iter().map(|p| p.payload.len()).sum();
+        let avg = entries_bytes.checked_div(written_records).unwrap_or(16);
+        peer.last_sent = Some(tick);
+        peer.snapshot_cut = cut;
         peer.budget.spend(now, total);
         if cut {
             peer.budget.choked(now, held * avg);
@@ -207,7 +232,8 @@ impl Server {
             .stats()
             .rtt
             .unwrap_or(Duration::from_millis(500));
-        let timeout = rtt * 2 + Duration::from_millis(100);
+        // The client may hold its ack up to `max_ack_delay` (and until its next frame).
+        let timeout = rtt * 2 + Duration::from_millis(100) + peer.max_ack_delay;
         let mut lost = Vec::new();
         for (i, p) in peer.sent.iter().enumerate() {
             if now.since(p.sent_at) < timeout {
@@ -242,8 +268,18 @@ impl Server {
     }
 
     /// Processes an ack window: newly acked packets in sequence order, then presumes
-    /// lost the unacked ones it shows were passed over.
-    pub(super) fn on_ack(&mut self, now: Time, conn: ConnectionId, window: AckWindow) {
+    /// lost the unacked ones it shows were passed over. `delay` is how long the client
+    /// held the ack after the window's newest packet arrived: the round-trip sample is
+    /// that packet's, net of it. The other packets the ack newly covers waited an
+    /// unknown part of the delay at the client; they count that same sample, so the
+    /// smoothed RTT moves as fast per second as when every packet was acked at once.
+    pub(super) fn on_ack(
+        &mut self,
+        now: Time,
+        conn: ConnectionId,
+        window: AckWindow,
+        delay: Duration,
+    ) {
         let Some(peer) = self.peers.get_mut(&conn) else {
             return;
         };
@@ -264,6 +300,12 @@ impl Server {
         } else {
             0
         };
+        let sample = self
+            .peers
+            .get(&conn)
+            .and_then(|p| p.sent.get(end))
+            .filter(|p| p.seq == window.newest && p.fate == Fate::InFlight)
+            .map(|p| now.since(p.sent_at).saturating_sub(delay));
         let mut done = Vec::new();
         let mut flush = Vec::new();
         for i in start..=end {
@@ -273,7 +315,7 @@ impl Server {
             let (seq, fate) = (part.seq, part.fate);
             if window.contains(seq) {
                 if fate != Fate::Acked {
-                    self.part_acked(now, conn, i, &mut done, &mut flush);
+                    self.part_acked(now, conn, i, sample, &mut done, &mut flush);
                 }
             } else if seq_diff(window.newest, seq) > REORDER && fate == Fate::InFlight {
                 if let Some(peer) = self.peers.get_mut(&conn) {
@@ -293,12 +335,13 @@ impl Server {
         self.complete(conn, done);
     }
 
-    /// Applies the ack of sent packet `i`.
+    /// Applies the ack of sent packet `i`, with the ack's round-trip sample if any.
     fn part_acked(
         &mut self,
         now: Time,
         conn: ConnectionId,
         i: usize,
+        sample: Option<Duration>,
         done: &mut Vec<crate::ids::InterestHandle>,
         flush: &mut Vec<DoId>,
     ) {
@@ -309,11 +352,13 @@ impl Server {
             return;
         };
         let was = std::mem::replace(&mut part.fate, Fate::Acked);
-        let (tick, bytes, rtt) = (part.tick, part.bytes, now.since(part.sent_at));
+        let (tick, bytes) = (part.tick, part.bytes);
         let records = std::mem::take(&mut part.records);
         if was == Fate::InFlight {
-            peer.rtt.push(rtt);
-            peer.budget.on_ack(now, bytes, rtt);
+            if let Some(rtt) = sample {
+                peer.rtt.push(rtt);
+            }
+            peer.budget.on_ack(now, bytes, sample);
         }
         for &(obj, kind) in &records {
             if kind == Sent::Leave {
@@ -478,106 +523,169 @@ fn unkey(key: u64) -> (DoId, bool) {
     (DoId((key >> 1) as u32), key & 1 != 0)
 }
 
-/// Writes the record due for one object (its entry with `enter`). Returns whether a
-/// record was written and whether the object stays dirty (the caller lists it again):
-/// with room (not `pressure`) an update repeats the changes after the client's
-/// baseline even if in flight, and the object stays dirty until acked; under
-/// pressure it holds the changes after the last record sent, and the object is clean
-/// once visited.
-#[allow(clippy::too_many_arguments)]
-fn write_record(
-    objects: &super::objects::ObjectStore,
-    peer: &mut Peer,
-    w: &mut PartWriter,
-    written: &mut Vec<(u16, DoId, Sent)>,
-    id: DoId,
-    enter: bool,
-    tick: Tick,
-    pressure: bool,
-) -> (bool, bool) {
-    let Some(view) = peer.views.get_mut(&id) else {
-        return (false, false); // a stale id of the dirty list
-    };
-    if !enter && !view.dirty {
-        view.listed = false;
-        return (false, false);
+/// Plans the records of the candidates in `order`: per object still due, its entry
+/// or the baseline its update counts from (with room, the client's acknowledged
+/// baseline, so the changes in flight are repeated; under pressure, the last record
+/// sent). Candidates with nothing due are dropped here (an update without a baseline
+/// or a view no longer dirty is clean; a stale id is skipped). Returns the plan's hash.
+fn plan_records(peer: &mut Peer, order: &[u64], pressure: bool, plan: &mut Vec<Planned>) -> u64 {
+    plan.clear();
+    let mut hash = 0;
+    for &key in order {
+        let (id, enter) = unkey(key);
+        let Some(v) = peer.views.get_mut(&id) else {
+            continue; // a stale id of the dirty list
+        };
+        if !enter && !v.dirty {
+            v.listed = false;
+            continue;
+        }
+        let base = if enter {
+            Tick(0)
+        } else {
+            let base = if pressure {
+                v.sent.or(v.acked)
+            } else {
+                v.acked.or(v.sent)
+            };
+            let Some(base) = base else {
+                v.dirty = false;
+                v.listed = false;
+                continue;
+            };
+            base
+        };
+        let p = Planned {
+            id,
+            base,
+            enter,
+            owned: v.owned,
+            // Value deltas count from what the client is known to hold.
+            delta: if enter { None } else { v.acked },
+        };
+        hash = p.mix(hash);
+        plan.push(p);
     }
-    let wrote = write_due(
-        objects.get(id),
-        view,
-        w,
-        written,
-        id,
-        enter,
-        tick,
-        !pressure,
-    );
-    if enter {
-        return (wrote, false);
-    }
-    if pressure || !wrote {
-        view.dirty = false;
-        view.listed = false;
-        return (wrote, false);
-    }
-    (true, true)
+    hash
 }
 
-/// Writes the entry or update due for one object; false when nothing was due.
-/// `redundant`: repeat the changes after the client's baseline even if in flight.
-#[allow(clippy::too_many_arguments)]
-fn write_due(
-    obj: Option<&super::objects::ServerObject>,
-    view: &mut super::peer::View,
-    w: &mut PartWriter,
-    written: &mut Vec<(u16, DoId, Sent)>,
-    id: DoId,
-    enter: bool,
+/// Notes what became of each planned record: a written one is in flight (`written`,
+/// the view's `sent`); a written update stays dirty until acked (listed again) with
+/// room, is clean once sent under pressure; an empty update is clean; a held one
+/// keeps waiting (listed again). Returns how many records were written.
+fn apply_outcomes(
+    peer: &mut Peer,
+    plan: &[Planned],
+    outcome: &[u16],
+    first_seq: u16,
     tick: Tick,
-    redundant: bool,
-) -> bool {
-    let Some(obj) = obj else {
-        return false;
-    };
+    pressure: bool,
+    written: &mut Vec<(u16, DoId, Sent)>,
+) -> usize {
+    let mut count = 0;
+    for (p, &o) in plan.iter().zip(outcome) {
+        let Some(v) = peer.views.get_mut(&p.id) else {
+            continue;
+        };
+        match o {
+            share::HELD => {
+                if !p.enter {
+                    peer.dirty.push(p.id);
+                }
+            }
+            share::EMPTY => {
+                if !p.enter {
+                    v.dirty = false;
+                    v.listed = false;
+                }
+            }
+            part => {
+                count += 1;
+                v.sent = Some(tick);
+                v.priority = 0.0;
+                let seq = first_seq.wrapping_add(part);
+                if p.enter {
+                    written.push((seq, p.id, Sent::Enter));
+                } else {
+                    written.push((seq, p.id, Sent::Update { base: p.base }));
+                    if pressure {
+                        v.dirty = false;
+                        v.listed = false;
+                    } else {
+                        peer.dirty.push(p.id);
+                    }
+                }
+            }
+        }
+    }
+    count
+}
+
+/// Writes a planned record; returns the sequence number of its part, or `None` when
+/// nothing was due (the object is gone, or the update holds no change). An update's
+/// integer fields go as value deltas against the client's acknowledged state when the
+/// server still has that state and the deltas are smaller (see `past`).
+fn write_planned(
+    schema: &crate::schema::SchemaInfo,
+    objects: &mut super::objects::ObjectStore,
+    w: &mut PartWriter,
+    p: &Planned,
+    tick: Tick,
+) -> Option<u16> {
+    let obj = objects.get_mut(p.id)?;
     let n = obj.slots.len();
-    if enter {
-        w.enter(id, obj.class.number, n, obj.location, view.owned);
+    if p.enter {
+        w.enter(p.id, obj.class.number, n, obj.location, p.owned);
         for (i, s) in obj.slots.iter().enumerate() {
-            if s.visible_to(view.owned) {
+            if s.visible_to(p.owned) {
                 w.field(i, &s.value);
             }
         }
-        let seq = w.end();
-        written.push((seq, id, Sent::Enter));
-        view.sent = Some(tick);
-        view.priority = 0.0;
-        return true;
+        return Some(w.end());
     }
-    let base = if redundant {
-        view.acked.or(view.sent)
-    } else {
-        view.sent.or(view.acked)
-    };
-    let Some(base) = base else {
-        return false;
-    };
-    if obj.changed_tick <= base {
-        return false;
+    if obj.changed_tick <= p.base {
+        return None;
     }
-    let moved = (obj.location_tick > base).then_some(obj.location);
-    w.update(id, obj.class.number, n, moved);
-    for (i, s) in obj.slots.iter().enumerate() {
-        if s.tick > base && s.visible_to(view.owned) {
-            w.field(i, &s.value);
+    let moved = (obj.location_tick > p.base).then_some(obj.location);
+    let class = obj.class.number;
+    let (slots, past) = (&obj.slots, &mut obj.past);
+    let mut past = p
+        .delta
+        .and_then(|a| Some((a, past.as_deref_mut()?)))
+        .and_then(|(a, kept)| Some((a, kept.find(a)?, kept)));
+    let mut delta = match past {
+        Some((acked, _, _)) => w.update_delta(p.id, class, n, moved, acked),
+        None => {
+            w.update(p.id, class, n, moved);
+            false
         }
+    };
+    loop {
+        for (i, s) in slots.iter().enumerate() {
+            if s.tick > p.base && s.visible_to(p.owned) {
+                let deltas = match (&mut past, delta) {
+                    (Some((acked, k, kept)), true) => kept.deltas(*k, i, &s.value, tick, *acked),
+                    _ => None,
+                };
+                match deltas {
+                    Some(d) => w.field_encoded_delta(i, d, s.value.len()),
+                    None => w.field(i, &s.value),
+                }
+            }
+        }
+        if w.deltas_pay() {
+            break;
+        }
+        // Deltas larger than the values (big jumps): packed after all.
+        w.cancel();
+        w.update(p.id, class, n, moved);
+        delta = false;
     }
     if w.fields_written() == 0 && moved.is_none() {
         w.cancel();
-        return false;
+        return None;
     }
     let seq = w.end();
-    written.push((seq, id, Sent::Update { base }));
-    view.sent = Some(tick);
-    view.priority = 0.0;
-    true
+    obj.remember(schema, tick);
+    Some(seq)
 }

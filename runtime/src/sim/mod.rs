@@ -126,6 +126,8 @@ pub struct NetStats {
     pub queue_dropped: u64,
     /// Packets the server sent.
     pub server_packets: u64,
+    /// Snapshot packets the server sent with value deltas (a baseline in the header).
+    pub delta_parts: u64,
 }
 
 /// The simulation ran past its step budget (a livelock in the code under test).
@@ -274,6 +276,11 @@ impl SimNet {
             };
             self.stats.server_bytes += t.payload.len() as u64;
             self.stats.server_packets += 1;
+            if let Ok(crate::protocol::ServerMessage::Snapshot { delta_back, .. }) =
+                crate::protocol::ServerMessage::decode(&t.payload)
+            {
+                self.stats.delta_parts += u64::from(delta_back != 0);
+            }
             self.send(
                 false,
                 i,

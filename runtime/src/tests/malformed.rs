@@ -38,6 +38,8 @@ fn valid_client_messages() -> Vec<Vec<u8>> {
         ClientMessage::Ack {
             window: crate::protocol::AckWindow::new(0),
             received: 0,
+            delay: 0,
+            max_delay_ms: 0,
         }
         .to_bytes(),
         ClientMessage::Ping {

@@ -2,6 +2,7 @@
 
 mod util;
 
+mod acks;
 mod backpressure;
 mod bandwidth;
 mod budget;
@@ -15,6 +16,7 @@ mod malformed;
 mod messages;
 mod owner;
 mod predict;
+mod sharing;
 mod threads;
 mod udp;
 mod visibility;

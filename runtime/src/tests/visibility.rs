@@ -24,6 +24,7 @@ const fn u8_field(number: u16, name: &'static str, flags: FieldFlags) -> FieldIn
         flags,
         keywords: &[],
         fixed_size: Some(1),
+        int_widths: &[1],
         skip: &skip_u8,
         default: &[0],
     }

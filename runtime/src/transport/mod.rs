@@ -6,8 +6,9 @@
 //! [`driver::ServerDriver::pump`] (or the client one) once per frame, in the spirit of
 //! PodSixNet's one-call-per-loop.
 //!
-//! * [`udp`]: the default, UDP through `renet` + `renetcode` (netcode protocol):
-//!   encrypted connect tokens when a key is configured, unsecure mode for local play.
+//! * [`udp`]: the default, UDP through `renet` under pipes' own connection layer in
+//!   unsecure mode (local play; several packets per datagram, no encryption) or
+//!   `renetcode` (netcode protocol: encrypted connect tokens) when a key is configured.
 //! * [`memory`]: in-process connections for tests (deterministic, driven clock).
 //! * [`steam`]: Steam networking sockets (feature `steam`; the status/flag mapping
 //!   is always compiled so it can be tested without Steam).
@@ -20,6 +21,7 @@
 
 pub mod driver;
 pub mod memory;
+mod plain;
 pub mod reconnect;
 mod send_gate;
 pub mod shaper;
@@ -56,7 +58,8 @@ pub enum TransportEvent {
 /// Counters of one connection.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct LinkStats {
-    /// Round-trip time as the transport measures it.
+    /// Round-trip time as the transport measures it (UDP unsecure mode: the network
+    /// round trip, without the time the peer holds its acks).
     pub rtt: Duration,
     /// Payload bytes sent on this connection so far.
     pub bytes_sent: u64,

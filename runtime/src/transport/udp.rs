@@ -1,6 +1,8 @@
 //! The default transport: UDP through `renet` (channels, acks, resends, slicing of
-//! large messages) and `renetcode` (the netcode protocol: connection handshake,
-//! timeouts, and encryption with connect tokens when a private key is configured).
+//! large messages) under a connection layer: in unsecure mode pipes' own (`plain`:
+//! handshake with protocol and client id, timeouts, several renet packets per
+//! datagram, no encryption, a round trip measured without the peer's ack delay); in
+//! secure mode `renetcode` (the netcode protocol: connect tokens and encryption).
 //!
 //! Channel 0 is unreliable, channel 1 reliable-ordered. The reliable resend time is
 //! tens of milliseconds ([`UdpConfig::resend_time`], 40 ms), not renet's 300 ms default
@@ -13,6 +15,7 @@
 //! data leave at most once per [`UdpConfig::ack_interval`] (renet alone would trade an
 //! ack datagram per frame each way for ever).
 
+use super::plain::{self, PlainClient, PlainServer, ServerInput};
 use super::send_gate::{self, Flush, SendGate, SendGates};
 use super::shaper::Shaper;
 use super::{check_size, LinkStats, Transport, TransportError, TransportEvent};
@@ -65,9 +68,16 @@ pub struct UdpConfig {
     pub timeout_secs: u32,
     /// Longest a lone ack packet waits (renet would send one every flush, each way,
     /// for ever): acks of reliable data leave at once; acks of unreliable data at most
-    /// once per interval. Messages never wait. The transport's own RTT figure
-    /// ([`LinkStats::rtt`]) includes up to this delay; the core's does not.
+    /// once per interval (in unsecure mode they also ride along with any datagram
+    /// that leaves anyway). Messages never wait. In unsecure mode
+    /// [`LinkStats::rtt`] is the network round trip (measured by the connection
+    /// layer, net of how long the peer held its answer); in secure mode it is
+    /// renet's, which includes up to this delay. The core's RTT never does.
     pub ack_interval: Duration,
+    /// Unsecure mode over netcode's unsecure protocol (encrypted with a zero key,
+    /// one datagram per renet packet), as before pipes had its own connection
+    /// layer; both ends must agree. For comparisons (the transport bench).
+    pub netcode_unsecure: bool,
 }
 
 impl Default for UdpConfig {
@@ -83,6 +93,7 @@ impl Default for UdpConfig {
             seed: 1,
             timeout_secs: DEFAULT_TIMEOUT_SECS,
             ack_interval: Duration::from_millis(100),
+            netcode_unsecure: false,
         }
     }
 }
@@ -214,7 +225,7 @@ fn timeout_i32(secs: u32) -> i32 {
 /// A UDP server endpoint.
 pub struct UdpServer {
     socket: UdpSocket,
-    netcode: NetcodeServer,
+    link: ServerLink,
     renet: RenetServer,
     config: UdpConfig,
     shaper: Shaper<(SocketAddr, Vec<u8>)>,
@@ -226,6 +237,13 @@ pub struct UdpServer {
     closing: Vec<(u64, Time)>,
     early: Vec<(u64, Vec<u8>)>,
     gates: SendGates,
+    out: Vec<u8>,
+}
+
+/// The connection layer under a server's renet.
+enum ServerLink {
+    Netcode(Box<NetcodeServer>),
+    Plain(PlainServer),
 }
 
 impl std::fmt::Debug for UdpServer {
@@ -250,20 +268,27 @@ impl UdpServer {
             .set_nonblocking(true)
             .map_err(io("set_nonblocking"))?;
         let public = socket.local_addr().map_err(io("local_addr"))?;
+        let max_clients = max_clients.clamp(1, 1024);
         let authentication = match security {
-            Security::Unsecure => ServerAuthentication::Unsecure,
-            Security::Secure { private_key } => ServerAuthentication::Secure { private_key },
+            Security::Unsecure if !config.netcode_unsecure => None,
+            Security::Unsecure => Some(ServerAuthentication::Unsecure),
+            Security::Secure { private_key } => Some(ServerAuthentication::Secure { private_key }),
         };
-        let netcode = NetcodeServer::new(ServerConfig {
-            current_time: wall_clock(),
-            max_clients: max_clients.clamp(1, 1024),
-            protocol_id: config.protocol_id,
-            public_addresses: vec![public],
-            authentication,
-        });
+        let link = match authentication {
+            None => ServerLink::Plain(PlainServer::new(config.protocol_id, max_clients)),
+            Some(authentication) => {
+                ServerLink::Netcode(Box::new(NetcodeServer::new(ServerConfig {
+                    current_time: wall_clock(),
+                    max_clients,
+                    protocol_id: config.protocol_id,
+                    public_addresses: vec![public],
+                    authentication,
+                })))
+            }
+        };
         Ok(UdpServer {
             socket,
-            netcode,
+            link,
             renet: RenetServer::new(config.connection_config()),
             shaper: config.shaper(),
             gates: SendGates::new(config.send_gate()),
@@ -275,6 +300,7 @@ impl UdpServer {
             counters: BTreeMap::new(),
             closing: Vec::new(),
             early: Vec::new(),
+            out: Vec::with_capacity(plain::MAX_DATAGRAM),
         })
     }
 
@@ -288,16 +314,130 @@ impl UdpServer {
         self.shaper.dropped()
     }
 
-    fn handle(&mut self, addr: SocketAddr, packet: &mut [u8]) {
-        let result = self.netcode.process_packet(addr, packet);
-        apply(
-            result,
-            &self.socket,
-            &mut self.renet,
-            &mut self.early,
-            &mut self.gates,
-        );
+    fn handle(&mut self, now: Time, addr: SocketAddr, packet: &mut [u8]) {
+        let send = |bytes: &[u8]| {
+            if let Err(e) = self.socket.send_to(bytes, addr) {
+                tracing::debug!("udp send to {addr} failed: {e}");
+            }
+        };
+        match &mut self.link {
+            ServerLink::Netcode(netcode) => {
+                let result = netcode.process_packet(addr, packet);
+                apply(
+                    result,
+                    &self.socket,
+                    &mut self.renet,
+                    &mut self.early,
+                    &mut self.gates,
+                );
+            }
+            ServerLink::Plain(link) => match link.process(now, addr, packet) {
+                ServerInput::None => {}
+                ServerInput::Reply(reply) => send(&reply),
+                ServerInput::Connected { id, reply } => {
+                    self.renet.add_connection(id);
+                    send(&reply);
+                }
+                ServerInput::Data { id, body } => {
+                    let gate = self.gates.get(id);
+                    for p in plain::packets(body) {
+                        gate.received(p);
+                        if let Err(e) = self.renet.process_packet_from(p, id) {
+                            tracing::debug!("udp: packet for client {id}: {e}");
+                        }
+                    }
+                }
+                ServerInput::Disconnected(id) => {
+                    forget(id, &mut self.renet, &mut self.early, &mut self.gates);
+                }
+            },
+        }
     }
+
+    /// Puts client `id`'s renet packets on the wire, several per datagram (plain
+    /// layer) or one each (netcode); ack packets only if `acks`, or (plain) along
+    /// with other packets.
+    fn send_packets(&mut self, id: u64, now: Time, acks: bool) {
+        let Ok(packets) = self.renet.get_packets_to_send(id) else {
+            return;
+        };
+        let gate = self.gates.get(id);
+        match &mut self.link {
+            ServerLink::Netcode(netcode) => {
+                for packet in packets {
+                    if send_gate::is_ack(&packet) {
+                        if !acks {
+                            continue;
+                        }
+                        gate.ack_sent(now);
+                    }
+                    match netcode.generate_payload_packet(id, &packet) {
+                        Ok((addr, bytes)) => {
+                            if let Err(e) = self.socket.send_to(bytes, addr) {
+                                tracing::debug!("udp send to client {id} ({addr}) failed: {e}");
+                                break;
+                            }
+                        }
+                        Err(e) => {
+                            tracing::debug!("udp: cannot encrypt for client {id}: {e}");
+                            break;
+                        }
+                    }
+                }
+            }
+            ServerLink::Plain(link) => {
+                let acks = acks || packets.iter().any(|p| !send_gate::is_ack(p));
+                let out = &mut self.out;
+                let mut to = None;
+                for packet in &packets {
+                    if send_gate::is_ack(packet) {
+                        if !acks {
+                            continue;
+                        }
+                        gate.ack_sent(now);
+                    }
+                    if let Some(addr) = to {
+                        if out.len() + 2 + packet.len() > plain::MAX_DATAGRAM {
+                            send_datagram(&self.socket, out, addr);
+                            to = None;
+                        }
+                    }
+                    if to.is_none() {
+                        to = link.begin(id, now, out);
+                        if to.is_none() {
+                            return;
+                        }
+                    }
+                    plain::put_packet(out, packet);
+                }
+                if let Some(addr) = to {
+                    send_datagram(&self.socket, out, addr);
+                }
+            }
+        }
+    }
+}
+
+fn send_datagram(socket: &UdpSocket, bytes: &[u8], addr: SocketAddr) {
+    if let Err(e) = socket.send_to(bytes, addr) {
+        tracing::debug!("udp send to {addr} failed: {e}");
+    }
+}
+
+/// Drops a client from renet, reading out its last messages first (into `early`).
+fn forget(
+    client_id: u64,
+    renet: &mut RenetServer,
+    early: &mut Vec<(u64, Vec<u8>)>,
+    gates: &mut SendGates,
+) {
+    for ch in [RELIABLE, UNRELIABLE] {
+        while let Some(m) = renet.receive_message(client_id, ch) {
+            early.push((client_id, m.to_vec()));
+        }
+    }
+    renet.remove_connection(client_id);
+    gates.remove(client_id);
 }
 
 /// Acts on a netcode result. Messages of a client that is leaving are read out first
@@ -337,13 +477,7 @@ fn apply(
             addr,
             payload,
         } => {
-            for ch in [RELIABLE, UNRELIABLE] {
-                while let Some(m) = renet.receive_message(client_id, ch) {
-                    early.push((client_id, m.to_vec()));
-                }
-            }
-            renet.remove_connection(client_id);
-            gates.remove(client_id);
+            forget(client_id, renet, early, gates);
             if let Some(p) = payload {
                 send(p, addr);
             }
@@ -356,32 +490,60 @@ impl Transport for UdpServer {
         let dt = self.last.map_or(Duration::ZERO, |l| now.since(l));
         self.last = Some(now);
         self.now = now;
-        self.netcode.update(dt);
+        if let ServerLink::Netcode(netcode) = &mut self.link {
+            netcode.update(dt);
+        }
         self.renet.update(dt);
+        // No loss or latency to simulate: datagrams go straight from the receive
+        // buffer (no copy, no allocation per datagram).
+        let direct = self.shaper.is_off();
+        let mut buffer = std::mem::take(&mut self.buffer);
+        let mut failed = None;
         for _ in 0..MAX_DATAGRAMS_PER_RECEIVE {
-            match self.socket.recv_from(&mut self.buffer) {
+            match self.socket.recv_from(&mut buffer) {
+                Ok((len, addr)) if direct => self.handle(now, addr, &mut buffer[..len]),
                 Ok((len, addr)) => {
-                    let bytes = self.buffer[..len].to_vec();
-                    self.shaper.push(now, (addr, bytes));
+                    self.shaper.push(now, (addr, buffer[..len].to_vec()));
                 }
                 Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => break,
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => break,
                 Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => continue,
-                Err(e) => return Err(io("recv_from")(e)),
+                Err(e) => {
+                    failed = Some(e);
+                    break;
+                }
             }
         }
-        while let Some((addr, mut bytes)) = self.shaper.pop_due(now) {
-            self.handle(addr, &mut bytes);
+        self.buffer = buffer;
+        if let Some(e) = failed {
+            return Err(io("recv_from")(e));
         }
-        for id in self.netcode.clients_id() {
-            let r = self.netcode.update_client(id);
-            apply(
-                r,
-                &self.socket,
-                &mut self.renet,
-                &mut self.early,
-                &mut self.gates,
-            );
+        while let Some((addr, mut bytes)) = self.shaper.pop_due(now) {
+            self.handle(now, addr, &mut bytes);
+        }
+        match &mut self.link {
+            ServerLink::Netcode(netcode) => {
+                for id in netcode.clients_id() {
+                    let r = netcode.update_client(id);
+                    apply(
+                        r,
+                        &self.socket,
+                        &mut self.renet,
+                        &mut self.early,
+                        &mut self.gates,
+                    );
+                }
+            }
+            ServerLink::Plain(link) => {
+                for id in link.expire(now) {
+                    forget(id, &mut self.renet, &mut self.early, &mut self.gates);
+                }
+                for id in link.idle(now) {
+                    if let Some(addr) = link.begin(id, now, &mut self.out) {
+                        send_datagram(&self.socket, &self.out, addr);
+                    }
+                }
+            }
         }
         let due: Vec<u64> = self
             .closing
@@ -394,14 +556,7 @@ impl Transport for UdpServer {
             self.renet.disconnect(id);
         }
         for id in self.renet.disconnections_id() {
-            let r = self.netcode.disconnect(id);
-            apply(
-                r,
-                &self.socket,
-                &mut self.renet,
-                &mut self.early,
-                &mut self.gates,
-            );
+            self.disconnect(id);
         }
         for (id, payload) in std::mem::take(&mut self.early) {
             self.events.push_back(TransportEvent::Message {
@@ -472,33 +627,10 @@ impl Transport for UdpServer {
         for id in self.renet.clients_id() {
             let in_flight =
                 self.renet.channel_available_memory(id, RELIABLE) < self.config.channel_memory;
-            let gate = self.gates.get(id);
-            let Flush::Send { acks } = gate.flush(now, in_flight) else {
+            let Flush::Send { acks } = self.gates.get(id).flush(now, in_flight) else {
                 continue;
             };
-            let Ok(packets) = self.renet.get_packets_to_send(id) else {
-                continue;
-            };
-            for packet in packets {
-                if send_gate::is_ack(&packet) {
-                    if !acks {
-                        continue;
-                    }
-                    gate.ack_sent(now);
-                }
-                match self.netcode.generate_payload_packet(id, &packet) {
-                    Ok((addr, bytes)) => {
-                        if let Err(e) = self.socket.send_to(bytes, addr) {
-                            tracing::debug!("udp send to client {id} ({addr}) failed: {e}");
-                            break;
-                        }
-                    }
-                    Err(e) => {
-                        tracing::debug!("udp: cannot encrypt for client {id}: {e}");
-                        break;
-                    }
-                }
-            }
+            self.send_packets(id, now, acks);
         }
         Ok(())
     }
@@ -521,23 +653,52 @@ impl Transport for UdpServer {
 
     fn stats(&self, connection: ConnectionId) -> Option<LinkStats> {
         let mut s = *self.counters.get(&connection.0)?;
-        s.rtt = Duration::from_secs_f64(self.renet.rtt(connection.0).max(0.0));
+        let measured = match &self.link {
+            ServerLink::Plain(link) => link.rtt(connection.0),
+            ServerLink::Netcode(_) => None,
+        };
+        s.rtt = measured
+            .unwrap_or_else(|| Duration::from_secs_f64(self.renet.rtt(connection.0).max(0.0)));
         Some(s)
+    }
+}
+
+impl UdpServer {
+    /// Ends client `id`'s connection: tells it (netcode: its disconnect packets;
+    /// plain: a disconnect datagram, repeated) and drops it from renet.
+    fn disconnect(&mut self, id: u64) {
+        match &mut self.link {
+            ServerLink::Netcode(netcode) => {
+                let r = netcode.disconnect(id);
+                apply(
+                    r,
+                    &self.socket,
+                    &mut self.renet,
+                    &mut self.early,
+                    &mut self.gates,
+                );
+            }
+            ServerLink::Plain(link) => {
+                if let Some(addr) = link.remove(id) {
+                    for _ in 0..plain::DISCONNECT_REPEAT {
+                        send_datagram(&self.socket, &plain::disconnect(), addr);
+                    }
+                }
+                forget(id, &mut self.renet, &mut self.early, &mut self.gates);
+            }
+        }
     }
 }
 
 impl Drop for UdpServer {
     fn drop(&mut self) {
         // Tell clients at once rather than letting them time out.
-        for id in self.netcode.clients_id() {
-            let r = self.netcode.disconnect(id);
-            apply(
-                r,
-                &self.socket,
-                &mut self.renet,
-                &mut self.early,
-                &mut self.gates,
-            );
+        let ids = match &self.link {
+            ServerLink::Netcode(netcode) => netcode.clients_id(),
+            ServerLink::Plain(link) => link.ids(),
+        };
+        for id in ids {
+            self.disconnect(id);
         }
     }
 }
@@ -546,7 +707,7 @@ impl Drop for UdpServer {
 pub struct UdpClient {
     socket: UdpSocket,
     server: SocketAddr,
-    netcode: NetcodeClient,
+    link: ClientLink,
     renet: RenetClient,
     config: UdpConfig,
     shaper: Shaper<(SocketAddr, Vec<u8>)>,
@@ -558,6 +719,15 @@ pub struct UdpClient {
     down: bool,
     stats: LinkStats,
     gate: SendGate,
+    out: Vec<u8>,
+}
+
+/// The connection layer under a client's renet. One per client, so the size of the
+/// unboxed plain (default) variant costs nothing; it stays inline on the hot path.
+#[allow(clippy::large_enum_variant)]
+enum ClientLink {
+    Netcode(Box<NetcodeClient>),
+    Plain(PlainClient),
 }
 
 impl std::fmt::Debug for UdpClient {
@@ -587,6 +757,17 @@ impl UdpClient {
             .set_nonblocking(true)
             .map_err(io("set_nonblocking"))?;
         let authentication = match auth {
+            ClientAuth::Unsecure { client_id } if !config.netcode_unsecure => {
+                let timeout = Duration::from_secs(u64::from(config.timeout_secs.max(1)));
+                let link = PlainClient::new(config.protocol_id, client_id, timeout);
+                return Ok(UdpClient::with_link(
+                    socket,
+                    server,
+                    ClientLink::Plain(link),
+                    ConnectionId(client_id),
+                    config,
+                ));
+            }
             // renetcode's own unsecure token has a fixed 15 s timeout: make the same
             // token (zero key, as an unsecure server expects) with ours.
             ClientAuth::Unsecure { client_id } => {
@@ -610,10 +791,26 @@ impl UdpClient {
         let netcode = NetcodeClient::new(wall_clock(), authentication)
             .map_err(|e| TransportError::Setup(format!("netcode client: {e}")))?;
         let id = ConnectionId(netcode.client_id());
-        Ok(UdpClient {
+        Ok(UdpClient::with_link(
             socket,
             server,
-            netcode,
+            ClientLink::Netcode(Box::new(netcode)),
+            id,
+            config,
+        ))
+    }
+
+    fn with_link(
+        socket: UdpSocket,
+        server: SocketAddr,
+        link: ClientLink,
+        id: ConnectionId,
+        config: UdpConfig,
+    ) -> UdpClient {
+        UdpClient {
+            socket,
+            server,
+            link,
             renet: RenetClient::new(config.connection_config()),
             shaper: config.shaper(),
             gate: config.send_gate(),
@@ -625,7 +822,46 @@ impl UdpClient {
             up: false,
             down: false,
             stats: LinkStats::default(),
-        })
+            out: Vec::with_capacity(plain::MAX_DATAGRAM),
+        }
+    }
+
+    /// Whether the connection layer is connected.
+    fn link_connected(&self) -> bool {
+        match &self.link {
+            ClientLink::Netcode(n) => n.is_connected(),
+            ClientLink::Plain(p) => p.is_connected(),
+        }
+    }
+
+    /// Why the connection layer ended, if it did.
+    fn link_down(&self) -> Option<String> {
+        match &self.link {
+            ClientLink::Netcode(n) => n.disconnect_reason().map(|r| format!("{r:?}")),
+            ClientLink::Plain(p) => match p.state() {
+                plain::ClientState::Down(why) => Some(why.clone()),
+                _ => None,
+            },
+        }
+    }
+
+    /// Tells the server we leave (netcode sends it redundantly; plain repeats it).
+    fn goodbye(&mut self) {
+        match &mut self.link {
+            ClientLink::Netcode(n) => {
+                if let Ok((addr, packet)) = n.disconnect() {
+                    let _ = self.socket.send_to(packet, addr);
+                }
+            }
+            ClientLink::Plain(p) => {
+                if p.is_connected() {
+                    for _ in 0..plain::DISCONNECT_REPEAT {
+                        let _ = self.socket.send_to(&plain::disconnect(), self.server);
+                    }
+                }
+                p.close("closed locally");
+            }
+        }
     }
 
     /// Our connection id (the netcode client id).
@@ -638,24 +874,58 @@ impl UdpClient {
         self.up && !self.down
     }
 
-    /// Puts renet's packets on the wire (its ack packets only if `acks`).
+    /// Puts renet's packets on the wire (its ack packets only if `acks`, or, plain
+    /// layer, along with other packets: several ride in one datagram).
     fn send_packets(&mut self, now: Time, acks: bool) -> Result<(), TransportError> {
-        if self.down || !self.netcode.is_connected() {
+        if self.down || !self.link_connected() {
             return Ok(());
         }
-        for packet in self.renet.get_packets_to_send() {
-            if send_gate::is_ack(&packet) {
-                if !acks {
-                    continue;
+        let packets = self.renet.get_packets_to_send();
+        match &mut self.link {
+            ClientLink::Netcode(netcode) => {
+                for packet in packets {
+                    if send_gate::is_ack(&packet) {
+                        if !acks {
+                            continue;
+                        }
+                        self.gate.ack_sent(now);
+                    }
+                    let (addr, bytes) = netcode
+                        .generate_payload_packet(&packet)
+                        .map_err(|e| TransportError::Setup(format!("netcode: {e}")))?;
+                    if let Err(e) = self.socket.send_to(bytes, addr) {
+                        return Err(io(format!("send_to {addr}"))(e));
+                    }
                 }
-                self.gate.ack_sent(now);
             }
-            let (addr, bytes) = self
-                .netcode
-                .generate_payload_packet(&packet)
-                .map_err(|e| TransportError::Setup(format!("netcode: {e}")))?;
-            if let Err(e) = self.socket.send_to(bytes, addr) {
-                return Err(io(format!("send_to {addr}"))(e));
+            ClientLink::Plain(link) => {
+                let acks = acks || packets.iter().any(|p| !send_gate::is_ack(p));
+                let out = &mut self.out;
+                let mut open = false;
+                for packet in &packets {
+                    if send_gate::is_ack(packet) {
+                        if !acks {
+                            continue;
+                        }
+                        self.gate.ack_sent(now);
+                    }
+                    if open && out.len() + 2 + packet.len() > plain::MAX_DATAGRAM {
+                        self.socket
+                            .send_to(out, self.server)
+                            .map_err(io(format!("send_to {}", self.server)))?;
+                        open = false;
+                    }
+                    if !open {
+                        link.begin(now, out);
+                        open = true;
+                    }
+                    plain::put_packet(out, packet);
+                }
+                if open {
+                    self.socket
+                        .send_to(out, self.server)
+                        .map_err(io(format!("send_to {}", self.server)))?;
+                }
             }
         }
         Ok(())
@@ -672,6 +942,32 @@ impl UdpClient {
     }
 }
 
+/// Hands a datagram from the server to the connection layer and its packets to renet.
+fn client_datagram(
+    link: &mut ClientLink,
+    renet: &mut RenetClient,
+    gate: &mut SendGate,
+    now: Time,
+    bytes: &mut [u8],
+) {
+    match link {
+        ClientLink::Netcode(netcode) => {
+            if let Some(payload) = netcode.process_packet(bytes) {
+                gate.received(payload);
+                renet.process_packet(payload);
+            }
+        }
+        ClientLink::Plain(link) => {
+            if let Some(body) = link.process(now, bytes) {
+                for p in plain::packets(body) {
+                    gate.received(p);
+                    renet.process_packet(p);
+                }
+            }
+        }
+    }
+}
+
 impl Transport for UdpClient {
     fn receive(&mut self, now: Time) -> Result<(), TransportError> {
         if self.down {
@@ -680,27 +976,34 @@ impl Transport for UdpClient {
         let dt = self.last.map_or(Duration::ZERO, |l| now.since(l));
         self.last = Some(now);
         self.renet.update(dt);
-        if let Some(reason) = self.netcode.disconnect_reason() {
+        if let Some(reason) = self.link_down() {
             self.renet.disconnect_due_to_transport();
-            self.report_down(format!("{reason:?}"));
+            self.report_down(reason);
             return Ok(());
         }
         if let Some(reason) = self.renet.disconnect_reason() {
-            if let Ok((addr, packet)) = self.netcode.disconnect() {
-                let _ = self.socket.send_to(packet, addr);
-            }
+            self.goodbye();
             self.report_down(reason.to_string());
             return Ok(());
         }
-        if self.netcode.is_connected() {
+        if self.link_connected() {
             self.renet.set_connected();
-        } else if self.netcode.is_connecting() {
+        } else {
             self.renet.set_connecting();
         }
+        let direct = self.shaper.is_off();
         for _ in 0..MAX_DATAGRAMS_PER_RECEIVE {
             match self.socket.recv_from(&mut self.buffer) {
                 Ok((len, addr)) => {
-                    if addr == self.server {
+                    if addr != self.server {
+                        continue;
+                    }
+                    if direct {
+                        // No loss or latency to simulate: straight from the buffer
+                        // (no copy, no allocation per datagram).
+                        let (link, renet, gate) = (&mut self.link, &mut self.renet, &mut self.gate);
+                        client_datagram(link, renet, gate, now, &mut self.buffer[..len]);
+                    } else {
                         let bytes = self.buffer[..len].to_vec();
                         self.shaper.push(now, (addr, bytes));
                     }
@@ -714,15 +1017,27 @@ impl Transport for UdpClient {
             }
         }
         while let Some((_, mut bytes)) = self.shaper.pop_due(now) {
-            if let Some(payload) = self.netcode.process_packet(&mut bytes) {
-                self.gate.received(payload);
-                self.renet.process_packet(payload);
+            client_datagram(
+                &mut self.link,
+                &mut self.renet,
+                &mut self.gate,
+                now,
+                &mut bytes,
+            );
+        }
+        match &mut self.link {
+            ClientLink::Netcode(netcode) => {
+                if let Some((packet, addr)) = netcode.update(dt) {
+                    let _ = self.socket.send_to(packet, addr);
+                }
+            }
+            ClientLink::Plain(link) => {
+                if link.update(now, &mut self.out) {
+                    let _ = self.socket.send_to(&self.out, self.server);
+                }
             }
         }
-        if let Some((packet, addr)) = self.netcode.update(dt) {
-            let _ = self.socket.send_to(packet, addr);
-        }
-        if self.netcode.is_connected() {
+        if self.link_connected() {
             self.renet.set_connected();
         }
         if !self.up && self.renet.is_connected() {
@@ -738,8 +1053,8 @@ impl Transport for UdpClient {
                 });
             }
         }
-        if let Some(reason) = self.netcode.disconnect_reason() {
-            self.report_down(format!("{reason:?}"));
+        if let Some(reason) = self.link_down() {
+            self.report_down(reason);
         }
         Ok(())
     }
@@ -769,7 +1084,7 @@ impl Transport for UdpClient {
     }
 
     fn flush(&mut self, now: Time) -> Result<(), TransportError> {
-        if self.down || !self.netcode.is_connected() {
+        if self.down || !self.link_connected() {
             return Ok(());
         }
         let in_flight = self.renet.channel_available_memory(RELIABLE) < self.config.channel_memory;
@@ -786,9 +1101,7 @@ impl Transport for UdpClient {
         // Send what is queued, then say goodbye at once (netcode sends it redundantly).
         let now = self.last.unwrap_or(Time::ZERO);
         let _ = self.send_packets(now, true);
-        if let Ok((addr, packet)) = self.netcode.disconnect() {
-            let _ = self.socket.send_to(packet, addr);
-        }
+        self.goodbye();
         self.renet.disconnect();
         self.report_down("closed locally".into());
     }
@@ -806,7 +1119,11 @@ impl Transport for UdpClient {
             return None;
         }
         let mut s = self.stats;
-        s.rtt = Duration::from_secs_f64(self.renet.rtt().max(0.0));
+        let measured = match &self.link {
+            ClientLink::Plain(p) => p.rtt(),
+            ClientLink::Netcode(_) => None,
+        };
+        s.rtt = measured.unwrap_or_else(|| Duration::from_secs_f64(self.renet.rtt().max(0.0)));
         Some(s)
     }
 }
@@ -814,9 +1131,7 @@ impl Transport for UdpClient {
 impl Drop for UdpClient {
     fn drop(&mut self) {
         if !self.down {
-            if let Ok((addr, packet)) = self.netcode.disconnect() {
-                let _ = self.socket.send_to(packet, addr);
-            }
+            self.goodbye();
         }
     }
 }
@@ -918,6 +1233,82 @@ mod tests {
                 .any(|e| matches!(e, TransportEvent::Disconnected { .. }))
         });
         assert!(server.connections().is_empty());
+    }
+
+    /// The old unsecure path (netcode with a zero key) still works when both ends
+    /// ask for it.
+    #[test]
+    fn netcode_unsecure_still_connects_and_exchanges() {
+        let clock = Clock::new();
+        let config = UdpConfig {
+            netcode_unsecure: true,
+            ..UdpConfig::default()
+        };
+        let mut server = UdpServer::bind(
+            ([127, 0, 0, 1], 0).into(),
+            8,
+            Security::Unsecure,
+            config.clone(),
+        )
+        .unwrap();
+        let addr = server.local_addr().unwrap();
+        let mut client =
+            UdpClient::connect(addr, ClientAuth::Unsecure { client_id: 4 }, config).unwrap();
+        pump_until(&mut server, &mut client, clock, |s, c| {
+            !s.is_empty() && !c.is_empty()
+        });
+        client
+            .send(ConnectionId(4), b"hi", Reliability::Reliable)
+            .unwrap();
+        let (s, _) = pump_until(&mut server, &mut client, clock, |s, _| {
+            !messages(s).is_empty()
+        });
+        assert_eq!(messages(&s), vec![b"hi".to_vec()]);
+    }
+
+    /// The client holds its acks 400 ms (nothing else to send); the server's RTT is
+    /// still the loopback round trip, not the hold (renet's own figure included it).
+    #[test]
+    fn unsecure_rtt_is_the_network_round_trip_without_held_acks() {
+        let clock = Clock::new();
+        let config = UdpConfig {
+            ack_interval: Duration::from_millis(400),
+            ..UdpConfig::default()
+        };
+        let mut server = UdpServer::bind(
+            ([127, 0, 0, 1], 0).into(),
+            8,
+            Security::Unsecure,
+            config.clone(),
+        )
+        .unwrap();
+        let addr = server.local_addr().unwrap();
+        let mut client =
+            UdpClient::connect(addr, ClientAuth::Unsecure { client_id: 3 }, config).unwrap();
+        pump_until(&mut server, &mut client, clock, |s, c| {
+            !s.is_empty() && !c.is_empty()
+        });
+        let start = clock.now();
+        let mut got = 0;
+        while clock.now().since(start) < Duration::from_millis(1000) {
+            server
+                .send(ConnectionId(3), b"tick", Reliability::Unreliable)
+                .unwrap();
+            server.flush(clock.now()).unwrap();
+            client.receive(clock.now()).unwrap();
+            got += messages(&std::iter::from_fn(|| client.poll_event()).collect::<Vec<_>>()).len();
+            client.flush(clock.now()).unwrap();
+            server.receive(clock.now()).unwrap();
+            while server.poll_event().is_some() {}
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        assert!(got > 0);
+        let rtt = server.stats(ConnectionId(3)).unwrap().rtt;
+        assert!(
+            rtt > Duration::ZERO && rtt < Duration::from_millis(200),
+            "{rtt:?}"
+        );
+        assert!(client.stats(ConnectionId(3)).unwrap().rtt < Duration::from_millis(200));
     }
 
     #[test]

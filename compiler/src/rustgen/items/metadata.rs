@@ -78,6 +78,7 @@ impl Gen<'_> {
                 None => "None".into(),
             };
             let default = field_default(model, f).unwrap_or_default();
+            let ints = crate::pack::field_int_widths(model, f).unwrap_or_default();
             // All-zero defaults (most fixed-size fields) as a repeat expression.
             let default = if !default.is_empty() && default.iter().all(|&b| b == 0) {
                 format!("[0; {}]", default.len())
@@ -87,7 +88,7 @@ impl Gen<'_> {
             row.clear();
             let _ = write!(
                 row,
-                "        F({n}, {:?}, {:?}, {kind}, {}, &{:?}, {fixed}, &{skip}, &{default}),",
+                "        F({n}, {:?}, {:?}, {kind}, {}, &{:?}, {fixed}, &{ints:?}, &{skip}, &{default}),",
                 field.name,
                 model.class(field.class).name,
                 field.keywords.historical_flags(),
