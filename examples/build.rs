@@ -4,16 +4,22 @@
 //! scenarios) `guide.dc` (the game of `docs/GUIDE.md`) and `arena.dc` (prediction and lag compensation).
 
 fn main() -> Result<(), pipes_build::Error> {
+    // The tests compare and print messages: `assert_eq!` needs `PartialEq` and `Debug`
+    // (generated types derive only what a build asks for).
     pipes_build::Config::new()
         .file("../schemas/example.dc")
+        .derive("all")
         .compile()?;
     pipes_build::Config::new()
         .files(["../schemas/example.dc", "astron/astron_game.dc"])
         .module_name("astron_game")
+        .derive("all")
         .compile()?;
     pipes_build::Config::new()
         .file("whiteboard.dc")
         .module_name("whiteboard")
+        // The example compares the boards its clients drew.
+        .derive("clone,eq")
         .compile()?;
     pipes_build::Config::new()
         .file("load.dc")
@@ -22,6 +28,8 @@ fn main() -> Result<(), pipes_build::Error> {
     pipes_build::Config::new()
         .file("arena.dc")
         .module_name("arena")
+        // Prediction keeps the commands it sent, to replay them.
+        .derive("clone")
         .compile()?;
     // ANCHOR: build
     pipes_build::Config::new()

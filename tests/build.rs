@@ -43,12 +43,14 @@ fn main() {
         "example",
         &[repo.join("schemas/example.dc")],
         &out,
+        "all",
     );
     compile(
         &mut modules,
         "feature_schema",
         &[repo.join("schemas/test/features.dc")],
         &out,
+        "all",
     );
     compile_lenient(
         &mut modules,
@@ -61,7 +63,14 @@ fn main() {
         println!("cargo:rustc-cfg=pipes_corpus");
         for (name, files) in CORPUS_SETS {
             let paths: Vec<PathBuf> = files.iter().map(|f| corpus.join(f)).collect();
-            compile(&mut modules, name, &paths, &out);
+            // Derives cost check time on every type: the corpus is compiled without
+            // them (the default) but for one set that proves they compile.
+            let derive = if *name == "panda_direct" {
+                "all"
+            } else {
+                "none"
+            };
+            compile(&mut modules, name, &paths, &out, derive);
             sets.push((*name, *files, paths));
         }
     }
@@ -69,9 +78,13 @@ fn main() {
     std::fs::write(out.join("schemas.rs"), modules).expect("OUT_DIR is writable");
 }
 
-fn compile(modules: &mut String, name: &str, files: &[PathBuf], out: &Path) {
+/// Generates one module with `Field` enums (the dispatch table uses them) and the
+/// derives in `derive` (`dcc build --rust --derive` syntax).
+fn compile(modules: &mut String, name: &str, files: &[PathBuf], out: &Path, derive: &str) {
     if let Err(e) = pipes_build::Config::new()
         .files(files)
+        .derive(derive)
+        .field_enums(true)
         .module_name(name)
         .out_dir(out)
         .compile()
@@ -89,7 +102,11 @@ fn compile_lenient(modules: &mut String, name: &str, file: &Path, out: &Path) {
     println!("cargo:rerun-if-changed={}", file.display());
     let model = dcc::load_files(&[file], dcc::Options { lenient: true })
         .unwrap_or_else(|e| panic!("schema {name} does not load:\n{}", e.render()));
-    let code = dcc::rustgen::generate_rust(&model)
+    let options = dcc::rustgen::RustOptions {
+        derives: dcc::rustgen::Derives::ALL,
+        field_enums: true,
+    };
+    let code = dcc::rustgen::generate_rust_with(&model, &options)
         .unwrap_or_else(|e| panic!("schema {name} does not generate: {e}"));
     std::fs::write(out.join(format!("{name}.rs")), code).expect("OUT_DIR is writable");
     let _ = writeln!(

@@ -26,6 +26,8 @@ pub struct Config {
     module: Option<String>,
     emit_rerun: bool,
     base_dir: Option<PathBuf>,
+    options: dcc::rustgen::RustOptions,
+    bad_derive: Option<String>,
 }
 
 /// A schema that did not compile, or an output that could not be written.
@@ -104,6 +106,25 @@ impl Config {
         self
     }
 
+    /// Standard traits the generated types derive besides `Default`: a comma-separated
+    /// list of `clone`, `debug`, `eq` (`PartialEq`), or `all` (default: none; each
+    /// costs `cargo check` time on every generated type). An unknown name is an error
+    /// when generating.
+    pub fn derive(&mut self, list: &str) -> &mut Self {
+        match dcc::rustgen::Derives::parse(list) {
+            Ok(d) => self.options.derives = d,
+            Err(e) => self.bad_derive = Some(e),
+        }
+        self
+    }
+
+    /// Whether each dclass module gets a `Field` enum (any field of the class,
+    /// unpacked by number; default off: it is a fifth of a big schema's code).
+    pub fn field_enums(&mut self, on: bool) -> &mut Self {
+        self.options.field_enums = on;
+        self
+    }
+
     /// Loads the schema files, in order, into one model.
     pub fn load_model(&self) -> Result<dcc::Model, Error> {
         if self.files.is_empty() {
@@ -133,15 +154,25 @@ impl Config {
 
     /// Generates the Rust module as tokens (unformatted): what `dc_schema!` expands to.
     pub fn generate_tokens(&self) -> Result<proc_macro2::TokenStream, Error> {
+        self.check_options()?;
         let model = self.load_model()?;
-        dcc::rustgen::generate_tokens(&model).map_err(|e| self.codegen_error(e))
+        dcc::rustgen::generate_tokens_with(&model, &self.options).map_err(|e| self.codegen_error(e))
     }
 
     /// Generates the Rust source without writing it.
     pub fn generate(&self) -> Result<String, Error> {
+        self.check_options()?;
         let model = self.load_model()?;
-        let code = dcc::rustgen::generate_rust(&model).map_err(|e| self.codegen_error(e))?;
+        let code = dcc::rustgen::generate_rust_with(&model, &self.options)
+            .map_err(|e| self.codegen_error(e))?;
         Ok(format!("{}{code}", dcc::rustgen::HEADER))
+    }
+
+    fn check_options(&self) -> Result<(), Error> {
+        match &self.bad_derive {
+            Some(e) => Err(Error::new(format!("pipes-build: derive: {e}"))),
+            None => Ok(()),
+        }
     }
 
     fn codegen_error(&self, e: dcc::rustgen::CodegenError) -> Error {

@@ -69,6 +69,15 @@ enum Command {
         /// Accept undefined names as Panda3D does (placeholders).
         #[arg(long)]
         lenient: bool,
+        /// Standard traits the generated Rust types derive besides `Default`:
+        /// comma-separated `clone`, `debug`, `eq` (`PartialEq`), or `all`. None by
+        /// default: each costs `cargo check` time on every generated type.
+        #[arg(long, value_name = "LIST", value_parser = parse_derives, default_value = "none")]
+        derive: dcc::rustgen::Derives,
+        /// Also generate each dclass module's `Field` enum (any field of the class,
+        /// unpacked by number).
+        #[arg(long)]
+        field_enums: bool,
         /// Schema files, loaded in order into one model.
         #[arg(required = true)]
         files: Vec<PathBuf>,
@@ -197,13 +206,31 @@ fn execute(command: Command) -> Result<String, String> {
             rust,
             python,
             lenient,
+            derive,
+            field_enums,
             files,
-        } => build(rust, python, &Files { files, lenient }),
+        } => {
+            let options = dcc::rustgen::RustOptions {
+                derives: derive,
+                field_enums,
+            };
+            build(rust, python, &options, &Files { files, lenient })
+        }
     }
 }
 
 /// `dcc build`: loads once, then writes each requested output.
-fn build(rust: Option<PathBuf>, python: Option<PathBuf>, files: &Files) -> Result<String, String> {
+/// `--derive LIST` as rustgen's derive set.
+fn parse_derives(list: &str) -> Result<dcc::rustgen::Derives, String> {
+    dcc::rustgen::Derives::parse(list)
+}
+
+fn build(
+    rust: Option<PathBuf>,
+    python: Option<PathBuf>,
+    options: &dcc::rustgen::RustOptions,
+    files: &Files,
+) -> Result<String, String> {
     if rust.is_none() && python.is_none() {
         return Err("error: nothing to build: give --rust OUT.rs and/or --python OUT.pyi".into());
     }
@@ -213,7 +240,7 @@ fn build(rust: Option<PathBuf>, python: Option<PathBuf>, files: &Files) -> Resul
         for warning in dcc::rustgen::placeholders(&model) {
             eprintln!("warning: {warning}");
         }
-        let bytes = write_rust_file(&model, &path)?;
+        let bytes = write_rust_file(&model, options, &path)?;
         wrote.push(format!("wrote {} ({bytes} bytes)", path.display()));
     }
     if let Some(path) = python {
@@ -227,7 +254,11 @@ fn build(rust: Option<PathBuf>, python: Option<PathBuf>, files: &Files) -> Resul
 
 /// Streams the generated Rust module into `path` (memory stays proportional to the
 /// largest class); a failed generation leaves no partial file behind.
-fn write_rust_file(model: &Model, path: &std::path::Path) -> Result<u64, String> {
+fn write_rust_file(
+    model: &Model,
+    options: &dcc::rustgen::RustOptions,
+    path: &std::path::Path,
+) -> Result<u64, String> {
     use std::io::Write as _;
     dcc::rustgen::check_limits(model).map_err(|e| format!("error: {e}"))?;
     let cannot = |e: std::io::Error| format!("error: cannot write {}: {e}", path.display());
@@ -236,7 +267,10 @@ fn write_rust_file(model: &Model, path: &std::path::Path) -> Result<u64, String>
     let written = out
         .write_all(dcc::rustgen::HEADER.as_bytes())
         .map_err(cannot)
-        .and_then(|()| dcc::rustgen::write_rust(model, &mut out).map_err(|e| format!("error: {e}")))
+        .and_then(|()| {
+            dcc::rustgen::write_rust_with(model, options, &mut out)
+                .map_err(|e| format!("error: {e}"))
+        })
         .and_then(|()| out.flush().map_err(cannot));
     if let Err(e) = written {
         drop(out);

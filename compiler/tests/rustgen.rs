@@ -4,20 +4,57 @@
 use std::path::Path;
 
 fn generate(files: &[&str]) -> String {
+    generate_with(files, &dcc::rustgen::RustOptions::default())
+}
+
+fn generate_with(files: &[&str], options: &dcc::rustgen::RustOptions) -> String {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let paths: Vec<_> = files.iter().map(|f| root.join(f)).collect();
     let model = dcc::load_files(&paths, dcc::Options::default()).expect("schema loads");
-    dcc::rustgen::generate_rust(&model).expect("generates")
+    dcc::rustgen::generate_rust_with(&model, options).expect("generates")
 }
 
+/// The default output: no derives but `Default`, no `Field` enums.
 #[test]
 fn example_schema_module() {
     insta::assert_snapshot!(generate(&["schemas/example.dc"]));
 }
 
+/// Every option on: `Clone`, `Debug`, `PartialEq` and the `Field` enums.
 #[test]
 fn feature_schema_module() {
-    insta::assert_snapshot!(generate(&["schemas/test/features.dc"]));
+    let options = dcc::rustgen::RustOptions {
+        derives: dcc::rustgen::Derives::ALL,
+        field_enums: true,
+    };
+    insta::assert_snapshot!(generate_with(&["schemas/test/features.dc"], &options));
+}
+
+#[test]
+fn derive_lists_parse() {
+    use dcc::rustgen::Derives;
+    assert_eq!(Derives::parse(""), Ok(Derives::default()));
+    assert_eq!(Derives::parse("none"), Ok(Derives::default()));
+    assert_eq!(Derives::parse("all"), Ok(Derives::ALL));
+    assert_eq!(
+        Derives::parse("Clone, eq"),
+        Ok(Derives {
+            clone: true,
+            debug: false,
+            partial_eq: true
+        })
+    );
+    let e = Derives::parse("clone,hash").expect_err("hash is not offered");
+    assert!(e.contains("unknown derive `hash`"), "{e}");
+    let plain = generate(&["schemas/test/features.dc"]);
+    assert!(!plain.contains("Debug") && !plain.contains("pub enum Field"));
+    let options = dcc::rustgen::RustOptions {
+        derives: Derives::parse("debug").expect("parses"),
+        field_enums: false,
+    };
+    let debug = generate_with(&["schemas/test/features.dc"], &options);
+    assert!(debug.contains("#[derive(Debug, Default)]"), "{debug}");
+    assert!(!debug.contains("Clone") && !debug.contains("PartialEq"));
 }
 
 #[test]

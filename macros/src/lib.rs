@@ -24,6 +24,10 @@ use proc_macro::TokenStream;
 /// let pos = game::distributed_avatar::SetPos { x: 1.0, y: 2.0, z: 0.0 };
 /// ```
 ///
+/// After the paths, `derive(Clone, Debug, PartialEq)` (any of them) adds those
+/// derives to every generated type and `field_enums` generates each dclass module's
+/// `Field` enum (both off by default, as with `dcc build --rust`).
+///
 /// Invoke it once per module (the expansion has a `use ::pipes::wire;`); the
 /// expansion includes the files' bytes so cargo recompiles when they change. Schema
 /// errors are compile errors carrying the compiler's diagnostics (file:line:col,

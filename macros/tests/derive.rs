@@ -2,7 +2,11 @@
 //! of the generated `FieldMessage` and apply them back.
 
 mod game {
-    pipes::dc_schema!("tests/schemas/bind.dc");
+    pipes::dc_schema!(
+        "tests/schemas/bind.dc",
+        derive(Clone, Debug, PartialEq),
+        field_enums
+    );
 }
 
 use game::distributed_node as node;

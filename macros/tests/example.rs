@@ -1,7 +1,11 @@
 //! The README's binding of the project's example schema, byte for byte.
 
 mod game {
-    pipes::dc_schema!("../schemas/example.dc");
+    pipes::dc_schema!(
+        "../schemas/example.dc",
+        derive(Clone, Debug, PartialEq),
+        field_enums
+    );
 }
 
 use game::distributed_avatar as avatar;

@@ -2,7 +2,11 @@
 //! syncs only what changed; clients read it back as the same struct.
 
 mod game {
-    pipes::dc_schema!("../schemas/example.dc");
+    pipes::dc_schema!(
+        "../schemas/example.dc",
+        derive(Clone, Debug, PartialEq),
+        field_enums
+    );
 }
 
 use game::distributed_avatar as avatar;

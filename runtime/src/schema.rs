@@ -232,6 +232,58 @@ impl SchemaInfo {
     }
 }
 
+/// A row of a generated field table: [`FieldInfo`] with its fields in declaration
+/// order and the flags as bits. Generated tables call it positionally, which keeps a
+/// big schema's table a third smaller than struct literals.
+#[allow(clippy::too_many_arguments)]
+pub const fn field_row(
+    number: u16,
+    name: &'static str,
+    class: &'static str,
+    kind: FieldKind,
+    flags: u32,
+    keywords: &'static [&'static str],
+    fixed_size: Option<usize>,
+    int_widths: &'static [u8],
+    skip: SkipFn,
+    default: &'static [u8],
+) -> FieldInfo {
+    FieldInfo {
+        number,
+        name,
+        class,
+        kind,
+        flags: FieldFlags(flags),
+        keywords,
+        fixed_size,
+        int_widths,
+        skip,
+        default,
+    }
+}
+
+/// A row of a generated class table: [`ClassInfo`] with its fields in declaration
+/// order (see [`field_row`]).
+pub const fn class_row(
+    name: &'static str,
+    number: u16,
+    is_struct: bool,
+    parents: &'static [&'static str],
+    fields: &'static [u16],
+    required: &'static [u16],
+    ram: &'static [u16],
+) -> ClassInfo {
+    ClassInfo {
+        name,
+        number,
+        is_struct,
+        parents,
+        fields,
+        required,
+        ram,
+    }
+}
+
 /// A generated argument type: packs and unpacks exactly as Panda3D's `DCPacker`.
 ///
 /// Every field argument type implements it (numbered fields, constructors and the

@@ -23,6 +23,8 @@ fn regenerate() -> String {
     let code = pipes_build::Config::new()
         .emit_rerun_if_changed(false)
         .file(repo().join("schemas/test/runtime.dc"))
+        .derive("all")
+        .field_enums(true)
         .generate()
         .unwrap_or_else(|e| panic!("schemas/test/runtime.dc does not compile:{e:?}"));
     format!("{PREAMBLE}{code}")

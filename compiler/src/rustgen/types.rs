@@ -291,6 +291,15 @@ impl Gen<'_> {
                 };
                 let check = len_spans(&s.range)
                     .map(|spans| quote!(wire::check_len(bytes.len(), #spans, #c)?;));
+                if check.is_none() && s.range.one_value().is_none() {
+                    // The common case in one call (smaller generated code).
+                    let put = if s.builtin == Builtin::Blob32 {
+                        quote!(put_blob32)
+                    } else {
+                        quote!(put_blob16)
+                    };
+                    return quote!(wire::#put(out, #bytes, #c)?;);
+                }
                 let write = if s.range.one_value().is_some() {
                     quote!(wire::Sink::put(out, bytes);)
                 } else if s.builtin == Builtin::Blob32 {
@@ -396,7 +405,14 @@ impl Gen<'_> {
         };
         let check =
             size_spans(&a.size).map(|spans| quote!(wire::check_len(items.len(), #spans, #c)?;));
-        let finish = if let Some(n) = rust_array_len(a) {
+        let Some(n) = rust_array_len(a) else {
+            return match check {
+                // A plain `Vec`: the items block is the value.
+                None => items,
+                Some(check) => quote! {{ let items = #items; #check items }},
+            };
+        };
+        let finish = {
             let e = self.param_type(&a.element, root);
             let n = Literal::usize_unsuffixed(n as usize);
             quote! {
@@ -404,8 +420,6 @@ impl Gen<'_> {
                     wire::WireError::new(wire::WireErrorKind::BadLength { len: items.len() }, #c)
                 })?
             }
-        } else {
-            quote!(items)
         };
         quote! {{ let items = #items; #check #finish }}
     }
@@ -444,6 +458,14 @@ impl Gen<'_> {
                 } else {
                     quote!(bytes.to_vec())
                 };
+                if check.is_none() {
+                    // The common case in one expression (smaller generated code).
+                    return if s.builtin == Builtin::String {
+                        quote!(wire::utf8(#read, #c)?)
+                    } else {
+                        quote!(#read.to_vec())
+                    };
+                }
                 quote! {{ let bytes = #read; #check #convert }}
             }
             Builtin::Float64 => {

@@ -112,10 +112,7 @@ pub struct Server {
     hooks: Box<dyn Hooks>,
     priorities: snapshot::Priorities,
     /// The snapshots written this tick, copied to clients with the same plan.
-    shared: share::SharedSnapshots,
-    /// Tests: write every snapshot (no copies), to compare with the shared ones.
-    #[cfg(test)]
-    pub(crate) no_sharing: bool,
+    pub(crate) shared: share::SharedSnapshots,
     /// Reused by `end_tick`: the connections due for a snapshot.
     due: Vec<ConnectionId>,
     transmits: VecDeque<Transmit>,
@@ -156,8 +153,6 @@ impl Server {
                 relevance: None,
             },
             shared: share::SharedSnapshots::default(),
-            #[cfg(test)]
-            no_sharing: false,
             due: Vec::new(),
             transmits: VecDeque::new(),
             set_buf: Vec::new(),

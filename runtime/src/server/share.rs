@@ -84,9 +84,20 @@ pub(crate) struct SharedSnapshots {
     outcomes: Vec<u16>,
     parts: Vec<Range<usize>>,
     bytes: Vec<u8>,
+    /// Tests only: write every snapshot (no copies), to compare with sharing on.
+    #[cfg(test)]
+    pub(crate) off: bool,
 }
 
 impl SharedSnapshots {
+    /// Whether snapshots may be copied between clients (always, outside tests).
+    pub(crate) fn enabled(&self) -> bool {
+        #[cfg(test)]
+        return !self.off;
+        #[cfg(not(test))]
+        true
+    }
+
     /// Forgets the snapshots of the previous tick (keeping the buffers).
     pub(crate) fn clear(&mut self) {
         self.entries.clear();

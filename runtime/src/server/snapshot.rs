@@ -133,9 +133,7 @@ impl Server {
         let leaves_due = peer.leaving.values().any(|l| !l.1);
         // Leaves and budget pressure make a snapshot this client's own; otherwise a
         // client with the same plan may have been written already (see `share`).
-        let shareable = !pressure && !leaves_due && !plan.is_empty();
-        #[cfg(test)]
-        let shareable = shareable && !self.no_sharing;
+        let shareable = !pressure && !leaves_due && !plan.is_empty() && self.shared.enabled();
         let copy = shareable
             .then(|| self.shared.find(hash, &plan, allowed, first_seq))
             .flatten();

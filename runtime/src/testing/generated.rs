@@ -57,20 +57,19 @@ pub mod distributed_chat {
     use ::pipes::{schema::{self, Message as _}, wire};
     /// The dclass name.
     pub const NAME: &str = "DistributedChat";
-    /// The dclass id (index in Panda's class list).
+    /// The dclass id.
     pub const ID: u16 = 1;
-    /// Every field number, own and inherited, in order.
+    /// All field numbers, own and inherited.
     pub const FIELDS: &[u16] = super::SCHEMA.classes[1].fields;
-    /// The `required` fields in order (molecular ones excluded): what a generate carries.
+    /// The `required` fields (what a generate carries).
     pub const REQUIRED: &[u16] = super::SCHEMA.classes[1].required;
-    /// The `ram` fields in order.
+    /// The `ram` fields.
     pub const RAM: &[u16] = super::SCHEMA.classes[1].ram;
-    /// The class metadata in the schema.
+    /// The class metadata.
     pub fn info() -> &'static schema::ClassInfo {
         &super::SCHEMA.classes[ID as usize]
     }
-    /// A message for any field of the class: a variant per own field, and per
-    /// parent one holding the parent's `Field` (inherited fields).
+    /// Any field of the class (inherited ones in the parent's `Field`).
     #[allow(clippy::large_enum_variant)]
     #[derive(Clone, Debug, PartialEq)]
     pub enum Field {
@@ -85,18 +84,18 @@ pub mod distributed_chat {
                 Self::Said(_) => 4,
             }
         }
-        /// The field name in the schema.
+        /// The field name.
         pub fn name(&self) -> &'static str {
             super::SCHEMA.field(self.number()).map_or("", |f| f.name)
         }
-        /// Packs the field's arguments.
+        /// Packs the arguments.
         pub fn pack_into<S: wire::Sink + ?Sized>(&self, out: &mut S) -> wire::WireResult<()> {
             match self {
                 Self::Say(m) => m.pack_into(out),
                 Self::Said(m) => m.pack_into(out),
             }
         }
-        /// Unpacks the arguments of field `number` from `r`.
+        /// Unpacks field `number`'s arguments.
         pub fn unpack(number: u16, r: &mut wire::Reader<'_>) -> wire::WireResult<Self> {
             Ok(match number {
                 3 => Self::Say(wire::unpack(r)?),
@@ -104,7 +103,7 @@ pub mod distributed_chat {
                 _ => return Err(wire::unknown_field(number, NAME)),
             })
         }
-        /// Unpacks exactly `bytes` as the arguments of field `number`.
+        /// Unpacks exactly `bytes` as field `number`'s arguments.
         pub fn from_bytes(number: u16, bytes: &[u8]) -> wire::WireResult<Self> {
             wire::read_exact(bytes, NAME, |r| Self::unpack(number, r))
         }
@@ -207,20 +206,19 @@ pub mod distributed_avatar {
     use ::pipes::{schema::{self, Message as _}, wire};
     /// The dclass name.
     pub const NAME: &str = "DistributedAvatar";
-    /// The dclass id (index in Panda's class list).
+    /// The dclass id.
     pub const ID: u16 = 2;
-    /// Every field number, own and inherited, in order.
+    /// All field numbers, own and inherited.
     pub const FIELDS: &[u16] = super::SCHEMA.classes[2].fields;
-    /// The `required` fields in order (molecular ones excluded): what a generate carries.
+    /// The `required` fields (what a generate carries).
     pub const REQUIRED: &[u16] = super::SCHEMA.classes[2].required;
-    /// The `ram` fields in order.
+    /// The `ram` fields.
     pub const RAM: &[u16] = super::SCHEMA.classes[2].ram;
-    /// The class metadata in the schema.
+    /// The class metadata.
     pub fn info() -> &'static schema::ClassInfo {
         &super::SCHEMA.classes[ID as usize]
     }
-    /// A message for any field of the class: a variant per own field, and per
-    /// parent one holding the parent's `Field` (inherited fields).
+    /// Any field of the class (inherited ones in the parent's `Field`).
     #[allow(clippy::large_enum_variant)]
     #[derive(Clone, Debug, PartialEq)]
     pub enum Field {
@@ -243,11 +241,11 @@ pub mod distributed_avatar {
                 Self::Emote(_) => 10,
             }
         }
-        /// The field name in the schema.
+        /// The field name.
         pub fn name(&self) -> &'static str {
             super::SCHEMA.field(self.number()).map_or("", |f| f.name)
         }
-        /// Packs the field's arguments.
+        /// Packs the arguments.
         pub fn pack_into<S: wire::Sink + ?Sized>(&self, out: &mut S) -> wire::WireResult<()> {
             match self {
                 Self::SetName(m) => m.pack_into(out),
@@ -258,7 +256,7 @@ pub mod distributed_avatar {
                 Self::Emote(m) => m.pack_into(out),
             }
         }
-        /// Unpacks the arguments of field `number` from `r`.
+        /// Unpacks field `number`'s arguments.
         pub fn unpack(number: u16, r: &mut wire::Reader<'_>) -> wire::WireResult<Self> {
             Ok(match number {
                 5 => Self::SetName(wire::unpack(r)?),
@@ -270,7 +268,7 @@ pub mod distributed_avatar {
                 _ => return Err(wire::unknown_field(number, NAME)),
             })
         }
-        /// Unpacks exactly `bytes` as the arguments of field `number`.
+        /// Unpacks exactly `bytes` as field `number`'s arguments.
         pub fn from_bytes(number: u16, bytes: &[u8]) -> wire::WireResult<Self> {
             wire::read_exact(bytes, NAME, |r| Self::unpack(number, r))
         }
@@ -470,28 +468,28 @@ fn skip_field_2(r: &mut wire::Reader<'_>) -> wire::WireResult<()> {
 pub static SCHEMA: ::pipes::schema::SchemaInfo = {
 #[allow(unused_imports)]
 use ::pipes::schema::{
-    skip as S, skip_nothing as Z, ClassInfo as C, FieldFlags as G, FieldInfo as F,
+    skip as S, skip_nothing as Z, class_row as C, field_row as F,
     FieldKind::{Atomic as KA, Molecular as KM, Parameter as KP},
 };
 ::pipes::schema::SchemaInfo {
     hash: HASH,
     classes: &[
-        C { name: "Color", number: 0, is_struct: true, parents: &[], fields: &[0, 1, 2], required: &[], ram: &[] },
-        C { name: "DistributedChat", number: 1, is_struct: false, parents: &[], fields: &[3, 4], required: &[], ram: &[] },
-        C { name: "DistributedAvatar", number: 2, is_struct: false, parents: &[], fields: &[5, 6, 7, 8, 9, 10], required: &[5, 6, 7, 8], ram: &[5, 6, 7, 8] },
+        C("Color", 0, true, &[], &[0, 1, 2], &[], &[]),
+        C("DistributedChat", 1, false, &[], &[3, 4], &[], &[]),
+        C("DistributedAvatar", 2, false, &[], &[5, 6, 7, 8, 9, 10], &[5, 6, 7, 8], &[5, 6, 7, 8]),
     ],
     fields: &[
-        F { number: 0, name: "r", class: "Color", kind: KP, flags: G(0), keywords: &[], fixed_size: Some(1), int_widths: &[1], skip: &skip_field_0, default: &[0] },
-        F { number: 1, name: "g", class: "Color", kind: KP, flags: G(0), keywords: &[], fixed_size: Some(1), int_widths: &[1], skip: &skip_field_1, default: &[0] },
-        F { number: 2, name: "b", class: "Color", kind: KP, flags: G(0), keywords: &[], fixed_size: Some(1), int_widths: &[1], skip: &skip_field_2, default: &[0] },
-        F { number: 3, name: "say", class: "DistributedChat", kind: KA, flags: G(288), keywords: &["airecv", "clsend"], fixed_size: None, int_widths: &[], skip: &S::<distributed_chat::Say>, default: &[0, 0] },
-        F { number: 4, name: "said", class: "DistributedChat", kind: KA, flags: G(2), keywords: &["broadcast"], fixed_size: None, int_widths: &[], skip: &S::<distributed_chat::Said>, default: &[0, 0, 0, 0, 0, 0] },
-        F { number: 5, name: "setName", class: "DistributedAvatar", kind: KA, flags: G(11), keywords: &["broadcast", "ram", "required"], fixed_size: None, int_widths: &[], skip: &S::<distributed_avatar::SetName>, default: &[4, 0, 84, 111, 111, 110] },
-        F { number: 6, name: "setColor", class: "DistributedAvatar", kind: KA, flags: G(11), keywords: &["broadcast", "ram", "required"], fixed_size: Some(3), int_widths: &[1, 1, 1], skip: &S::<distributed_avatar::SetColor>, default: &[0, 0, 0] },
-        F { number: 7, name: "setPos", class: "DistributedAvatar", kind: KA, flags: G(139), keywords: &["broadcast", "ownsend", "ram", "required"], fixed_size: Some(12), int_widths: &[4, 4, 4], skip: &S::<distributed_avatar::SetPos>, default: &[0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0] },
-        F { number: 8, name: "setH", class: "DistributedAvatar", kind: KA, flags: G(139), keywords: &["broadcast", "ownsend", "ram", "required"], fixed_size: Some(2), int_widths: &[2], skip: &S::<distributed_avatar::SetH>, default: &[0, 0] },
-        F { number: 9, name: "setPosH", class: "DistributedAvatar", kind: KM, flags: G(139), keywords: &["broadcast", "ownsend", "ram", "required"], fixed_size: Some(14), int_widths: &[], skip: &S::<distributed_avatar::SetPosH>, default: &[0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0] },
-        F { number: 10, name: "emote", class: "DistributedAvatar", kind: KA, flags: G(130), keywords: &["broadcast", "ownsend"], fixed_size: Some(1), int_widths: &[1], skip: &S::<distributed_avatar::Emote>, default: &[0] },
+        F(0, "r", "Color", KP, 0, &[], Some(1), &[1], &skip_field_0, &[0; 1]),
+        F(1, "g", "Color", KP, 0, &[], Some(1), &[1], &skip_field_1, &[0; 1]),
+        F(2, "b", "Color", KP, 0, &[], Some(1), &[1], &skip_field_2, &[0; 1]),
+        F(3, "say", "DistributedChat", KA, 288, &["airecv", "clsend"], None, &[], &S::<distributed_chat::Say>, &[0; 2]),
+        F(4, "said", "DistributedChat", KA, 2, &["broadcast"], None, &[], &S::<distributed_chat::Said>, &[0; 6]),
+        F(5, "setName", "DistributedAvatar", KA, 11, &["broadcast", "ram", "required"], None, &[], &S::<distributed_avatar::SetName>, &[4, 0, 84, 111, 111, 110]),
+        F(6, "setColor", "DistributedAvatar", KA, 11, &["broadcast", "ram", "required"], Some(3), &[1, 1, 1], &S::<distributed_avatar::SetColor>, &[0; 3]),
+        F(7, "setPos", "DistributedAvatar", KA, 139, &["broadcast", "ownsend", "ram", "required"], Some(12), &[4, 4, 4], &S::<distributed_avatar::SetPos>, &[0; 12]),
+        F(8, "setH", "DistributedAvatar", KA, 139, &["broadcast", "ownsend", "ram", "required"], Some(2), &[2], &S::<distributed_avatar::SetH>, &[0; 2]),
+        F(9, "setPosH", "DistributedAvatar", KM, 139, &["broadcast", "ownsend", "ram", "required"], Some(14), &[], &S::<distributed_avatar::SetPosH>, &[0; 14]),
+        F(10, "emote", "DistributedAvatar", KA, 130, &["broadcast", "ownsend"], Some(1), &[1], &S::<distributed_avatar::Emote>, &[0; 1]),
     ],
 }
 };

@@ -14,7 +14,11 @@ use glam::DVec2;
 /// The schema of these tests (`schemas/test/predict.dc`).
 #[allow(missing_docs, unreachable_pub, clippy::all, dead_code)]
 mod game {
-    crate::dc_schema!("../schemas/test/predict.dc");
+    crate::dc_schema!(
+        "../schemas/test/predict.dc",
+        derive(Clone, Debug, PartialEq),
+        field_enums
+    );
 }
 use game::distributed_mover::{self as mover, Input, SetState, Wave};
 

@@ -1,8 +1,5 @@
 //! Clients with the same view get a copy of one written snapshot (`server/share.rs`):
-//! the copy must be byte for byte what writing that client's snapshot gives. (Compared
-//! in the same world with copies turned off: the value deltas' baselines the server
-//! keeps depend on what it wrote to every client, so a client alone in the world may
-//! get other, equally valid, bytes.)
+//! the copy must be byte for byte what writing that client's snapshot gives.
 
 use crate::config::Config;
 use crate::ids::{ConnectionId, DoId, InterestHandle, Location};
@@ -36,10 +33,11 @@ fn join(server: &mut Server, now: Time, conn: ConnectionId, zones: &[u32], rate:
 }
 
 /// Runs a world of 40 avatars for 30 ticks (changes, a move out of view, a lost ack
-/// for B) and returns the snapshot packets `of` was sent. Clients A (1) and B (2)
+/// for B, which also watches zone 1 for the first ticks) and returns the snapshot packets `of` was sent. Clients A (1) and B (2)
 /// watch zone 0, C (3) zones 0 and 1, D (4) zone 0 with a budget too small for its
-/// snapshots (cut short: its own); the four are connected, and with `share` clients
-/// with the same plan get copies.
+/// snapshots (cut short: its own); the four are connected, and with `share` off every
+/// snapshot is written for its client. (Not "each client alone": value deltas depend on
+/// which states the server kept, and that depends on what it wrote to everyone.)
 fn packets(of: ConnectionId, share: bool) -> Vec<Vec<u8>> {
     let config = Config {
         update_rate: 66,
@@ -47,7 +45,7 @@ fn packets(of: ConnectionId, share: bool) -> Vec<Vec<u8>> {
         ..Config::default()
     };
     let mut server = Server::new(&SCHEMA, config);
-    server.no_sharing = !share;
+    server.shared.off = !share;
     let mut now = Time::from_secs_f64(1.0);
     server.update(now);
     let ids: Vec<DoId> = (0..40)
@@ -58,7 +56,7 @@ fn packets(of: ConnectionId, share: bool) -> Vec<Vec<u8>> {
         .collect();
     let clients = [
         (1, &[0][..], 1 << 20),
-        (2, &[0], 1 << 20),
+        (2, &[0, 1], 1 << 20), // zone 1 until tick 3: its sequence numbers run ahead of A's
         (3, &[0, 1], 1 << 20),
         (4, &[0], 4096),
     ];
@@ -72,6 +70,14 @@ fn packets(of: ConnectionId, share: bool) -> Vec<Vec<u8>> {
             let x = f64::from(t) + k as f64;
             let pos = SetPos { x, y: -x, z: 0.5 };
             server.set(id, &pos).expect("set");
+        }
+        if t == 3 {
+            let only_zone_0 = ClientMessage::Interest {
+                op: InterestOp::Set,
+                handle: InterestHandle(2),
+                locations: vec![Location::zone(0)],
+            };
+            server.handle_datagram(now, B, &only_zone_0.to_bytes());
         }
         if t == 12 {
             server.move_object(ids[4], Location::zone(7)).expect("move");

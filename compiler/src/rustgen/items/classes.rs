@@ -102,10 +102,10 @@ impl Gen<'_> {
         });
         let module = self.class_module(id);
         let (derives, default_impl) = if derivable {
-            (quote!(#[derive(Clone, Debug, Default, PartialEq)]), None)
+            (self.derives.attr(true, false), None)
         } else {
             (
-                quote!(#[derive(Clone, Debug, PartialEq)]),
+                self.derives.attr(false, false),
                 Some(quote! {
                     #[allow(clippy::derivable_impls)]
                 impl Default for #ty {

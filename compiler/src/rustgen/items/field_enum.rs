@@ -9,6 +9,25 @@ impl Gen<'_> {
         let c = self.model.class(id);
         let name = &c.name;
         let n = Literal::u16_unsuffixed(number as u16);
+        let consts = quote! {
+            /// The dclass name.
+            pub const NAME: &str = #name;
+            /// The dclass id.
+            pub const ID: u16 = #n;
+            /// All field numbers, own and inherited.
+            pub const FIELDS: &[u16] = super::SCHEMA.classes[#n].fields;
+            /// The `required` fields (what a generate carries).
+            pub const REQUIRED: &[u16] = super::SCHEMA.classes[#n].required;
+            /// The `ram` fields.
+            pub const RAM: &[u16] = super::SCHEMA.classes[#n].ram;
+            /// The class metadata.
+            pub fn info() -> &'static schema::ClassInfo {
+                &super::SCHEMA.classes[ID as usize]
+            }
+        };
+        if !self.field_enums {
+            return consts;
+        }
         // Own fields get a variant each; inherited ones are reached through one
         // variant per parent holding the parent's `Field`, so the enums of a schema
         // grow with its fields, not with classes times inherited fields.
@@ -88,51 +107,38 @@ impl Gen<'_> {
         } else {
             (quote!(out), quote!(r))
         };
+        let derives = self.derives.attr(false, false);
+        // Short docs: these repeat per class (the module docs say what they are).
         quote! {
-            /// The dclass name.
-            pub const NAME: &str = #name;
-            /// The dclass id (index in Panda's class list).
-            pub const ID: u16 = #n;
-            /// Every field number, own and inherited, in order.
-            pub const FIELDS: &[u16] = super::SCHEMA.classes[#n].fields;
-            /// The `required` fields in order (molecular ones excluded): what a generate carries.
-            pub const REQUIRED: &[u16] = super::SCHEMA.classes[#n].required;
-            /// The `ram` fields in order.
-            pub const RAM: &[u16] = super::SCHEMA.classes[#n].ram;
+            #consts
 
-            /// The class metadata in the schema.
-            pub fn info() -> &'static schema::ClassInfo {
-                &super::SCHEMA.classes[ID as usize]
-            }
-
-            /// A message for any field of the class: a variant per own field, and per
-            /// parent one holding the parent's `Field` (inherited fields).
+            /// Any field of the class (inherited ones in the parent's `Field`).
             // Variants are as large as their arguments; boxing them would cost every
             // message an allocation to spare the rare huge fixed-size field.
             #[allow(clippy::large_enum_variant)]
-            #[derive(Clone, Debug, PartialEq)]
+            #derives
             pub enum Field { #(#decls),* }
 
             impl Field {
                 /// The field number.
                 pub fn number(&self) -> u16 { #number_body }
 
-                /// The field name in the schema.
+                /// The field name.
                 pub fn name(&self) -> &'static str {
                     super::SCHEMA.field(self.number()).map_or("", |f| f.name)
                 }
 
-                /// Packs the field's arguments.
+                /// Packs the arguments.
                 pub fn pack_into<S: wire::Sink + ?Sized>(&self, #field_out: &mut S) -> wire::WireResult<()> {
                     #pack_body
                 }
 
-                /// Unpacks the arguments of field `number` from `r`.
+                /// Unpacks field `number`'s arguments.
                 pub fn unpack(number: u16, #field_r: &mut wire::Reader<'_>) -> wire::WireResult<Self> {
                     #unpack_body
                 }
 
-                /// Unpacks exactly `bytes` as the arguments of field `number`.
+                /// Unpacks exactly `bytes` as field `number`'s arguments.
                 pub fn from_bytes(number: u16, bytes: &[u8]) -> wire::WireResult<Self> {
                     wire::read_exact(bytes, NAME, |r| Self::unpack(number, r))
                 }

@@ -102,11 +102,7 @@ impl Gen<'_> {
                 }
             }
         });
-        let derives = if derive_default {
-            quote!(#[derive(Clone, Debug, Default, PartialEq)])
-        } else {
-            quote!(#[derive(Clone, Debug, PartialEq)])
-        };
+        let derives = self.derives.attr(derive_default, false);
         let (pack_out, unpack_r) = if packs.is_empty() {
             (quote!(_out), quote!(_r))
         } else {

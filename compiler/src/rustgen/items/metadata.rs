@@ -37,7 +37,7 @@ impl Gen<'_> {
               pub static SCHEMA: ::pipes::schema::SchemaInfo = {\n\
               #[allow(unused_imports)]\n\
               use ::pipes::schema::{\n    \
-              skip as S, skip_nothing as Z, ClassInfo as C, FieldFlags as G, FieldInfo as F,\n    \
+              skip as S, skip_nothing as Z, class_row as C, field_row as F,\n    \
               FieldKind::{Atomic as KA, Molecular as KM, Parameter as KP},\n\
               };\n\
               ::pipes::schema::SchemaInfo {\n    \
@@ -53,8 +53,7 @@ impl Gen<'_> {
             let (all, required, ram) = self.field_lists(id);
             writeln!(
                 out,
-                "        C {{ name: {:?}, number: {i}, is_struct: {}, \
-                 parents: &{parents:?}, fields: &{all:?}, required: &{required:?}, ram: &{ram:?} }},",
+                "        C({:?}, {i}, {}, &{parents:?}, &{all:?}, &{required:?}, &{ram:?}),",
                 c.name, c.is_struct
             )?;
         }
@@ -80,13 +79,16 @@ impl Gen<'_> {
             };
             let default = field_default(model, f).unwrap_or_default();
             let ints = crate::pack::field_int_widths(model, f).unwrap_or_default();
+            // All-zero defaults (most fixed-size fields) as a repeat expression.
+            let default = if !default.is_empty() && default.iter().all(|&b| b == 0) {
+                format!("[0; {}]", default.len())
+            } else {
+                format!("{default:?}")
+            };
             row.clear();
             let _ = write!(
                 row,
-                "        F {{ number: {n}, name: {:?}, class: {:?}, \
-                 kind: {kind}, flags: G({}), \
-                 keywords: &{:?}, fixed_size: {fixed}, int_widths: &{ints:?}, skip: &{skip}, \
-                 default: &{default:?} }},",
+                "        F({n}, {:?}, {:?}, {kind}, {}, &{:?}, {fixed}, &{ints:?}, &{skip}, &{default}),",
                 field.name,
                 model.class(field.class).name,
                 field.keywords.historical_flags(),

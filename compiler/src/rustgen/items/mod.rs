@@ -96,11 +96,12 @@ impl Gen<'_> {
                      build): no fields, packs to no bytes, as Panda3D's placeholder class.",
                     t.name
                 ));
+                let derives = self.derives.attr(true, true);
                 out.push((
                     name,
                     quote! {
                         #d
-                        #[derive(Clone, Copy, Debug, Default, PartialEq)]
+                        #derives
                         pub struct #name_id;
                     },
                 ));

@@ -136,9 +136,10 @@ impl Gen<'_> {
         } else {
             quote!(match self { #(#packs)* } Ok(()))
         };
+        let derives = self.derives.attr(false, false);
         quote! {
             #d
-            #[derive(Clone, Debug, PartialEq)]
+            #derives
             pub enum #ty { #(#decls),* }
 
             #[allow(clippy::derivable_impls)]
