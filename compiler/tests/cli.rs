@@ -232,6 +232,42 @@ fn build_writes_the_rust_module() {
 }
 
 #[test]
+fn build_derive_and_field_enum_options_reach_the_generator() {
+    let s = schema(GAME);
+    let out_path = std::env::temp_dir().join(format!("dcc-derive-{}.rs", std::process::id()));
+    let out = dcc(&[
+        "build",
+        "--derive",
+        "clone,eq",
+        "--field-enums",
+        "--rust",
+        out_path.to_str().expect("utf-8 temp path"),
+        s.path(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let written = std::fs::read_to_string(&out_path).expect("module written");
+    let _ = std::fs::remove_file(&out_path);
+    let model = dcc::load_sources(&[(s.path(), GAME.as_bytes())], dcc::Options::default())
+        .expect("schema loads");
+    let options = dcc::rustgen::RustOptions {
+        derives: dcc::rustgen::Derives::parse("clone,eq").expect("parses"),
+        field_enums: true,
+    };
+    let expected = dcc::rustgen::generate_rust_with(&model, &options).expect("generates");
+    assert_eq!(written, format!("{}{expected}", dcc::rustgen::HEADER));
+    assert!(written.contains("#[derive(Clone, Default, PartialEq)]"));
+    assert!(written.contains("pub enum Field"));
+    let out = dcc(&["build", "--derive", "hash", "--rust", "never.rs", s.path()]);
+    assert_eq!(out.status.code(), Some(2), "clap rejects the value");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown derive `hash`"));
+    assert!(!std::path::Path::new("never.rs").exists());
+}
+
+#[test]
 fn build_reports_missing_output_lenient_rust_and_schema_errors() {
     let s = schema(GAME);
     let out = dcc(&["build", s.path()]);

@@ -2,9 +2,11 @@
 //!
 //! For every struct and dclass it emits a Rust type that packs and unpacks exactly as
 //! Panda3D's `DCPacker` does; for every dclass a module with one argument type per
-//! field (implementing `pipes::schema::FieldMessage`), a `Field` enum of its own
-//! fields and its parents' `Field` enums, and its metadata; Rust enums for switches, aliases for typedefs,
-//! and one static `SCHEMA` (`pipes::schema::SchemaInfo`) the runtime routes with.
+//! field (implementing `pipes::schema::FieldMessage`) and its metadata, and on request
+//! ([`RustOptions::field_enums`]) a `Field` enum of its own fields and its parents'
+//! `Field` enums; Rust enums for switches, aliases for typedefs, and one static `SCHEMA`
+//! (`pipes::schema::SchemaInfo`) the runtime routes with. Types implement `Default`
+//! and derive what [`RustOptions::derives`] asks for.
 //! The output depends only on the `pipes` crate and is formatted by `print` (one pass over
 //! the tokens, no parsing).
 
