@@ -1168,15 +1168,19 @@ mod tests {
         security: Security,
         auth: impl FnOnce(SocketAddr) -> ClientAuth,
     ) -> (UdpServer, UdpClient) {
-        let server = UdpServer::bind(
-            ([127, 0, 0, 1], 0).into(),
-            8,
-            security,
-            UdpConfig::default(),
-        )
-        .unwrap();
+        pair_with(security, auth, UdpConfig::default())
+    }
+
+    /// A server on a free loopback port and a client connecting to it, both with `config`.
+    fn pair_with(
+        security: Security,
+        auth: impl FnOnce(SocketAddr) -> ClientAuth,
+        config: UdpConfig,
+    ) -> (UdpServer, UdpClient) {
+        let server =
+            UdpServer::bind(([127, 0, 0, 1], 0).into(), 8, security, config.clone()).unwrap();
         let addr = server.local_addr().unwrap();
-        let client = UdpClient::connect(addr, auth(addr), UdpConfig::default()).unwrap();
+        let client = UdpClient::connect(addr, auth(addr), config).unwrap();
         (server, client)
     }
 
@@ -1244,16 +1248,11 @@ mod tests {
             netcode_unsecure: true,
             ..UdpConfig::default()
         };
-        let mut server = UdpServer::bind(
-            ([127, 0, 0, 1], 0).into(),
-            8,
+        let (mut server, mut client) = pair_with(
             Security::Unsecure,
-            config.clone(),
-        )
-        .unwrap();
-        let addr = server.local_addr().unwrap();
-        let mut client =
-            UdpClient::connect(addr, ClientAuth::Unsecure { client_id: 4 }, config).unwrap();
+            |_| ClientAuth::Unsecure { client_id: 4 },
+            config,
+        );
         pump_until(&mut server, &mut client, clock, |s, c| {
             !s.is_empty() && !c.is_empty()
         });
@@ -1275,16 +1274,11 @@ mod tests {
             ack_interval: Duration::from_millis(400),
             ..UdpConfig::default()
         };
-        let mut server = UdpServer::bind(
-            ([127, 0, 0, 1], 0).into(),
-            8,
+        let (mut server, mut client) = pair_with(
             Security::Unsecure,
-            config.clone(),
-        )
-        .unwrap();
-        let addr = server.local_addr().unwrap();
-        let mut client =
-            UdpClient::connect(addr, ClientAuth::Unsecure { client_id: 3 }, config).unwrap();
+            |_| ClientAuth::Unsecure { client_id: 3 },
+            config,
+        );
         pump_until(&mut server, &mut client, clock, |s, c| {
             !s.is_empty() && !c.is_empty()
         });
@@ -1352,16 +1346,11 @@ mod tests {
             seed: 3,
             ..UdpConfig::default()
         };
-        let mut server = UdpServer::bind(
-            ([127, 0, 0, 1], 0).into(),
-            8,
+        let (mut server, mut client) = pair_with(
             Security::Unsecure,
-            lossy.clone(),
-        )
-        .unwrap();
-        let addr = server.local_addr().unwrap();
-        let mut client =
-            UdpClient::connect(addr, ClientAuth::Unsecure { client_id: 1 }, lossy).unwrap();
+            |_| ClientAuth::Unsecure { client_id: 1 },
+            lossy,
+        );
         pump_until(&mut server, &mut client, clock, |s, c| {
             !s.is_empty() && !c.is_empty()
         });
