@@ -65,12 +65,16 @@ def floor(seconds: float) -> None:
     print(f"bench: mode=floor wall_s={wall:.1f} cpu_s={cpu:.3f} cpu_per_s={cpu / wall:.4f}")
 
 
-def run(port: int, mode: str, seconds: float, ack_interval: float | None) -> None:
+def run(port: int, mode: str, seconds: float, ack_interval: float | None, rate: int | None) -> None:
     if mode == "floor":
         floor(seconds)
         return
-    config = None if ack_interval is None else {"pipes-ack-interval": ack_interval}
-    cr = ClientRepository([DC], port=port, config=config)
+    config: dict[str, float] = {}
+    if ack_interval is not None:
+        config["pipes-ack-interval"] = ack_interval
+    if rate is not None:
+        config["pipes-rate"] = rate
+    cr = ClientRepository([DC], port=port, config=config or None)
     cr.classes["BenchAvatar"] = BenchAvatar if mode == "handlers" else InterpAvatar
     cr.owner_classes.clear()
     while not cr.connected:
@@ -113,11 +117,14 @@ def main() -> None:
     args.add_argument(
         "--ack-interval", type=float, default=None, help="pipes-ack-interval (0: ack every snapshot packet)"
     )
+    args.add_argument(
+        "--rate", type=int, default=None, help="pipes-rate: snapshot bytes/s the client takes (default 196608)"
+    )
     opts = args.parse_args()
     if opts.serve:
         serve(opts.port, opts.objects, opts.seconds, opts.moving)
     else:
-        run(opts.port, opts.mode, opts.seconds, opts.ack_interval)
+        run(opts.port, opts.mode, opts.seconds, opts.ack_interval, opts.rate)
 
 
 if __name__ == "__main__":
