@@ -1,8 +1,13 @@
 """Game classes the test schema imports (tests/game.dc)."""
 
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Literal, Optional
 
 from pipesnet import DistributedObject, DistributedObjectAI, DistributedObjectOV, ServerRepository, ClientRepository
+
+if TYPE_CHECKING:
+    # What `dcc build --python` writes as `DistributedChatFields`; the chat classes
+    # take it as their base's type argument (a string: it exists only while type checking).
+    ChatFields = Literal["chatMessage", "sendChat"]
 
 LOG: list[tuple[Any, ...]] = []
 
@@ -54,7 +59,7 @@ class DistributedNodeAI(DistributedObjectAI):
         self.heard.append(("ping", self.air.client_sender, n))
 
 
-class DistributedChat(DistributedObject):
+class DistributedChat(DistributedObject["ChatFields"]):
     def __init__(self, cr: ClientRepository) -> None:
         super().__init__(cr)
         self.heard: list[tuple[int, str]] = []
@@ -63,7 +68,7 @@ class DistributedChat(DistributedObject):
         self.heard.append((sender, text))
 
 
-class DistributedChatAI(DistributedObjectAI):
+class DistributedChatAI(DistributedObjectAI["ChatFields"]):
     def sendChat(self, text: str) -> None:
         sender = self.air.client_sender or 0
         self.send_update("chatMessage", [sender, text])

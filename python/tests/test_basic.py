@@ -6,8 +6,17 @@ from typing import Callable
 import pytest
 
 import game_objects
-from game_objects import DistributedNode, DistributedNodeAI
-from pipesnet import ClientRepository, MemoryNetwork, PipesError, Schema, ServerRepository
+from game_objects import DistributedChat, DistributedChatAI, DistributedNode, DistributedNodeAI
+from pipesnet import (
+    ClientRepository,
+    DistributedObject,
+    DistributedObjectAI,
+    DistributedObjectOV,
+    MemoryNetwork,
+    PipesError,
+    Schema,
+    ServerRepository,
+)
 
 DC = os.path.join(os.path.dirname(__file__), "game.dc")
 
@@ -34,6 +43,16 @@ def world() -> tuple[ServerRepository, ClientRepository]:
     client = ClientRepository(schema, memory=net)
     pump(server, [client], lambda: client.connected)
     return server, client
+
+
+def test_field_name_type_argument_is_only_for_type_checkers() -> None:
+    # `DistributedObject["ChatFields"]` is the class itself at run time: a typed game
+    # class has the same bases and behaviour as an untyped one.
+    for base in (DistributedObject, DistributedObjectOV, DistributedObjectAI):
+        assert base["NoSuchName"] is base  # type: ignore[comparison-overlap]
+    assert DistributedChat.__bases__ == (DistributedObject,)
+    assert DistributedChatAI.__bases__ == (DistributedObjectAI,)
+    assert DistributedChat.__mro__[1:] == DistributedNode.__mro__[1:]
 
 
 def test_schema_loads_and_reports_errors(tmp_path: object) -> None:
