@@ -3,6 +3,8 @@
 Subclass :class:`DistributedObject` (client views), :class:`DistributedObjectOV`
 (owner views) and :class:`DistributedObjectAI` (server side); drive a
 :class:`ServerRepository` or :class:`ClientRepository` with ``poll()`` once per frame.
+``DistributedObject["DistributedAvatarFields"]`` (an alias from ``dcc build --python``)
+lets type checkers reject misspelled field names; see :mod:`pipesnet.objects`.
 """
 
 from ._native import MemoryNetwork, PipesError, Schema

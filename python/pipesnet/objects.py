@@ -32,8 +32,9 @@ if TYPE_CHECKING:
     # PEP 696 default: a bare `DistributedObject` is `DistributedObject[str]`, so code
     # without stubs needs no type argument under --strict. Covariant so that a
     # `DistributedObject[Literal[...]]` is still a `DistributedObject` (what the
-    # repositories and user code take); the methods taking a field name accept the
-    # narrower type on purpose, hence the `type: ignore[misc]` on them.
+    # repositories and user code take). A covariant type variable as a parameter type
+    # is flagged (mypy's `misc`, hence the `type: ignore[misc]` on those parameters);
+    # here it is deliberate: the upcast object accepts any name again, as before.
     FieldName = TypeVar("FieldName", bound=str, default=str, covariant=True)
 else:
     from typing import TypeVar
