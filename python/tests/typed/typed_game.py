@@ -43,8 +43,8 @@ class DistributedAvatar(DistributedObject["DistributedAvatarFields"], AvatarSche
 
     def walk(self) -> None:
         self.send_update("setPos", [self.pos[0] + 1.0, self.pos[1], self.pos[2]])
-        # Panda's spelling, from the stub class, still takes only this class's fields.
-        self.sendUpdate("setH", [90.0])
+        # Not `self.sendUpdate(...)`: the stub class declares Panda's spelling (so mypy
+        # accepts it here), but pipesnet's objects only have `send_update`.
 
 
 class DistributedAvatarOV(DistributedObjectOV["DistributedAvatarFields"], AvatarOVSchema):
