@@ -236,7 +236,7 @@ impl<'a> Stubs<'a> {
             crate::hash::hash_model(self.model)
         );
         if !self.with_field_alias.is_empty() {
-            out.push_str("\n`<Class>Fields` names a dclass's fields (own and inherited): what its `sendUpdate`\ntakes, and the type argument of pipesnet's base classes\n(`DistributedObject[\"<Class>Fields\"]`), which then accept only those names.\n");
+            out.push_str("\n`<Class>Fields` names a dclass's fields (own and inherited), as its `sendUpdate`\ntakes them; a game class with the stub class as first base gets the same names\nchecked in pipesnet's `send_update`, `send_command` and `set_field`.\n");
         }
         out.push_str("\"\"\"\n");
         if self.sequence || !self.typing.is_empty() {

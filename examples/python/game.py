@@ -2,32 +2,30 @@
 
 Typed against the schema: `dcc build --python example_dc.pyi schemas/example.dc`
 writes the stubs, and `MYPYPATH=<its folder> mypy --strict` then checks every
-handler's signature (the stub class is a second base while type checking) and every
-field name given to `send_update` / `set_field` / `interpolate` (the base's type
-argument). At run time the stub bases are `object` and the subscripts do nothing.
+handler's signature and every field name given to `send_update` / `set_field` /
+`interpolate` (each stub class is the first base while type checking; at run time
+`StubOnly` stands in and drops out of the bases).
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from pipesnet import DistributedObject, DistributedObjectAI, DistributedObjectOV
+from pipesnet import DistributedObject, DistributedObjectAI, DistributedObjectOV, StubOnly
 
 if TYPE_CHECKING:
-    from example_dc import DistributedAvatar as AvatarSchema
-    from example_dc import DistributedAvatarAI as AvatarAISchema
-    from example_dc import DistributedAvatarFields
-    from example_dc import DistributedAvatarOV as AvatarOVSchema
-    from example_dc import DistributedChat as ChatSchema
-    from example_dc import DistributedChatAI as ChatAISchema
-    from example_dc import DistributedChatFields
+    from example_dc import DistributedAvatar as AvatarStub
+    from example_dc import DistributedAvatarAI as AvatarAIStub
+    from example_dc import DistributedAvatarOV as AvatarOVStub
+    from example_dc import DistributedChat as ChatStub
+    from example_dc import DistributedChatAI as ChatAIStub
 
     from pipesnet import ServerRepository
 else:
-    AvatarSchema = AvatarAISchema = AvatarOVSchema = ChatSchema = ChatAISchema = object
+    AvatarStub = AvatarAIStub = AvatarOVStub = ChatStub = ChatAIStub = StubOnly
 
 
-class DistributedChat(DistributedObject["DistributedChatFields"], ChatSchema):
+class DistributedChat(ChatStub, DistributedObject):
     """The chat room as a client sees it: prints what it hears."""
 
     heard = 0
@@ -37,7 +35,7 @@ class DistributedChat(DistributedObject["DistributedChatFields"], ChatSchema):
         print(f"client: avatar {sender} said {text!r}")
 
 
-class DistributedChatAI(DistributedObjectAI["DistributedChatFields"], ChatAISchema):
+class DistributedChatAI(ChatAIStub, DistributedObjectAI):
     """The chat room on the server: relays each line to everyone in the zone."""
 
     avatars: dict[int, int] = {}
@@ -49,14 +47,14 @@ class DistributedChatAI(DistributedObjectAI["DistributedChatFields"], ChatAISche
         self.send_update("said", [avatar, text])
 
 
-class DistributedAvatar(DistributedObject["DistributedAvatarFields"], AvatarSchema):
+class DistributedAvatar(AvatarStub, DistributedObject):
     """Someone else's avatar: its position is smoothed."""
 
     def announce_generate(self) -> None:
         self.interpolate("setPos")
 
 
-class DistributedAvatarOV(DistributedObjectOV["DistributedAvatarFields"], AvatarOVSchema):
+class DistributedAvatarOV(AvatarOVStub, DistributedObjectOV):
     """Our own avatar (owner view): we walk it."""
 
     def walk(self, t: float) -> None:
@@ -65,7 +63,7 @@ class DistributedAvatarOV(DistributedObjectOV["DistributedAvatarFields"], Avatar
         self.send_update("setPos", [3.0 * math.cos(t), 3.0 * math.sin(t), 0.0])
 
 
-class DistributedAvatarAI(DistributedObjectAI["DistributedAvatarFields"], AvatarAISchema):
+class DistributedAvatarAI(AvatarAIStub, DistributedObjectAI):
     """An avatar on the server: accepts its owner's moves (setPos/setH are ownsend)."""
 
     def __init__(self, air: ServerRepository) -> None:

@@ -1,21 +1,22 @@
 """Distributed object base classes, in Panda3D's style.
 
-:class:`DistributedObject`, :class:`DistributedObjectOV` and
-:class:`DistributedObjectAI` are generic, for type checkers only, in the field names
-their ``send_update`` / ``send_command`` / ``set_field`` / ``interpolate`` accept.
-A bare base means any ``str``; with the ``<Class>Fields`` alias of the stubs from
-``dcc build --python``, mypy rejects a misspelled field name::
+Typed field names: put the stub class of ``dcc build --python`` FIRST among the bases
+while type checking, and :data:`StubOnly` (which drops out of the bases) at run time::
 
     if TYPE_CHECKING:
-        from game_dc import DistributedAvatar as AvatarSchema, DistributedAvatarFields
+        from game_dc import DistributedAvatar as AvatarStub
     else:
-        AvatarSchema = object
+        AvatarStub = StubOnly
 
-    class DistributedAvatar(DistributedObject["DistributedAvatarFields"], AvatarSchema):
-        def setPos(self, x: float, y: float, z: float) -> None: ...  # checked by AvatarSchema
+    class DistributedAvatar(AvatarStub, DistributedObject):
+        def setPos(self, x: float, y: float, z: float) -> None: ...  # checked by the stub
 
-At run time the subscript returns the class itself: nothing changes, and pipesnet
-needs no ``typing_extensions`` (only type checkers read it, from their own stubs).
+mypy then checks each handler against the schema, and ``send_update`` /
+``send_command`` / ``interpolate`` / ``set_field`` accept only the names the stub's
+``sendUpdate`` takes (its ``<Class>Fields`` alias, inherited fields included, so a
+game class deriving from another game class gets the wider set of its own stub). A
+class without a stub takes any name. Nothing of this exists at run time: the
+``self`` annotations below are read by type checkers only.
 """
 
 from __future__ import annotations
@@ -23,31 +24,51 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Optional, Sequence
 
 if TYPE_CHECKING:
-    from typing import Generic as _FieldNamed
-
-    from typing_extensions import TypeVar
+    from typing import Protocol, TypeVar
 
     from .repository import ClientRepository, ServerRepository
 
-    # PEP 696 default: a bare `DistributedObject` is `DistributedObject[str]`, so code
-    # without stubs needs no type argument under --strict. Covariant so that a
-    # `DistributedObject[Literal[...]]` is still a `DistributedObject` (what the
-    # repositories and user code take). A covariant type variable as a parameter type
-    # is flagged (mypy's `misc`, hence the `type: ignore[misc]` on those parameters);
-    # here it is deliberate: the upcast object accepts any name again, as before.
-    FieldName = TypeVar("FieldName", bound=str, default=str, covariant=True)
+    _Name = TypeVar("_Name", bound=str)
+    _NameIn = TypeVar("_NameIn", bound=str, contravariant=True)
+
+    class _SendsUpdates(Protocol[_NameIn]):
+        """Has Panda's ``sendUpdate``: the field names it takes type pipesnet's methods.
+
+        The stub class's ``sendUpdate`` takes its ``<Class>Fields``; pipesnet's own
+        takes ``Any``, so a class without a stub takes any name.
+        """
+
+        def sendUpdate(self, fieldName: _NameIn, args: Sequence[Any] = ..., /) -> None: ...
+
+
+if TYPE_CHECKING:
+
+    class StubOnly:
+        """Type checkers see an empty class (one that may come before another base)."""
+
 else:
-    from typing import TypeVar
 
-    FieldName = TypeVar("FieldName", bound=str)
-
-    class _FieldNamed:
-        """Run-time stand-in for ``Generic``: ``DistributedObject[X]`` is the class itself."""
+    class _StubOnly:
+        """Run-time stand-in for a stub class listed as a base: it removes itself from
+        the bases (PEP 560 ``__mro_entries__``), so ``class A(StubOnly,
+        DistributedObject)`` has exactly the bases of ``class A(DistributedObject)``.
+        (``object`` cannot stand in: it cannot come before another base.)"""
 
         __slots__ = ()
 
-        def __class_getitem__(cls, item: object) -> type:
-            return cls
+        def __mro_entries__(self, bases):
+            return ()
+
+        def __repr__(self):
+            return "pipesnet.StubOnly"
+
+    StubOnly = _StubOnly()
+
+
+def _no_send_to_id(send_to_id: Optional[int]) -> None:
+    if send_to_id is not None:
+        raise ValueError("sendUpdate: sendToId is not supported (pipesnet sends to the object itself)")
+
 
 FRESH, GENERATED, ALIVE, DISABLED, DELETED = "fresh", "generated", "alive", "disabled", "deleted"
 
@@ -90,11 +111,11 @@ class DistributedObjectBase:
         return f"{name}-{self.do_id}"
 
 
-class DistributedObject(DistributedObjectBase, _FieldNamed[FieldName]):
+class DistributedObject(DistributedObjectBase):
     """A client view of a server object. Field handlers are methods named like the field.
 
-    ``DistributedObject["DistributedAvatarFields"]`` (the alias from ``dcc build
-    --python``) limits the field names its methods accept, for type checkers only.
+    With a stub class of ``dcc build --python`` as first base while type checking, the
+    methods taking a field name accept only that class's fields (see the module doc).
     """
 
     def __init__(self, cr: ClientRepository) -> None:
@@ -102,34 +123,48 @@ class DistributedObject(DistributedObjectBase, _FieldNamed[FieldName]):
         self.cr = cr
         self.is_owner: bool = False
 
-    def send_update(self, field: FieldName, args: Optional[Sequence[Any]] = None) -> None:  # type: ignore[misc]
-        """Sends a field message to the server (checked before sending)."""
-        self.cr.send_update(self, field, args if args is not None else [])
+    # `self: _SendsUpdates[_Name]` types the field name by the class's `sendUpdate`;
+    # `do` is the same object seen as what it is (the annotation costs nothing).
 
-    def send_command(self, field: FieldName, args: Optional[Sequence[Any]] = None) -> int:  # type: ignore[misc]
+    def send_update(self: _SendsUpdates[_Name], field: _Name, args: Optional[Sequence[Any]] = None) -> None:
+        """Sends a field message to the server (checked before sending)."""
+        do: DistributedObject = self  # type: ignore[assignment]
+        do.cr.send_update(do, field, args if args is not None else [])
+
+    def sendUpdate(self, fieldName: Any, args: Sequence[Any] = (), sendToId: Optional[int] = None) -> None:
+        """Panda3D's spelling of :meth:`send_update`. ``fieldName`` is typed ``Any`` so
+        that a stub class's ``sendUpdate`` (its field names) is compatible either side
+        of this class; ``sendToId`` (another target object) is not supported."""
+        _no_send_to_id(sendToId)
+        self.cr.send_update(self, fieldName, args)
+
+    def send_command(self: _SendsUpdates[_Name], field: _Name, args: Optional[Sequence[Any]] = None) -> int:
         """Sends an input command (a ``command`` field of an object this client owns);
         returns its number, for :meth:`pipesnet.Predictor.apply`."""
-        return self.cr.send_command(self, field, args if args is not None else [])
+        do: DistributedObject = self  # type: ignore[assignment]
+        return do.cr.send_command(do, field, args if args is not None else [])
 
-    def interpolate(self, field: FieldName) -> None:  # type: ignore[misc]
+    def interpolate(self: _SendsUpdates[_Name], field: _Name) -> None:
         """Smooths a state field of 1-4 float64 values (or 1-4 integers of one type,
         divisors applied) for objects of this class."""
-        self.cr.interpolate(self.dclass_name, field)
+        do: DistributedObject = self  # type: ignore[assignment]
+        do.cr.interpolate(do.dclass_name, field)
 
-    def interpolated(self, field: FieldName) -> Optional[tuple[float, ...]]:  # type: ignore[misc]
+    def interpolated(self: _SendsUpdates[_Name], field: _Name) -> Optional[tuple[float, ...]]:
         """The smoothed value of an interpolated field this frame (None before samples)."""
-        return self.cr.interpolated(self, field)
+        do: DistributedObject = self  # type: ignore[assignment]
+        return do.cr.interpolated(do, field)
 
 
-class DistributedObjectOV(DistributedObject[FieldName]):
+class DistributedObjectOV(DistributedObject):
     """An owner view: the client's own copy of an object it owns."""
 
 
-class DistributedObjectAI(DistributedObjectBase, _FieldNamed[FieldName]):
+class DistributedObjectAI(DistributedObjectBase):
     """The server-side object; ``generate_object`` on the repository puts it in the world.
 
-    ``DistributedObjectAI["DistributedAvatarFields"]`` limits the field names of
-    ``send_update`` and ``set_field``, for type checkers only.
+    With a stub class of ``dcc build --python`` as first base while type checking,
+    ``send_update`` and ``set_field`` accept only that class's fields.
     """
 
     def __init__(self, air: ServerRepository) -> None:
@@ -138,15 +173,23 @@ class DistributedObjectAI(DistributedObjectBase, _FieldNamed[FieldName]):
         self.owner: Optional[int] = None
 
     def send_update(
-        self,
-        field: FieldName,  # type: ignore[misc]
+        self: _SendsUpdates[_Name],
+        field: _Name,
         args: Optional[Sequence[Any]] = None,
         client: Optional[int] = None,
         exclude_client: Optional[int] = None,
     ) -> None:
         """Sends a message field to clients that see the object (or to ``client``)."""
-        self.air.send_update(self, field, args if args is not None else [], client, exclude_client)
+        do: DistributedObjectAI = self  # type: ignore[assignment]
+        do.air.send_update(do, field, args if args is not None else [], client, exclude_client)
 
-    def set_field(self, field: FieldName, args: Sequence[Any]) -> None:  # type: ignore[misc]
+    def sendUpdate(self, fieldName: Any, args: Sequence[Any] = (), sendToId: Optional[int] = None) -> None:
+        """Panda3D's spelling of :meth:`send_update` (to everyone who sees the object);
+        typed like :meth:`DistributedObject.sendUpdate`, ``sendToId`` not supported."""
+        _no_send_to_id(sendToId)
+        self.air.send_update(self, fieldName, args, None, None)
+
+    def set_field(self: _SendsUpdates[_Name], field: _Name, args: Sequence[Any]) -> None:
         """Sets a replicated (``ram``/``required``) field; snapshots carry it."""
-        self.air.set_field(self, field, args)
+        do: DistributedObjectAI = self  # type: ignore[assignment]
+        do.air.set_field(do, field, args)

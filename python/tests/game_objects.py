@@ -1,13 +1,8 @@
 """Game classes the test schema imports (tests/game.dc)."""
 
-from typing import TYPE_CHECKING, Any, Literal, Optional
+from typing import Any, Optional
 
 from pipesnet import DistributedObject, DistributedObjectAI, DistributedObjectOV, ServerRepository, ClientRepository
-
-if TYPE_CHECKING:
-    # What `dcc build --python` writes as `DistributedChatFields`; the chat classes
-    # take it as their base's type argument (a string: it exists only while type checking).
-    ChatFields = Literal["chatMessage", "sendChat"]
 
 LOG: list[tuple[Any, ...]] = []
 
@@ -59,7 +54,7 @@ class DistributedNodeAI(DistributedObjectAI):
         self.heard.append(("ping", self.air.client_sender, n))
 
 
-class DistributedChat(DistributedObject["ChatFields"]):
+class DistributedChat(DistributedObject):
     def __init__(self, cr: ClientRepository) -> None:
         super().__init__(cr)
         self.heard: list[tuple[int, str]] = []
@@ -68,7 +63,7 @@ class DistributedChat(DistributedObject["ChatFields"]):
         self.heard.append((sender, text))
 
 
-class DistributedChatAI(DistributedObjectAI["ChatFields"]):
+class DistributedChatAI(DistributedObjectAI):
     def sendChat(self, text: str) -> None:
         sender = self.air.client_sender or 0
         self.send_update("chatMessage", [sender, text])

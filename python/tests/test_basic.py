@@ -16,6 +16,7 @@ from pipesnet import (
     PipesError,
     Schema,
     ServerRepository,
+    StubOnly,
 )
 
 DC = os.path.join(os.path.dirname(__file__), "game.dc")
@@ -45,14 +46,29 @@ def world() -> tuple[ServerRepository, ClientRepository]:
     return server, client
 
 
-def test_field_name_type_argument_is_only_for_type_checkers() -> None:
-    # `DistributedObject["ChatFields"]` is the class itself at run time: a typed game
-    # class has the same bases and behaviour as an untyped one.
-    for base in (DistributedObject, DistributedObjectOV, DistributedObjectAI):
-        assert base["NoSuchName"] is base  # type: ignore[comparison-overlap]
+def test_stub_only_drops_out_of_the_bases() -> None:
+    # The run-time stand-in for a stub class listed first (`class A(AvatarStub,
+    # DistributedObject)` with `AvatarStub = StubOnly`): same bases as without it.
+    class Client(StubOnly, DistributedObject):
+        pass
+
+    class Owner(StubOnly, DistributedObjectOV):
+        pass
+
+    class Server(StubOnly, DistributedObjectAI):
+        pass
+
+    # (To mypy StubOnly is one class, already a base of Client; real stubs differ.)
+    class Derived(StubOnly, Client):  # type: ignore[misc]
+        pass
+
+    assert Client.__bases__ == (DistributedObject,)
+    assert Owner.__bases__ == (DistributedObjectOV,)
+    assert Server.__bases__ == (DistributedObjectAI,)
+    assert Derived.__mro__[1:] == Client.__mro__
+    assert Client.__mro__[1:] == DistributedNode.__mro__[1:]
     assert DistributedChat.__bases__ == (DistributedObject,)
     assert DistributedChatAI.__bases__ == (DistributedObjectAI,)
-    assert DistributedChat.__mro__[1:] == DistributedNode.__mro__[1:]
 
 
 def test_schema_loads_and_reports_errors(tmp_path: object) -> None:

@@ -4,24 +4,35 @@ error (and their count), so the file cannot fail for another reason."""
 
 from typing import TYPE_CHECKING
 
-from pipesnet import DistributedObjectAI, DistributedObjectOV
+from pipesnet import DistributedObject, DistributedObjectAI, DistributedObjectOV, StubOnly
 
 if TYPE_CHECKING:
-    from example_dc import DistributedAvatarFields
-    from example_dc import DistributedAvatarAI as AvatarAISchema
-    from example_dc import DistributedAvatarOV as AvatarOVSchema
+    from example_dc import DistributedAvatarAI as AvatarAIStub
+    from example_dc import DistributedAvatarOV as AvatarOVStub
+    from hierarchy_dc import DistributedPlayer as PlayerStub
+    from hierarchy_dc import DistributedToon as ToonStub
 else:
-    AvatarAISchema = AvatarOVSchema = object
+    AvatarAIStub = AvatarOVStub = PlayerStub = ToonStub = StubOnly
 
 
-class DistributedAvatarOV(DistributedObjectOV["DistributedAvatarFields"], AvatarOVSchema):
+class DistributedAvatarOV(AvatarOVStub, DistributedObjectOV):
     def walk(self) -> None:
         self.send_update("setPoz", [1.0, 2.0, 3.0])
         self.send_command("emotee", [3])
         self.interpolate("setPosHH")
 
 
-class DistributedAvatarAI(DistributedObjectAI["DistributedAvatarFields"], AvatarAISchema):
+class DistributedAvatarAI(AvatarAIStub, DistributedObjectAI):
     def setH(self, h: float) -> None:
         self.set_field("setHH", [h])
         self.send_update("say", ["a chat field, not an avatar one"])
+
+
+class DistributedPlayer(PlayerStub, DistributedObject):
+    def setName(self, name: str) -> None:
+        self.send_update("setHp", [1])  # a field of the subclass DistributedToon only
+
+
+class DistributedToon(ToonStub, DistributedPlayer):
+    def setHp(self, hp: int) -> None:
+        self.sendUpdate("wavee")
