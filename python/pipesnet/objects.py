@@ -15,8 +15,8 @@ mypy then checks each handler against the schema, and ``send_update`` /
 ``send_command`` / ``interpolate`` / ``set_field`` accept only the names the stub's
 ``sendUpdate`` takes (its ``<Class>Fields`` alias, inherited fields included, so a
 game class deriving from another game class gets the wider set of its own stub). A
-class without a stub takes any name. Nothing of this exists at run time: the
-``self`` annotations below are read by type checkers only.
+class without a stub takes any name. The ``self`` annotations that do this are read
+by type checkers only; at run time the methods are plain.
 """
 
 from __future__ import annotations
@@ -44,7 +44,8 @@ if TYPE_CHECKING:
 if TYPE_CHECKING:
 
     class StubOnly:
-        """Type checkers see an empty class (one that may come before another base)."""
+        """Run-time stand-in for a stub class listed as a base (see the module doc);
+        type checkers see this empty class, which may come before another base."""
 
 else:
 
