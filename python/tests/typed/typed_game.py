@@ -126,6 +126,9 @@ def everywhere(objects: list[DistributedObject], server: list[DistributedObjectA
         ai.set_field("setH", [0.0])
 
 
-def mixed(avatar: DistributedAvatar, owned: DistributedAvatarOV, toon: DistributedToon, ai: DistributedToonAI) -> None:
-    everywhere([avatar, owned, toon, Untyped.__new__(Untyped)], [ai])
-    toon.send_update("setHp", [1])
+def mixed(
+    avatar: DistributedAvatar, owned: DistributedAvatarOV, toon: DistributedToon, other: Untyped, ai: DistributedToonAI
+) -> None:
+    everywhere([avatar, owned, toon, other], [ai])
+    toon.send_update("setHp", [1])  # checked from outside the class too
+    other.send_update("anything")
