@@ -36,3 +36,7 @@ class DistributedPlayer(PlayerStub, DistributedObject):
 class DistributedToon(ToonStub, DistributedPlayer):
     def setHp(self, hp: int) -> None:
         self.sendUpdate("wavee")
+
+
+def outside(toon: DistributedToon) -> None:
+    toon.send_update("setHpp", [1])
