@@ -14,6 +14,7 @@ mod interp;
 mod native_client;
 mod native_server;
 mod predict;
+pub mod scalars;
 pub mod schema;
 mod settings;
 

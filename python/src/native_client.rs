@@ -1,7 +1,8 @@
 //! The native client: a `pipes` client driven over UDP or a memory network.
 
-use crate::codec::{self, Value};
+use crate::codec::Value;
 use crate::convert::err;
+use crate::scalars::Number;
 use crate::{MemoryNetwork, Schema};
 use pipes::client::{ClientDisconnect, ClientEvent};
 use pipes::protocol::LeaveReason;
@@ -35,6 +36,8 @@ pub struct Client {
     function_type: Py<PyAny>,
     /// Call arguments being built (reused: no allocation per field).
     args: Vec<Py<PyAny>>,
+    /// The handler calls of one field-change event (reused: no allocation per event).
+    calls: Vec<(Py<PyAny>, Py<PyTuple>)>,
 }
 
 /// A class (held) and its plain-function handler of one field, if it has one.
@@ -101,6 +104,7 @@ impl Client {
             handlers: FxHashMap::default(),
             function_type,
             args: Vec::new(),
+            calls: Vec::new(),
         })
     }
 
@@ -163,14 +167,23 @@ impl Client {
                         let set = obj.setattr(pyo3::intern!(py, "zone_id"), l.zone);
                         collect(py, set, errors)?;
                     }
-                    for &n in &fields {
-                        let call = slf.borrow_mut().field_call(py, &obj, object, n);
-                        let applied = call.and_then(|c| match c {
-                            Some((f, args)) => f.call1(args).map(drop),
-                            None => Ok(()),
-                        });
-                        collect(py, applied, errors)?;
+                    // One borrow for the event's calls, made once it is released.
+                    let mut calls = {
+                        let mut this = slf.borrow_mut();
+                        let mut calls = std::mem::take(&mut this.calls);
+                        for &n in &fields {
+                            match this.field_call(py, &obj, object, n) {
+                                Ok(Some((f, args))) => calls.push((f.unbind(), args.unbind())),
+                                Ok(None) => {}
+                                Err(e) => collect(py, Err::<(), _>(e), errors)?,
+                            }
+                        }
+                        calls
+                    };
+                    for (f, args) in calls.drain(..) {
+                        collect(py, f.bind(py).call1(args.bind(py)).map(drop), errors)?;
                     }
+                    slf.borrow_mut().calls = calls;
                 }
                 other => {
                     let event = slf.borrow().event(py, other)?;
@@ -401,8 +414,8 @@ fn collect<T>(py: Python<'_>, result: PyResult<T>, errors: &Bound<'_, PyList>) -
     }
 }
 
-/// A field's arguments as a call tuple, after `first` when given: numbers decode
-/// straight into Python objects (no value tree) when every parameter is a number.
+/// A field's arguments as a call tuple, after `first` when given: fields whose
+/// parameters are all numbers decode from their plan (no value tree).
 fn call_args<'py>(
     py: Python<'py>,
     schema: &Schema,
@@ -411,27 +424,20 @@ fn call_args<'py>(
     first: Option<&Bound<'py, PyAny>>,
     buf: &mut Vec<Py<PyAny>>,
 ) -> PyResult<Bound<'py, PyTuple>> {
-    let model = &schema.loaded.model;
-    let id = *model
-        .fields_by_number
-        .get(usize::from(n))
-        .ok_or_else(|| err(format!("no field number {n}")))?;
     buf.clear();
     buf.extend(first.map(|f| f.clone().unbind()));
-    let scalar = |py: Python<'py>, v: &Value| -> PyResult<Py<PyAny>> {
-        Ok(match v {
-            Value::Float(x) => PyFloat::new(py, *x).into_any().unbind(),
-            other => crate::convert::to_py(py, other)?.unbind(),
-        })
-    };
-    if let Some(params) = codec::scalar_params(model, id) {
+    if let Some(Some(plan)) = schema.loaded.scalars.get(usize::from(n)) {
         let mut r = pipes::wire::Reader::new(data);
-        for p in params {
-            let v = codec::decode_scalar(p, &mut r).map_err(err)?;
-            buf.push(scalar(py, &v)?);
-        }
-        r.finish().map_err(err)?;
+        plan.read(&mut r, |v| buf.push(number(py, v)))
+            .and_then(|()| r.finish())
+            .map_err(err)?;
     } else {
+        let scalar = |py: Python<'py>, v: &Value| -> PyResult<Py<PyAny>> {
+            Ok(match v {
+                Value::Float(x) => PyFloat::new(py, *x).into_any().unbind(),
+                other => crate::convert::to_py(py, other)?.unbind(),
+            })
+        };
         match schema.decode_number(n, data)? {
             Value::List(items) => {
                 for item in &items {
@@ -442,6 +448,20 @@ fn call_args<'py>(
         }
     }
     PyTuple::new(py, buf.drain(..))
+}
+
+fn number(py: Python<'_>, v: Number) -> Py<PyAny> {
+    match v {
+        Number::Float(x) => PyFloat::new(py, x).into_any().unbind(),
+        Number::Int(i) => i
+            .into_pyobject(py)
+            .map(|o| o.into_any().unbind())
+            .unwrap_or_else(|e| match e {}),
+        Number::Uint(u) => u
+            .into_pyobject(py)
+            .map(|o| o.into_any().unbind())
+            .unwrap_or_else(|e| match e {}),
+    }
 }
 
 impl Client {

@@ -4,6 +4,7 @@
 //! its schema once per process). Each field's skip function is a closure over the model.
 
 use crate::codec;
+use crate::scalars::ScalarPlan;
 use dcc::model::{FieldKind, Model};
 use pipes::schema::{ClassInfo, FieldFlags, FieldInfo, SchemaInfo};
 use std::sync::Arc;
@@ -15,6 +16,8 @@ pub struct Loaded {
     pub model: Arc<Model>,
     /// The runtime's view of it.
     pub info: &'static SchemaInfo,
+    /// By field number: the plan of each field whose parameters are all numbers.
+    pub scalars: Vec<Option<ScalarPlan>>,
 }
 
 fn leak_str(s: &str) -> &'static str {
@@ -34,11 +37,21 @@ pub fn load(paths: &[String]) -> Result<Loaded, String> {
 fn field_info(model: &Arc<Model>, n: usize) -> FieldInfo {
     let id = model.fields_by_number[n];
     let field = model.field(id);
-    let m = Arc::clone(model);
-    let skip: pipes::schema::SkipFn =
-        Box::leak(Box::new(move |r: &mut pipes::wire::Reader<'_>| {
-            codec::skip_field(&m, id, r)
-        }));
+    let skip: pipes::schema::SkipFn = match ScalarPlan::of(model, id) {
+        // Number fields (most per-frame state) are measured from their plan.
+        Some(plan) => {
+            let plan: &'static ScalarPlan = Box::leak(Box::new(plan));
+            Box::leak(Box::new(move |r: &mut pipes::wire::Reader<'_>| {
+                plan.skip(r)
+            }))
+        }
+        None => {
+            let m = Arc::clone(model);
+            Box::leak(Box::new(move |r: &mut pipes::wire::Reader<'_>| {
+                codec::skip_field(&m, id, r)
+            }))
+        }
+    };
     let kind = match field.kind {
         FieldKind::Atomic(_) => pipes::schema::FieldKind::Atomic,
         FieldKind::Parameter(_) => pipes::schema::FieldKind::Parameter,
@@ -117,5 +130,14 @@ pub fn build(model: Arc<Model>) -> Loaded {
         classes: leak(classes),
         fields: leak(fields),
     }));
-    Loaded { model, info }
+    let scalars = model
+        .fields_by_number
+        .iter()
+        .map(|&id| ScalarPlan::of(&model, id))
+        .collect();
+    Loaded {
+        model,
+        info,
+        scalars,
+    }
 }
