@@ -1,16 +1,31 @@
-"""The quick-start game classes that schemas/example.dc imports (`from game import ...`)."""
+"""The quick-start game classes that schemas/example.dc imports (`from game import ...`).
+
+Typed against the schema: `dcc build --python example_dc.pyi schemas/example.dc`
+writes the stubs, and `MYPYPATH=<its folder> mypy --strict` then checks every
+handler's signature and every field name given to `send_update` / `set_field` /
+`interpolate` (each stub class is the first base while type checking; at run time
+`StubOnly` stands in and drops out of the bases).
+"""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from pipesnet import DistributedObject, DistributedObjectAI, DistributedObjectOV
+from pipesnet import DistributedObject, DistributedObjectAI, DistributedObjectOV, StubOnly
 
 if TYPE_CHECKING:
+    from example_dc import DistributedAvatar as AvatarStub
+    from example_dc import DistributedAvatarAI as AvatarAIStub
+    from example_dc import DistributedAvatarOV as AvatarOVStub
+    from example_dc import DistributedChat as ChatStub
+    from example_dc import DistributedChatAI as ChatAIStub
+
     from pipesnet import ServerRepository
+else:
+    AvatarStub = AvatarAIStub = AvatarOVStub = ChatStub = ChatAIStub = StubOnly
 
 
-class DistributedChat(DistributedObject):
+class DistributedChat(ChatStub, DistributedObject):
     """The chat room as a client sees it: prints what it hears."""
 
     heard = 0
@@ -20,7 +35,7 @@ class DistributedChat(DistributedObject):
         print(f"client: avatar {sender} said {text!r}")
 
 
-class DistributedChatAI(DistributedObjectAI):
+class DistributedChatAI(ChatAIStub, DistributedObjectAI):
     """The chat room on the server: relays each line to everyone in the zone."""
 
     avatars: dict[int, int] = {}
@@ -32,14 +47,14 @@ class DistributedChatAI(DistributedObjectAI):
         self.send_update("said", [avatar, text])
 
 
-class DistributedAvatar(DistributedObject):
+class DistributedAvatar(AvatarStub, DistributedObject):
     """Someone else's avatar: its position is smoothed."""
 
     def announce_generate(self) -> None:
         self.interpolate("setPos")
 
 
-class DistributedAvatarOV(DistributedObjectOV):
+class DistributedAvatarOV(AvatarOVStub, DistributedObjectOV):
     """Our own avatar (owner view): we walk it."""
 
     def walk(self, t: float) -> None:
@@ -48,7 +63,7 @@ class DistributedAvatarOV(DistributedObjectOV):
         self.send_update("setPos", [3.0 * math.cos(t), 3.0 * math.sin(t), 0.0])
 
 
-class DistributedAvatarAI(DistributedObjectAI):
+class DistributedAvatarAI(AvatarAIStub, DistributedObjectAI):
     """An avatar on the server: accepts its owner's moves (setPos/setH are ownsend)."""
 
     def __init__(self, air: ServerRepository) -> None:

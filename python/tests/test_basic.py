@@ -6,8 +6,18 @@ from typing import Callable
 import pytest
 
 import game_objects
-from game_objects import DistributedNode, DistributedNodeAI
-from pipesnet import ClientRepository, MemoryNetwork, PipesError, Schema, ServerRepository
+from game_objects import DistributedChat, DistributedChatAI, DistributedNode, DistributedNodeAI
+from pipesnet import (
+    ClientRepository,
+    DistributedObject,
+    DistributedObjectAI,
+    DistributedObjectOV,
+    MemoryNetwork,
+    PipesError,
+    Schema,
+    ServerRepository,
+    StubOnly,
+)
 
 DC = os.path.join(os.path.dirname(__file__), "game.dc")
 
@@ -34,6 +44,31 @@ def world() -> tuple[ServerRepository, ClientRepository]:
     client = ClientRepository(schema, memory=net)
     pump(server, [client], lambda: client.connected)
     return server, client
+
+
+def test_stub_only_drops_out_of_the_bases() -> None:
+    # The run-time stand-in for a stub class listed first (`class A(AvatarStub,
+    # DistributedObject)` with `AvatarStub = StubOnly`): same bases as without it.
+    class Client(StubOnly, DistributedObject):
+        pass
+
+    class Owner(StubOnly, DistributedObjectOV):
+        pass
+
+    class Server(StubOnly, DistributedObjectAI):
+        pass
+
+    # (To mypy StubOnly is one class, already a base of Client; real stubs differ.)
+    class Derived(StubOnly, Client):  # type: ignore[misc]
+        pass
+
+    assert Client.__bases__ == (DistributedObject,)
+    assert Owner.__bases__ == (DistributedObjectOV,)
+    assert Server.__bases__ == (DistributedObjectAI,)
+    assert Derived.__mro__[1:] == Client.__mro__
+    assert Client.__mro__[1:] == DistributedNode.__mro__[1:]
+    assert DistributedChat.__bases__ == (DistributedObject,)
+    assert DistributedChatAI.__bases__ == (DistributedObjectAI,)
 
 
 def test_schema_loads_and_reports_errors(tmp_path: object) -> None:

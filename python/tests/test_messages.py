@@ -97,6 +97,27 @@ def test_chat_broadcast_and_server_send_checks() -> None:
         server.set_field(room, "chatMessage", [1, "not state"])
 
 
+def test_panda_spelling_sends_like_send_update() -> None:
+    server, a, b = setup()
+    room = DistributedChatAI(server)
+    server.generate_object(room, 1)
+    pump(server, [a, b], lambda: room.do_id in a.do_id2do and room.do_id in b.do_id2do)
+    chat_a, chat_b = a.do_id2do[room.do_id], b.do_id2do[room.do_id]
+    assert isinstance(chat_a, DistributedChat) and isinstance(chat_b, DistributedChat)
+    chat_a.sendUpdate("sendChat", ["hi"])  # the AI relays it as chatMessage
+    pump(server, [a, b], lambda: bool(chat_b.heard))
+    assert chat_b.heard == [(a.client_id, "hi")]
+    room.sendUpdate("chatMessage", [7, "from the server"])
+    pump(server, [a, b], lambda: len(chat_b.heard) == 2)
+    assert chat_b.heard[1] == (7, "from the server")
+    with pytest.raises(PipesError):
+        chat_a.sendUpdate("noSuchField", [])
+    with pytest.raises(ValueError, match="sendToId"):
+        chat_a.sendUpdate("sendChat", ["elsewhere"], sendToId=12)
+    with pytest.raises(ValueError, match="sendToId"):
+        room.sendUpdate("chatMessage", [7, "elsewhere"], sendToId=12)
+
+
 def test_interpolation_is_readable() -> None:
     server, a, b = setup()
     theirs = b.do_id2do[own(a).do_id]

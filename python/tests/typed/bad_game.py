@@ -2,14 +2,14 @@
 
 from typing import TYPE_CHECKING
 
-from pipesnet import DistributedObject
+from pipesnet import DistributedObject, StubOnly
 
 if TYPE_CHECKING:
-    from example_dc import DistributedAvatar as AvatarFields
+    from example_dc import DistributedAvatar as AvatarStub
 else:
-    AvatarFields = object
+    AvatarStub = StubOnly
 
 
-class DistributedAvatar(DistributedObject, AvatarFields):
+class DistributedAvatar(AvatarStub, DistributedObject):
     def setPos(self, x: str) -> None:
         pass
