@@ -247,6 +247,39 @@ pub fn state_fields<'s>(
         .filter(|f| f.is_state() && f.kind != FieldKind::Molecular)
 }
 
+/// The state fields of the classes a part's records name, listed once per part: a
+/// class of hundreds of fields (Toontown's `DistributedToon` has 246) is not walked
+/// again for each of its records. A few classes are kept; a part naming more lists
+/// the others again as they come.
+#[derive(Default)]
+struct StateLists<'s> {
+    lists: Vec<(u16, Vec<&'s crate::schema::FieldInfo>)>,
+}
+
+impl<'s> StateLists<'s> {
+    /// Classes listed at once (a part rarely names more).
+    const KEPT: usize = 8;
+
+    fn of(
+        &mut self,
+        schema: &'s SchemaInfo,
+        class: &'s ClassInfo,
+    ) -> &[&'s crate::schema::FieldInfo] {
+        let i = match self.lists.iter().position(|(c, _)| *c == class.number) {
+            Some(i) => i,
+            None => {
+                if self.lists.len() == Self::KEPT {
+                    self.lists.pop();
+                }
+                self.lists
+                    .push((class.number, state_fields(schema, class).collect()));
+                self.lists.len() - 1
+            }
+        };
+        &self.lists[i].1
+    }
+}
+
 /// Chained values a record may repeat from the previous one of its part.
 #[derive(Clone, Copy, Debug, Default)]
 struct Chain {
@@ -273,6 +306,7 @@ pub fn decode_records<'a>(
         fields: Vec::new(),
     };
     let mut chain = Chain::default();
+    let mut lists = StateLists::default();
     let mut mask = None;
     let mut run = 0u8;
     let mut run_head = CONTINUE;
@@ -298,8 +332,15 @@ pub fn decode_records<'a>(
             }
             head
         };
-        let (object, kind) =
-            decode_record(&mut r, head, schema, &mut chain, &mut mask, &mut out.fields)?;
+        let (object, kind) = decode_record(
+            &mut r,
+            head,
+            schema,
+            &mut chain,
+            &mut lists,
+            &mut mask,
+            &mut out.fields,
+        )?;
         // A part is at most 64 KiB: its field count fits a u32.
         let end =
             u32::try_from(out.fields.len()).map_err(|_| invalid("Snapshot", "too many fields"))?;
@@ -313,11 +354,12 @@ pub fn decode_records<'a>(
     Ok(out)
 }
 
-fn decode_record<'a>(
+fn decode_record<'a, 's>(
     r: &mut Reader<'a>,
     head: u8,
-    schema: &SchemaInfo,
+    schema: &'s SchemaInfo,
     chain: &mut Chain,
+    lists: &mut StateLists<'s>,
     prev_mask: &mut Option<&'a [u8]>,
     fields: &mut Vec<(u16, &'a [u8])>,
 ) -> Result<(DoId, RecordKind), DecodeError> {
@@ -367,7 +409,8 @@ fn decode_record<'a>(
         (_, moved) => RecordKind::Update { class, moved },
     };
     // (`kind` is ENTER, UPDATE or DELTA here: LEAVE returned above.)
-    let n = state_fields(schema, info).count();
+    let state = lists.of(schema, info);
+    let n = state.len();
     let mask = if head & SAME_MASK != 0 {
         match (*prev_mask, head & SAME_CLASS != 0) {
             (Some(m), true) => m,
@@ -378,7 +421,7 @@ fn decode_record<'a>(
             .map_err(in_msg("Snapshot", "field mask"))?
     };
     *prev_mask = Some(mask);
-    read_fields(r, schema, info, n, mask, delta, fields)?;
+    read_fields(r, state, mask, delta, fields)?;
     Ok((object, kind))
 }
 
@@ -398,23 +441,27 @@ fn read_location(r: &mut Reader<'_>, head: u8, chain: &mut Chain) -> Result<Loca
 
 fn read_fields<'a>(
     r: &mut Reader<'a>,
-    schema: &SchemaInfo,
-    class: &ClassInfo,
-    n: usize,
+    state: &[&crate::schema::FieldInfo],
     mask: &[u8],
     delta: bool,
     fields: &mut Vec<(u16, &'a [u8])>,
 ) -> Result<(), DecodeError> {
+    let n = state.len();
     if !n.is_multiple_of(8) && mask.last().is_some_and(|b| b >> (n % 8) != 0) {
         return Err(invalid(
             "Snapshot",
             "field mask names no field of the class",
         ));
     }
-    for (i, field) in state_fields(schema, class).enumerate() {
-        if mask[i / 8] & (1 << (i % 8)) == 0 {
-            continue;
-        }
+    // Set bits only, in order: a record of a big class names a few of its fields.
+    let set = mask
+        .iter()
+        .enumerate()
+        .flat_map(|(at, &byte)| SetBits(byte).map(move |bit| at * 8 + bit));
+    for i in set {
+        let Some(field) = state.get(i) else {
+            break; // (bits past the class's fields were refused above)
+        };
         let rest = r.rest();
         let mut value = Reader::new(rest);
         match delta_widths(field).filter(|_| delta) {
@@ -431,6 +478,23 @@ fn read_fields<'a>(
         fields.push((field.number, bytes));
     }
     Ok(())
+}
+
+/// The set bits of a mask byte, lowest first.
+struct SetBits(u8);
+
+impl Iterator for SetBits {
+    type Item = usize;
+
+    #[inline]
+    fn next(&mut self) -> Option<usize> {
+        if self.0 == 0 {
+            return None;
+        }
+        let bit = self.0.trailing_zeros() as usize;
+        self.0 &= self.0 - 1;
+        Some(bit)
+    }
 }
 
 /// The integer widths of a field whose values may travel as deltas: its
