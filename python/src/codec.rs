@@ -221,33 +221,6 @@ fn decode_simple(s: &SimpleType, r: &mut Reader<'_>) -> WireResult<Value> {
     }
 }
 
-/// The parameters of field `f` when every one is a single number (an integer or a
-/// float, divisors allowed; no strings, arrays, structs or switches): such a field's
-/// arguments decode one by one with [`decode_scalar`], without building a list.
-pub fn scalar_params(model: &Model, f: FieldId) -> Option<&[Param]> {
-    use Builtin::*;
-    let FieldKind::Atomic(params) = &model.field(f).kind else {
-        return None;
-    };
-    let scalar = |p: &Param| match &p.ty {
-        Type::Simple(s) => matches!(
-            s.builtin,
-            Int8 | Int16 | Int32 | Int64 | Uint8 | Uint16 | Uint32 | Uint64 | Float64
-        ),
-        _ => false,
-    };
-    params.iter().all(scalar).then_some(params.as_slice())
-}
-
-/// Reads one parameter of a field [`scalar_params`] accepted: `Value::Int` or
-/// `Value::Float`, checked as [`decode_field`] checks it.
-pub fn decode_scalar(p: &Param, r: &mut Reader<'_>) -> WireResult<Value> {
-    match &p.ty {
-        Type::Simple(s) => decode_simple(s, r),
-        _ => Err(bad(WireErrorKind::OutOfRange)),
-    }
-}
-
 /// Packs a value tree for field `f` with Panda's packer (ranges and counts checked).
 pub fn encode_field(model: &Model, f: FieldId, value: &Value) -> Result<Vec<u8>, String> {
     let ast = to_ast(value);

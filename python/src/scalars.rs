@@ -9,9 +9,8 @@
 //!
 //! [`codec`]: crate::codec
 
-use crate::codec;
 use dcc::ast::Builtin;
-use dcc::model::{FieldId, Model, Range, Type};
+use dcc::model::{FieldId, FieldKind, Model, Range, Type};
 use pipes::wire::{Reader, WireError, WireErrorKind, WireResult};
 
 /// How one parameter's bytes read as a number.
@@ -57,10 +56,14 @@ fn out_of_range() -> WireError {
 }
 
 impl ScalarPlan {
-    /// The plan of field `f`, when each of its parameters is a single number (see
-    /// [`codec::scalar_params`]).
+    /// The plan of field `f`, when each of its parameters is a single number (an
+    /// integer or a float64, divisors and ranges allowed; no strings, chars, arrays,
+    /// structs or switches).
     pub fn of(model: &Model, f: FieldId) -> Option<ScalarPlan> {
-        let params: Vec<Param> = codec::scalar_params(model, f)?
+        let FieldKind::Atomic(params) = &model.field(f).kind else {
+            return None;
+        };
+        let params: Vec<Param> = params
             .iter()
             .map(|p| {
                 let Type::Simple(s) = &p.ty else {
@@ -68,10 +71,18 @@ impl ScalarPlan {
                 };
                 let layout = match s.builtin {
                     Builtin::Float64 => Layout::Float,
-                    b => {
-                        let (width, signed) = b.int_layout()?;
+                    Builtin::Int8
+                    | Builtin::Int16
+                    | Builtin::Int32
+                    | Builtin::Int64
+                    | Builtin::Uint8
+                    | Builtin::Uint16
+                    | Builtin::Uint32
+                    | Builtin::Uint64 => {
+                        let (width, signed) = s.builtin.int_layout()?;
                         Layout::Int { width, signed }
                     }
+                    _ => return None,
                 };
                 let range = (!matches!(s.range, Range::None)).then(|| s.range.clone());
                 Some(Param {
@@ -94,16 +105,6 @@ impl ScalarPlan {
             size,
             checked,
         })
-    }
-
-    /// How many parameters the field has.
-    pub fn len(&self) -> usize {
-        self.params.len()
-    }
-
-    /// Whether the field has no parameters.
-    pub fn is_empty(&self) -> bool {
-        self.params.is_empty()
     }
 
     /// Moves `r` past one value of the field, checking ranges.
@@ -163,7 +164,7 @@ impl Param {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::codec::Value;
+    use crate::codec::{self, Value};
 
     fn model(text: &str) -> Model {
         dcc::load_sources(&[("t.dc", text.as_bytes())], dcc::Options::default()).expect("schema")
@@ -220,10 +221,11 @@ mod tests {
             assert!(ScalarPlan::of(&m, field(&m, name)).is_some(), "{name}");
         }
         assert!(ScalarPlan::of(&m, field(&m, "setName")).is_none());
-        assert_eq!(
-            ScalarPlan::of(&m, field(&m, "setPos")).map(|p| p.len()),
-            Some(3)
-        );
+        let pos = ScalarPlan::of(&m, field(&m, "setPos")).expect("setPos");
+        let mut read = 0;
+        let bytes = [0u8; 24];
+        assert!(pos.read(&mut Reader::new(&bytes), |_| read += 1).is_ok());
+        assert_eq!(read, 3);
     }
 
     #[test]

@@ -16,8 +16,9 @@ pub struct Loaded {
     pub model: Arc<Model>,
     /// The runtime's view of it.
     pub info: &'static SchemaInfo,
-    /// By field number: the plan of each field whose parameters are all numbers.
-    pub scalars: Vec<Option<ScalarPlan>>,
+    /// By field number: the plan of each field whose parameters are all numbers
+    /// (leaked with the schema: the fields' skip functions use them too).
+    pub scalars: &'static [Option<ScalarPlan>],
 }
 
 fn leak_str(s: &str) -> &'static str {
@@ -34,17 +35,14 @@ pub fn load(paths: &[String]) -> Result<Loaded, String> {
     Ok(build(Arc::new(model)))
 }
 
-fn field_info(model: &Arc<Model>, n: usize) -> FieldInfo {
+fn field_info(model: &Arc<Model>, n: usize, plan: Option<&'static ScalarPlan>) -> FieldInfo {
     let id = model.fields_by_number[n];
     let field = model.field(id);
-    let skip: pipes::schema::SkipFn = match ScalarPlan::of(model, id) {
+    let skip: pipes::schema::SkipFn = match plan {
         // Number fields (most per-frame state) are measured from their plan.
-        Some(plan) => {
-            let plan: &'static ScalarPlan = Box::leak(Box::new(plan));
-            Box::leak(Box::new(move |r: &mut pipes::wire::Reader<'_>| {
-                plan.skip(r)
-            }))
-        }
+        Some(plan) => Box::leak(Box::new(move |r: &mut pipes::wire::Reader<'_>| {
+            plan.skip(r)
+        })),
         None => {
             let m = Arc::clone(model);
             Box::leak(Box::new(move |r: &mut pipes::wire::Reader<'_>| {
@@ -119,8 +117,17 @@ fn class_info(model: &Model, index: usize) -> ClassInfo {
 
 /// Builds (and leaks) the runtime schema for a model.
 pub fn build(model: Arc<Model>) -> Loaded {
-    let fields = (0..model.fields_by_number.len())
-        .map(|n| field_info(&model, n))
+    let scalars: &'static [Option<ScalarPlan>] = leak(
+        model
+            .fields_by_number
+            .iter()
+            .map(|&id| ScalarPlan::of(&model, id))
+            .collect(),
+    );
+    let fields = scalars
+        .iter()
+        .enumerate()
+        .map(|(n, plan)| field_info(&model, n, plan.as_ref()))
         .collect();
     let classes = (0..model.class_list.len())
         .map(|i| class_info(&model, i))
@@ -130,11 +137,6 @@ pub fn build(model: Arc<Model>) -> Loaded {
         classes: leak(classes),
         fields: leak(fields),
     }));
-    let scalars = model
-        .fields_by_number
-        .iter()
-        .map(|&id| ScalarPlan::of(&model, id))
-        .collect();
     Loaded {
         model,
         info,
