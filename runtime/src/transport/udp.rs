@@ -910,9 +910,7 @@ impl UdpClient {
                         self.gate.ack_sent(now);
                     }
                     if open && out.len() + 2 + packet.len() > plain::MAX_DATAGRAM {
-                        self.socket
-                            .send_to(out, self.server)
-                            .map_err(io(format!("send_to {}", self.server)))?;
+                        send_to_server(&self.socket, out, self.server)?;
                         open = false;
                     }
                     if !open {
@@ -922,9 +920,7 @@ impl UdpClient {
                     plain::put_packet(out, packet);
                 }
                 if open {
-                    self.socket
-                        .send_to(out, self.server)
-                        .map_err(io(format!("send_to {}", self.server)))?;
+                    send_to_server(&self.socket, out, self.server)?;
                 }
             }
         }
@@ -939,6 +935,19 @@ impl UdpClient {
                 reason,
             });
         }
+    }
+}
+
+/// Sends a datagram to the server; the error names the address (formatted only on
+/// failure: this runs for every datagram).
+fn send_to_server(
+    socket: &UdpSocket,
+    bytes: &[u8],
+    server: SocketAddr,
+) -> Result<(), TransportError> {
+    match socket.send_to(bytes, server) {
+        Ok(_) => Ok(()),
+        Err(e) => Err(io(format!("send_to {server}"))(e)),
     }
 }
 
