@@ -332,6 +332,8 @@ class ClientRepository:
         self._interest_callbacks: dict[int, Callable[[], None]] = {}
         self._handler_cache: dict[tuple[type, str], Any] = {}
         self._errors: list[Exception] = []
+        # Bound once: poll() runs every frame.
+        self._on_event = self._dispatch
         self._event_handlers: dict[str, Callable[[tuple[Any, ...]], None]] = {
             "generate": self._on_generate,
             "alive": self._on_alive,
@@ -379,7 +381,7 @@ class ClientRepository:
         # Field changes go from Rust straight to the objects' handlers (no event
         # tuples, no Python loop per field); every other event comes to _dispatch.
         errors = self._errors
-        self.client.poll_apply(self.do_id2do, self._dispatch, errors)
+        self.client.poll_apply(self.do_id2do, self._on_event, errors)
         if errors:
             self._errors = []
             raise_collected(errors)

@@ -147,9 +147,18 @@ impl Client {
         // Python code runs with the client not borrowed: a handler or hook may call
         // back into it (`send_update`, `client_id`, `set_interest`).
         let py = slf.py();
-        slf.borrow_mut().pump()?;
+        // The pump and the first event share a borrow (an idle frame takes one).
+        let mut first = {
+            let mut this = slf.borrow_mut();
+            this.pump()?;
+            Some(this.driver.poll_event())
+        };
         loop {
-            let Some(e) = slf.borrow_mut().driver.poll_event() else {
+            let next = match first.take() {
+                Some(e) => e,
+                None => slf.borrow_mut().driver.poll_event(),
+            };
+            let Some(e) = next else {
                 break;
             };
             match e {
