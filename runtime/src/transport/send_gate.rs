@@ -7,7 +7,9 @@
 //! other side). The gate asks renet only when something is due (a message was queued,
 //! the peer sent reliable data, a resend check of our reliable data, or the ack
 //! interval passed) and lets a lone ack packet leave at most once per ack interval,
-//! at once when the peer sent reliable data (its resend timer is short).
+//! at once when the peer sent reliable data (its resend timer is short), and only when
+//! the peer sent something besides ack packets since our last ack: acks answering acks
+//! would keep an idle connection trading a datagram each way every ack interval.
 //!
 //! A withheld ack packet is not lost information: renet keeps the peer's
 //! unacknowledged sequence ranges until an ack packet of ours is acknowledged, so the
@@ -42,6 +44,8 @@ pub(crate) struct SendGate {
     resend_check: Duration,
     queued: bool,
     reliable_in: bool,
+    /// The peer sent a packet other than an ack since our last ack packet left.
+    data_in: bool,
     last_poll: Option<Time>,
     last_ack: Option<Time>,
 }
@@ -67,6 +71,7 @@ impl SendGate {
             resend_check,
             queued: false,
             reliable_in: false,
+            data_in: false,
             last_poll: None,
             last_ack: None,
         }
@@ -82,21 +87,21 @@ impl SendGate {
         if is_reliable(packet) {
             self.reliable_in = true;
         }
+        if !is_ack(packet) {
+            self.data_in = true;
+        }
     }
 
     /// Decides a flush at `now`; `reliable_in_flight` says whether reliable data of
     /// ours is unacknowledged (renet resends it on its own timer, when asked).
     pub(crate) fn flush(&mut self, now: Time, reliable_in_flight: bool) -> Flush {
         let elapsed = |at: Option<Time>, every: Duration| at.is_none_or(|t| now.since(t) >= every);
-        let period = if reliable_in_flight {
-            self.resend_check.min(self.ack_interval)
-        } else {
-            self.ack_interval
-        };
-        if !(self.queued || self.reliable_in || elapsed(self.last_poll, period)) {
+        let resend_due = reliable_in_flight && elapsed(self.last_poll, self.resend_check);
+        let ack_due = self.data_in && elapsed(self.last_ack, self.ack_interval);
+        if !(self.queued || self.reliable_in || resend_due || ack_due) {
             return Flush::Skip;
         }
-        let acks = self.reliable_in || elapsed(self.last_ack, self.ack_interval);
+        let acks = self.reliable_in || ack_due;
         self.queued = false;
         self.reliable_in = false;
         self.last_poll = Some(now);
@@ -106,6 +111,7 @@ impl SendGate {
     /// An ack packet left at `now`.
     pub(crate) fn ack_sent(&mut self, now: Time) {
         self.last_ack = Some(now);
+        self.data_in = false;
     }
 }
 
@@ -154,14 +160,27 @@ mod tests {
     }
 
     #[test]
-    fn idle_frames_ask_renet_once_per_ack_interval() {
+    fn unreliable_data_of_the_peer_is_acked_once_per_ack_interval() {
         let mut g = gate();
+        g.received(&[1, 1, 2]);
         assert_eq!(g.flush(at(0), false), Flush::Send { acks: true });
         g.ack_sent(at(0));
         for ms in (16..100).step_by(16) {
+            g.received(&[1, 1, 2]);
             assert_eq!(g.flush(at(ms), false), Flush::Skip, "at {ms} ms");
         }
         assert_eq!(g.flush(at(100), false), Flush::Send { acks: true });
+    }
+
+    #[test]
+    fn an_idle_connection_asks_renet_nothing() {
+        let mut g = gate();
+        for ms in (0..1000).step_by(16) {
+            assert_eq!(g.flush(at(ms), false), Flush::Skip, "at {ms} ms");
+        }
+        // The peer's ack packets alone do not call for an ack.
+        g.received(&[ACK, 0, 0]);
+        assert_eq!(g.flush(at(1000), false), Flush::Skip);
     }
 
     #[test]
@@ -172,6 +191,7 @@ mod tests {
         g.queued();
         assert_eq!(g.flush(at(20), false), Flush::Send { acks: false });
         assert_eq!(g.flush(at(40), false), Flush::Skip);
+        g.received(&[1, 1, 2]);
         g.queued();
         assert_eq!(g.flush(at(120), false), Flush::Send { acks: true });
     }
@@ -195,6 +215,67 @@ mod tests {
         g.ack_sent(at(0));
         assert_eq!(g.flush(at(5), true), Flush::Skip);
         assert_eq!(g.flush(at(10), true), Flush::Send { acks: false });
+    }
+
+    /// Two real renet endpoints behind gates, polled every 16 ms frame: after one
+    /// unreliable message each way the acks settle and the connection goes quiet
+    /// (without the gate's rule they would trade an ack datagram each way every ack
+    /// interval for ever).
+    #[test]
+    fn an_idle_renet_pair_stops_trading_acks() {
+        let config = ConnectionConfig {
+            available_bytes_per_tick: 1 << 20,
+            server_channels_config: vec![ChannelConfig {
+                channel_id: 0,
+                max_memory_usage_bytes: 1 << 20,
+                send_type: SendType::Unreliable,
+            }],
+            client_channels_config: vec![ChannelConfig {
+                channel_id: 0,
+                max_memory_usage_bytes: 1 << 20,
+                send_type: SendType::Unreliable,
+            }],
+        };
+        let mut ends = [
+            (RenetClient::new(config.clone()), gate()),
+            (RenetClient::new(config), gate()),
+        ];
+        for (renet, _) in &mut ends {
+            renet.set_connected();
+        }
+        for (renet, g) in &mut ends {
+            renet.send_message(0, vec![7u8; 10]);
+            g.queued();
+        }
+        let mut in_flight: [Vec<Vec<u8>>; 2] = [Vec::new(), Vec::new()];
+        let mut sent_after_first_second = 0;
+        for frame in 0..180u64 {
+            let now = at(frame * 16);
+            for side in 0..2 {
+                let (renet, g) = &mut ends[side];
+                renet.update(MS * 16);
+                for p in std::mem::take(&mut in_flight[side]) {
+                    g.received(&p);
+                    renet.process_packet(&p);
+                }
+                let Flush::Send { acks } = g.flush(now, false) else {
+                    continue;
+                };
+                for p in renet.get_packets_to_send() {
+                    if is_ack(&p) {
+                        if !acks {
+                            continue;
+                        }
+                        g.ack_sent(now);
+                    }
+                    if frame >= 60 {
+                        sent_after_first_second += 1;
+                    }
+                    in_flight[1 - side].push(p);
+                }
+            }
+        }
+        assert_eq!(sent_after_first_second, 0, "packets sent by an idle pair");
     }
 
     /// The type bytes the gate reads are renet's own: a reliable message, an
