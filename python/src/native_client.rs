@@ -148,19 +148,12 @@ impl Client {
         // back into it (`send_update`, `client_id`, `set_interest`).
         let py = slf.py();
         // The pump and the first event share a borrow (an idle frame takes one).
-        let mut first = {
+        let mut next = {
             let mut this = slf.borrow_mut();
             this.pump()?;
-            Some(this.driver.poll_event())
+            this.driver.poll_event()
         };
-        loop {
-            let next = match first.take() {
-                Some(e) => e,
-                None => slf.borrow_mut().driver.poll_event(),
-            };
-            let Some(e) = next else {
-                break;
-            };
+        while let Some(e) = next {
             match e {
                 ClientEvent::AuthChallenge(_) => slf.borrow_mut().answer_auth()?,
                 ClientEvent::StateChanged {
@@ -169,30 +162,10 @@ impl Client {
                     moved,
                     ..
                 } => {
-                    let Some(obj) = objects.get_item(object.0)? else {
-                        continue;
-                    };
-                    if let Some(l) = moved {
-                        let set = obj.setattr(pyo3::intern!(py, "zone_id"), l.zone);
-                        collect(py, set, errors)?;
+                    if let Some(obj) = objects.get_item(object.0)? {
+                        let zone = moved.map(|l| l.zone);
+                        apply_changes(slf, &obj, object, &fields, zone, errors)?;
                     }
-                    // One borrow for the event's calls, made once it is released.
-                    let mut calls = {
-                        let mut this = slf.borrow_mut();
-                        let mut calls = std::mem::take(&mut this.calls);
-                        for &n in &fields {
-                            match this.field_call(py, &obj, object, n) {
-                                Ok(Some((f, args))) => calls.push((f.unbind(), args.unbind())),
-                                Ok(None) => {}
-                                Err(e) => collect(py, Err::<(), _>(e), errors)?,
-                            }
-                        }
-                        calls
-                    };
-                    for (f, args) in calls.drain(..) {
-                        collect(py, f.bind(py).call1(args.bind(py)).map(drop), errors)?;
-                    }
-                    slf.borrow_mut().calls = calls;
                 }
                 other => {
                     let event = slf.borrow().event(py, other)?;
@@ -201,6 +174,7 @@ impl Client {
                     }
                 }
             }
+            next = slf.borrow_mut().driver.poll_event();
         }
         Ok(())
     }
@@ -411,6 +385,41 @@ impl Client {
         .into_iter()
         .collect()
     }
+}
+
+/// Delivers one object's field changes: sets its `zone_id` if it moved (`zone`), then
+/// calls its handler of each changed field (see `Client::poll_apply`).
+fn apply_changes(
+    slf: &Bound<'_, Client>,
+    obj: &Bound<'_, PyAny>,
+    object: DoId,
+    fields: &[u16],
+    zone: Option<u32>,
+    errors: &Bound<'_, PyList>,
+) -> PyResult<()> {
+    let py = slf.py();
+    if let Some(zone) = zone {
+        let set = obj.setattr(pyo3::intern!(py, "zone_id"), zone);
+        collect(py, set, errors)?;
+    }
+    // One borrow for the event's calls, made once it is released.
+    let mut calls = {
+        let mut this = slf.borrow_mut();
+        let mut calls = std::mem::take(&mut this.calls);
+        for &n in fields {
+            match this.field_call(py, obj, object, n) {
+                Ok(Some((f, args))) => calls.push((f.unbind(), args.unbind())),
+                Ok(None) => {}
+                Err(e) => collect(py, Err::<(), _>(e), errors)?,
+            }
+        }
+        calls
+    };
+    for (f, args) in calls.drain(..) {
+        collect(py, f.bind(py).call1(args.bind(py)).map(drop), errors)?;
+    }
+    slf.borrow_mut().calls = calls;
+    Ok(())
 }
 
 /// Appends an `Exception` to `errors`; anything else (`KeyboardInterrupt`,

@@ -4,12 +4,12 @@
 //! packet of the peer is unacknowledged, and acks are packets that get acknowledged
 //! too: two renet endpoints polled every frame trade one ack datagram per frame each
 //! way for ever (each one a `sendto`, a `recvfrom` and a netcode encryption on the
-//! other side). The gate asks renet only when something is due (a message was queued,
-//! the peer sent reliable data, a resend check of our reliable data, or the ack
-//! interval passed) and lets a lone ack packet leave at most once per ack interval,
-//! at once when the peer sent reliable data (its resend timer is short), and only when
-//! the peer sent something besides ack packets since our last ack: acks answering acks
-//! would keep an idle connection trading a datagram each way every ack interval.
+//! other side). The gate asks renet only when something is due: a message was queued,
+//! the peer sent reliable data (acked at once: its resend timer is short), a resend
+//! check of our reliable data, or an ack of the peer's other packets (at most once per
+//! ack interval). A lone ack packet leaves only with those acks. The peer's own ack
+//! packets call for none: acks answering acks would keep an idle connection trading a
+//! datagram each way every ack interval.
 //!
 //! A withheld ack packet is not lost information: renet keeps the peer's
 //! unacknowledged sequence ranges until an ack packet of ours is acknowledged, so the
@@ -159,6 +159,19 @@ mod tests {
         SendGate::new(MS * 100, MS * 10)
     }
 
+    /// Two connected renet endpoints with `channels` both ways.
+    fn connected_pair(channels: Vec<ChannelConfig>) -> (RenetClient, RenetClient) {
+        let config = ConnectionConfig {
+            available_bytes_per_tick: 1 << 20,
+            server_channels_config: channels.clone(),
+            client_channels_config: channels,
+        };
+        let (mut a, mut b) = (RenetClient::new(config.clone()), RenetClient::new(config));
+        a.set_connected();
+        b.set_connected();
+        (a, b)
+    }
+
     #[test]
     fn unreliable_data_of_the_peer_is_acked_once_per_ack_interval() {
         let mut g = gate();
@@ -223,26 +236,12 @@ mod tests {
     /// interval for ever).
     #[test]
     fn an_idle_renet_pair_stops_trading_acks() {
-        let config = ConnectionConfig {
-            available_bytes_per_tick: 1 << 20,
-            server_channels_config: vec![ChannelConfig {
-                channel_id: 0,
-                max_memory_usage_bytes: 1 << 20,
-                send_type: SendType::Unreliable,
-            }],
-            client_channels_config: vec![ChannelConfig {
-                channel_id: 0,
-                max_memory_usage_bytes: 1 << 20,
-                send_type: SendType::Unreliable,
-            }],
-        };
-        let mut ends = [
-            (RenetClient::new(config.clone()), gate()),
-            (RenetClient::new(config), gate()),
-        ];
-        for (renet, _) in &mut ends {
-            renet.set_connected();
-        }
+        let (a, b) = connected_pair(vec![ChannelConfig {
+            channel_id: 0,
+            max_memory_usage_bytes: 1 << 20,
+            send_type: SendType::Unreliable,
+        }]);
+        let mut ends = [(a, gate()), (b, gate())];
         for (renet, g) in &mut ends {
             renet.send_message(0, vec![7u8; 10]);
             g.queued();
@@ -296,17 +295,7 @@ mod tests {
                 },
             },
         ];
-        let config = ConnectionConfig {
-            available_bytes_per_tick: 1 << 20,
-            server_channels_config: channels.clone(),
-            client_channels_config: channels,
-        };
-        let (mut a, mut b) = (
-            RenetClient::new(config.clone()),
-            RenetClient::new(config.clone()),
-        );
-        a.set_connected();
-        b.set_connected();
+        let (mut a, mut b) = connected_pair(channels);
         a.send_message(1, vec![1u8; 10]);
         let reliable = a.get_packets_to_send();
         assert_eq!(reliable.len(), 1);

@@ -893,9 +893,7 @@ impl UdpClient {
                     let (addr, bytes) = netcode
                         .generate_payload_packet(&packet)
                         .map_err(|e| TransportError::Setup(format!("netcode: {e}")))?;
-                    if let Err(e) = self.socket.send_to(bytes, addr) {
-                        return Err(io(format!("send_to {addr}"))(e));
-                    }
+                    send_or_error(&self.socket, bytes, addr)?;
                 }
             }
             ClientLink::Plain(link) => {
@@ -910,7 +908,7 @@ impl UdpClient {
                         self.gate.ack_sent(now);
                     }
                     if open && out.len() + 2 + packet.len() > plain::MAX_DATAGRAM {
-                        send_to_server(&self.socket, out, self.server)?;
+                        send_or_error(&self.socket, out, self.server)?;
                         open = false;
                     }
                     if !open {
@@ -920,7 +918,7 @@ impl UdpClient {
                     plain::put_packet(out, packet);
                 }
                 if open {
-                    send_to_server(&self.socket, out, self.server)?;
+                    send_or_error(&self.socket, out, self.server)?;
                 }
             }
         }
@@ -938,16 +936,13 @@ impl UdpClient {
     }
 }
 
-/// Sends a datagram to the server; the error names the address (formatted only on
-/// failure: this runs for every datagram).
-fn send_to_server(
-    socket: &UdpSocket,
-    bytes: &[u8],
-    server: SocketAddr,
-) -> Result<(), TransportError> {
-    match socket.send_to(bytes, server) {
+/// Sends a datagram, or an error naming the address (formatted only on failure: a
+/// client's sends go through here, one per datagram). The server's sends log and go
+/// on instead (`send_datagram`).
+fn send_or_error(socket: &UdpSocket, bytes: &[u8], addr: SocketAddr) -> Result<(), TransportError> {
+    match socket.send_to(bytes, addr) {
         Ok(_) => Ok(()),
-        Err(e) => Err(io(format!("send_to {server}"))(e)),
+        Err(e) => Err(io(format!("send_to {addr}"))(e)),
     }
 }
 
