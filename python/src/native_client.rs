@@ -144,38 +144,33 @@ impl Client {
         on_event: &Bound<'_, PyAny>,
         errors: &Bound<'_, PyList>,
     ) -> PyResult<()> {
-        // Python code runs with the client not borrowed: a handler or hook may call
-        // back into it (`send_update`, `client_id`, `set_interest`).
+        // Python code (hooks, handlers) runs with the client not borrowed: it may call
+        // back into it (`send_update`, `client_id`, `set_interest`). Each event takes
+        // one borrow: the pump (first), the event, and its handler calls.
         let py = slf.py();
-        // The pump and the first event share a borrow (an idle frame takes one).
-        let mut next = {
+        let mut calls = {
             let mut this = slf.borrow_mut();
             this.pump()?;
-            this.driver.poll_event()
+            std::mem::take(&mut this.calls)
         };
-        while let Some(e) = next {
-            match e {
-                ClientEvent::AuthChallenge(_) => slf.borrow_mut().answer_auth()?,
-                ClientEvent::StateChanged {
-                    object,
-                    fields,
-                    moved,
-                    ..
-                } => {
-                    if let Some(obj) = objects.get_item(object.0)? {
-                        let zone = moved.map(|l| l.zone);
-                        apply_changes(slf, &obj, object, &fields, zone, errors)?;
+        loop {
+            let step = slf.borrow_mut().next_step(objects, &mut calls, errors)?;
+            match step {
+                Step::Done => break,
+                Step::Nothing => {}
+                Step::Event(t) => collect(py, on_event.call1((t,)).map(drop), errors)?,
+                Step::Changed(obj, zone) => {
+                    if let Some(zone) = zone {
+                        let set = obj.setattr(pyo3::intern!(py, "zone_id"), zone);
+                        collect(py, set, errors)?;
                     }
-                }
-                other => {
-                    let event = slf.borrow().event(py, other)?;
-                    if let Some(t) = event {
-                        collect(py, on_event.call1((t,)).map(drop), errors)?;
+                    for (f, args) in calls.drain(..) {
+                        collect(py, f.bind(py).call1(args.bind(py)).map(drop), errors)?;
                     }
                 }
             }
-            next = slf.borrow_mut().driver.poll_event();
         }
+        slf.borrow_mut().calls = calls;
         Ok(())
     }
 
@@ -387,39 +382,16 @@ impl Client {
     }
 }
 
-/// Delivers one object's field changes: sets its `zone_id` if it moved (`zone`), then
-/// calls its handler of each changed field (see `Client::poll_apply`).
-fn apply_changes(
-    slf: &Bound<'_, Client>,
-    obj: &Bound<'_, PyAny>,
-    object: DoId,
-    fields: &[u16],
-    zone: Option<u32>,
-    errors: &Bound<'_, PyList>,
-) -> PyResult<()> {
-    let py = slf.py();
-    if let Some(zone) = zone {
-        let set = obj.setattr(pyo3::intern!(py, "zone_id"), zone);
-        collect(py, set, errors)?;
-    }
-    // One borrow for the event's calls, made once it is released.
-    let mut calls = {
-        let mut this = slf.borrow_mut();
-        let mut calls = std::mem::take(&mut this.calls);
-        for &n in fields {
-            match this.field_call(py, obj, object, n) {
-                Ok(Some((f, args))) => calls.push((f.unbind(), args.unbind())),
-                Ok(None) => {}
-                Err(e) => collect(py, Err::<(), _>(e), errors)?,
-            }
-        }
-        calls
-    };
-    for (f, args) in calls.drain(..) {
-        collect(py, f.bind(py).call1(args.bind(py)).map(drop), errors)?;
-    }
-    slf.borrow_mut().calls = calls;
-    Ok(())
+/// What `poll_apply` does next, once the client is released.
+enum Step<'py> {
+    /// No event left.
+    Done,
+    /// An event handled inside (an auth answer, a change of an unknown object).
+    Nothing,
+    /// An event for `on_event`.
+    Event(Bound<'py, PyTuple>),
+    /// An object's field changes: set its `zone_id` if it moved, then make the calls.
+    Changed(Bound<'py, PyAny>, Option<u32>),
 }
 
 /// Appends an `Exception` to `errors`; anything else (`KeyboardInterrupt`,
@@ -491,6 +463,45 @@ impl Client {
             self.driver.client.update_interpolation(now);
         }
         Ok(())
+    }
+
+    /// The next event of `poll_apply`: a field change gets its handler calls put in
+    /// `calls` (made by the caller, in order, once the client is released).
+    fn next_step<'py>(
+        &mut self,
+        objects: &Bound<'py, PyDict>,
+        calls: &mut Vec<(Py<PyAny>, Py<PyTuple>)>,
+        errors: &Bound<'py, PyList>,
+    ) -> PyResult<Step<'py>> {
+        let py = objects.py();
+        let Some(event) = self.driver.poll_event() else {
+            return Ok(Step::Done);
+        };
+        match event {
+            ClientEvent::AuthChallenge(_) => self.answer_auth().map(|()| Step::Nothing),
+            ClientEvent::StateChanged {
+                object,
+                fields,
+                moved,
+                ..
+            } => {
+                let Some(obj) = objects.get_item(object.0)? else {
+                    return Ok(Step::Nothing);
+                };
+                for &n in &fields {
+                    match self.field_call(py, &obj, object, n) {
+                        Ok(Some((f, args))) => calls.push((f.unbind(), args.unbind())),
+                        Ok(None) => {}
+                        Err(e) => collect(py, Err::<(), _>(e), errors)?,
+                    }
+                }
+                Ok(Step::Changed(obj, moved.map(|l| l.zone)))
+            }
+            other => Ok(match self.event(py, other)? {
+                Some(t) => Step::Event(t),
+                None => Step::Nothing,
+            }),
+        }
     }
 
     fn answer_auth(&mut self) -> PyResult<()> {

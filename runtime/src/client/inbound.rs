@@ -531,7 +531,7 @@ fn write_fields(
     r: &Record<'_, '_>,
     schema: &'static crate::schema::SchemaInfo,
 ) -> Vec<u16> {
-    let mut changed = Vec::new();
+    let mut changed = Vec::with_capacity(r.fields.len());
     for &(n, v) in r.fields {
         if o.set(n, v, tick) {
             changed.push(n);

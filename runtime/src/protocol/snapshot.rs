@@ -303,7 +303,8 @@ pub fn decode_records<'a>(
     }
     let mut out = Records {
         heads: Vec::with_capacity(usize::from(count)),
-        fields: Vec::new(),
+        // Most records carry a field or more.
+        fields: Vec::with_capacity(usize::from(count)),
     };
     let mut chain = Chain::default();
     let mut lists = StateLists::default();
