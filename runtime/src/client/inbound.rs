@@ -6,7 +6,7 @@
 //! object. A malformed packet from the server is dropped whole (and not acked).
 
 use super::events::{ClientDisconnect, ClientEvent};
-use super::objects::{ClientObject, Lifecycle};
+use super::objects::{ClientObject, Lifecycle, PastLayouts};
 use super::{Client, Stage};
 use crate::ids::{DoId, Location};
 use crate::protocol::snapshot::{apply_delta, decode_records, delta_widths, Record, RecordKind};
@@ -351,7 +351,7 @@ impl Client {
                 if tick <= o.applied {
                     return;
                 }
-                let fields = write_fields(o, tick, r, self.schema);
+                let fields = write_fields(o, tick, r, &mut self.past_layouts, self.schema);
                 let moved = moved.filter(|&l| l != o.location);
                 if let Some(l) = moved {
                     o.location = l;
@@ -407,7 +407,7 @@ impl Client {
                 let moved = (o.location != location).then_some(location);
                 o.location = location;
                 let was_owned = std::mem::replace(&mut o.owned, owned);
-                let fields = write_fields(o, tick, r, self.schema);
+                let fields = write_fields(o, tick, r, &mut self.past_layouts, self.schema);
                 if was_owned != owned {
                     self.interp.vars.set_owned(u64::from(r.object.0), owned);
                 }
@@ -435,7 +435,7 @@ impl Client {
             fields: Vec::with_capacity(r.fields.len()),
             past: None,
         };
-        write_fields(&mut o, tick, r, self.schema);
+        write_fields(&mut o, tick, r, &mut self.past_layouts, self.schema);
         if owned {
             self.interp.vars.set_owned(u64::from(r.object.0), true);
         }
@@ -524,11 +524,13 @@ impl Client {
 
 /// Stores a record's fields; returns the numbers of those whose value changed (a
 /// snapshot resent after a lost ack repeats values the client already has).
-/// Keeps the object's integer state of `tick` as a baseline for later DELTAs.
+/// Keeps the object's integer state of `tick` as a baseline for later DELTAs (laid
+/// out by its class's entry in `layouts`).
 fn write_fields(
     o: &mut ClientObject,
     tick: Tick,
     r: &Record<'_, '_>,
+    layouts: &mut PastLayouts,
     schema: &'static crate::schema::SchemaInfo,
 ) -> Vec<u16> {
     let mut changed = Vec::with_capacity(r.fields.len());
@@ -538,6 +540,6 @@ fn write_fields(
         }
     }
     o.applied = tick;
-    o.remember(schema, tick);
+    o.remember(layouts, schema, tick);
     changed
 }

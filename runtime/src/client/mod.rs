@@ -83,6 +83,8 @@ pub struct Client {
     /// `(record index, field number, start, end)` of each in it.
     delta_values: Vec<u8>,
     delta_spans: Vec<(u32, u16, u32, u32)>,
+    /// The layout of each class's integer fields in its objects' DELTA baselines.
+    past_layouts: objects::PastLayouts,
     newest: Option<Tick>,
     /// The snapshot packets received (acked at most every `pipes-ack-interval`).
     acks: Option<AckWindow>,
@@ -141,6 +143,7 @@ impl Client {
             tombstones: DetMap::default(),
             tomb_order: VecDeque::new(),
             delta_values: Vec::new(),
+            past_layouts: objects::PastLayouts::default(),
             delta_spans: Vec::new(),
             newest: None,
             acks: None,
