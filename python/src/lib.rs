@@ -10,6 +10,8 @@
 
 pub mod codec;
 mod convert;
+mod ffi_call;
+mod handler_calls;
 mod interp;
 mod native_client;
 mod native_server;

@@ -2,6 +2,7 @@
 
 use crate::codec::Value;
 use crate::convert::err;
+use crate::handler_calls::HandlerCalls;
 use crate::scalars::Number;
 use crate::{MemoryNetwork, Schema};
 use pipes::client::{ClientDisconnect, ClientEvent};
@@ -34,10 +35,8 @@ pub struct Client {
     handlers: FxHashMap<(usize, u16), Resolved>,
     /// `types.FunctionType`.
     function_type: Py<PyAny>,
-    /// Call arguments being built (reused: no allocation per field).
-    args: Vec<Py<PyAny>>,
     /// The handler calls of one field-change event (reused: no allocation per event).
-    calls: Vec<(Py<PyAny>, Py<PyTuple>)>,
+    calls: HandlerCalls,
 }
 
 /// A class (held) and its plain-function handler of one field, if it has one.
@@ -103,8 +102,7 @@ impl Client {
             names,
             handlers: FxHashMap::default(),
             function_type,
-            args: Vec::new(),
-            calls: Vec::new(),
+            calls: HandlerCalls::default(),
         })
     }
 
@@ -164,9 +162,7 @@ impl Client {
                         let set = obj.setattr(pyo3::intern!(py, "zone_id"), zone);
                         collect(py, set, errors)?;
                     }
-                    for (f, args) in calls.drain(..) {
-                        collect(py, f.bind(py).call1(args.bind(py)).map(drop), errors)?;
-                    }
+                    calls.run(py, |result| collect(py, result, errors))?;
                 }
             }
         }
@@ -404,7 +400,7 @@ fn collect<T>(py: Python<'_>, result: PyResult<T>, errors: &Bound<'_, PyList>) -
     }
 }
 
-/// A field's arguments as a call tuple, after `first` when given: fields whose
+/// Appends a field's arguments to `buf`, after `first` when given: fields whose
 /// parameters are all numbers decode from their plan (no value tree).
 fn call_args<'py>(
     py: Python<'py>,
@@ -413,8 +409,7 @@ fn call_args<'py>(
     data: &[u8],
     first: Option<&Bound<'py, PyAny>>,
     buf: &mut Vec<Py<PyAny>>,
-) -> PyResult<Bound<'py, PyTuple>> {
-    buf.clear();
+) -> PyResult<()> {
     buf.extend(first.map(|f| f.clone().unbind()));
     if let Some(Some(plan)) = schema.loaded.scalars.get(usize::from(n)) {
         let mut r = pipes::wire::Reader::new(data);
@@ -437,7 +432,7 @@ fn call_args<'py>(
             other => buf.push(scalar(py, &other)?),
         }
     }
-    PyTuple::new(py, buf.drain(..))
+    Ok(())
 }
 
 fn number(py: Python<'_>, v: Number) -> Py<PyAny> {
@@ -470,7 +465,7 @@ impl Client {
     fn next_step<'py>(
         &mut self,
         objects: &Bound<'py, PyDict>,
-        calls: &mut Vec<(Py<PyAny>, Py<PyTuple>)>,
+        calls: &mut HandlerCalls,
         errors: &Bound<'py, PyList>,
     ) -> PyResult<Step<'py>> {
         let py = objects.py();
@@ -489,10 +484,13 @@ impl Client {
                     return Ok(Step::Nothing);
                 };
                 for &n in &fields {
-                    match self.field_call(py, &obj, object, n) {
-                        Ok(Some((f, args))) => calls.push((f.unbind(), args.unbind())),
+                    match self.field_call(py, &obj, object, n, calls.args()) {
+                        Ok(Some(f)) => calls.seal(f.unbind()),
                         Ok(None) => {}
-                        Err(e) => collect(py, Err::<(), _>(e), errors)?,
+                        Err(e) => {
+                            calls.discard();
+                            collect(py, Err::<(), _>(e), errors)?
+                        }
                     }
                 }
                 Ok(Step::Changed(obj, moved.map(|l| l.zone)))
@@ -509,15 +507,16 @@ impl Client {
         self.driver.flush().map_err(err)
     }
 
-    /// The handler of field `n` on `obj` and its arguments (the field's current
-    /// value), for the caller to call once the client is no longer borrowed.
+    /// The handler of field `n` on `obj`, its arguments (the field's current value)
+    /// appended to `args`, for the caller to call once the client is no longer borrowed.
     fn field_call<'py>(
         &mut self,
         py: Python<'py>,
         obj: &Bound<'py, PyAny>,
         object: DoId,
         n: u16,
-    ) -> PyResult<Option<(Bound<'py, PyAny>, Bound<'py, PyTuple>)>> {
+        args: &mut Vec<Py<PyAny>>,
+    ) -> PyResult<Option<Bound<'py, PyAny>>> {
         let ty = obj.get_type();
         let key = (ty.as_ptr() as usize, n);
         let function = match self.handlers.get(&key) {
@@ -537,15 +536,15 @@ impl Client {
         let schema = self.schema.get();
         match function {
             Some(f) => {
-                let args = call_args(py, schema, n, &value.value, Some(obj), &mut self.args)?;
-                Ok(Some((f, args)))
+                call_args(py, schema, n, &value.value, Some(obj), args)?;
+                Ok(Some(f))
             }
             None => {
                 let name = self.name(py, n);
                 match obj.getattr_opt(name)? {
                     Some(handler) => {
-                        let args = call_args(py, schema, n, &value.value, None, &mut self.args)?;
-                        Ok(Some((handler, args)))
+                        call_args(py, schema, n, &value.value, None, args)?;
+                        Ok(Some(handler))
                     }
                     None => Ok(None),
                 }

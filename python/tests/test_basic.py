@@ -129,3 +129,80 @@ def test_changes_reach_callable_handlers_and_moves_update_the_zone(world: tuple[
     server.server.move_object(node.do_id, 6)
     node.set_field("setName", ["c"])
     pump(server, [client], lambda: obj.zone_id == 6 and heard == ["a", "b", "c"])
+
+
+WIDE_DC = """
+dclass Wide {
+  setOne(int32 a) broadcast ram;
+  setFour(int32 a, int32 b, int32 c, int32 d) broadcast ram;
+  setFive(int32 a, int32 b, int32 c, int32 d, int32 e) broadcast ram;
+  setSix(int32 a, int32 b, int32 c, int32 d, int32 e, int32 f) broadcast ram;
+  setBad(int32 a) broadcast ram;
+};
+"""
+
+
+class FourLog:
+    """A non-function handler (called with the field's arguments only)."""
+
+    def __init__(self) -> None:
+        self.heard: list[tuple[int, ...]] = []
+
+    def __call__(self, *args: int) -> None:
+        self.heard.append(args)
+
+
+class Wide(DistributedObject):
+    heard: list[tuple[str, tuple[int, ...]]] = []
+    setFour = FourLog()
+
+    def setOne(self, a: int) -> None:
+        Wide.heard.append(("one", (a,)))
+
+    def setFive(self, a: int, b: int, c: int, d: int, e: int) -> None:
+        Wide.heard.append(("five", (a, b, c, d, e)))
+
+    def setSix(self, a: int, b: int, c: int, d: int, e: int, f: int) -> None:
+        Wide.heard.append(("six", (a, b, c, d, e, f)))
+
+    def setBad(self, a: int) -> None:
+        if a:  # (the generate delivers every field's zero)
+            raise ValueError(f"bad {a}")
+
+
+def test_handlers_of_every_arity_get_their_arguments_in_order(tmp_path: object) -> None:
+    # Up to five arguments (the object counts) go without a tuple; more take the
+    # tuple path. A raising handler does not stop the others of the frame.
+    path = os.path.join(str(tmp_path), "wide.dc")
+    with open(path, "w") as f:
+        f.write(WIDE_DC)
+    net = MemoryNetwork()
+    server = ServerRepository([path], memory=net)
+    client = ClientRepository([path], memory=net)
+    client.classes["Wide"] = Wide
+    pump(server, [client], lambda: client.connected)
+    obj = DistributedObjectAI(server)
+    obj.dclass_name = "Wide"
+    server.generate_object(obj, 1)
+    client.set_interest([1])
+    pump(server, [client], lambda: obj.do_id in client.do_id2do)
+    Wide.heard.clear()
+    Wide.setFour.heard.clear()
+    obj.set_field("setOne", [1])
+    obj.set_field("setFour", [1, 2, 3, 4])
+    obj.set_field("setBad", [7])
+    obj.set_field("setFive", [1, 2, 3, 4, 5])
+    obj.set_field("setSix", [1, 2, 3, 4, 5, 6])
+    errors: list[Exception] = []
+
+    def all_heard() -> bool:
+        try:
+            client.poll()
+        except ValueError as e:
+            errors.append(e)
+        return len(Wide.heard) == 3 and bool(Wide.setFour.heard)
+
+    pump(server, [], all_heard)
+    assert Wide.heard == [("one", (1,)), ("five", (1, 2, 3, 4, 5)), ("six", (1, 2, 3, 4, 5, 6))]
+    assert Wide.setFour.heard == [(1, 2, 3, 4)]
+    assert [str(e) for e in errors] == ["bad 7"]
