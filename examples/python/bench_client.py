@@ -11,7 +11,10 @@ snapshots/s and reports its own process CPU time.
 interpolated in Rust and read for every object once per frame with one
 `interpolated_all` call, no per-field Python calls. `floor`: the same 60 frames/s loop
 with no client at all (what `time.sleep` between frames costs on this machine, paid
-by every client of the benchmark).
+by every client of the benchmark). `bound`: no client either, but per frame one call
+into C and, 20 times a second, the same `setPos` handler run for each moving object
+with ready-made arguments: the least CPU any Python client can spend delivering those
+updates in this loop (`--moving` sets how many of `--objects` move).
 """
 
 import argparse
@@ -65,6 +68,26 @@ def floor(seconds: float) -> None:
     print(f"bench: mode=floor wall_s={wall:.1f} cpu_s={cpu:.3f} cpu_per_s={cpu / wall:.4f}")
 
 
+def bound(seconds: float, moving: int) -> None:
+    avatars = [BenchAvatar.__new__(BenchAvatar) for _ in range(moving)]
+    args = (0.5, 0.25, 0.0)
+    cpu0, wall0, upd0 = time.process_time(), time.monotonic(), UPDATES
+    frame = 0
+    while time.monotonic() - wall0 < seconds:
+        len(args)  # one call into C a frame: a client has to look at its socket
+        if frame % 3 == 0:  # 20 snapshots/s
+            for av in avatars:
+                av.setPos(*args)
+        frame += 1
+        time.sleep(1 / 60)
+    cpu, wall = time.process_time() - cpu0, time.monotonic() - wall0
+    updates = UPDATES - upd0
+    print(
+        f"bench: mode=bound wall_s={wall:.1f} cpu_s={cpu:.3f} cpu_per_s={cpu / wall:.4f} "
+        f"handler_calls={updates} updates_per_cpu_s={updates / max(cpu, 1e-9):.0f}"
+    )
+
+
 def run(port: int, mode: str, seconds: float, ack_interval: float | None, rate: int | None) -> None:
     if mode == "floor":
         floor(seconds)
@@ -112,7 +135,7 @@ def main() -> None:
     args.add_argument("--port", type=int, default=27500)
     args.add_argument("--objects", type=int, default=500)
     args.add_argument("--moving", type=int, default=10, help="percent of objects moving (server)")
-    args.add_argument("--mode", choices=["handlers", "interp", "floor"], default="handlers")
+    args.add_argument("--mode", choices=["handlers", "interp", "floor", "bound"], default="handlers")
     args.add_argument("--seconds", type=float, default=10.0)
     args.add_argument(
         "--ack-interval", type=float, default=None, help="pipes-ack-interval (0: ack every snapshot packet)"
@@ -123,6 +146,8 @@ def main() -> None:
     opts = args.parse_args()
     if opts.serve:
         serve(opts.port, opts.objects, opts.seconds, opts.moving)
+    elif opts.mode == "bound":
+        bound(opts.seconds, max(1, opts.objects * opts.moving // 100))
     else:
         run(opts.port, opts.mode, opts.seconds, opts.ack_interval, opts.rate)
 
