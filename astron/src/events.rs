@@ -20,7 +20,7 @@
 
 use super::client::{AstronClient, ClientEvent};
 use super::EjectCode;
-use pipes::client::{ClientDisconnect, ClientEvent as PipesEvent};
+use pipes::client::{ChangedFields, ClientDisconnect, ClientEvent as PipesEvent};
 use pipes::ids::{ClientId, DoId};
 use pipes::protocol::{EjectReason, RejectReason};
 use pipes::time::Tick;
@@ -117,7 +117,7 @@ impl PipesEvents {
                     self.ready.push_back(PipesEvent::StateChanged {
                         object: do_id,
                         tick,
-                        fields: vec![field.number],
+                        fields: ChangedFields::from_slice(&[field.number]),
                         moved: None,
                     });
                 } else {
@@ -134,7 +134,7 @@ impl PipesEvents {
                     self.ready.push_back(PipesEvent::StateChanged {
                         object: do_id,
                         tick,
-                        fields: Vec::new(),
+                        fields: ChangedFields::new(),
                         moved: Some(location),
                     });
                 }

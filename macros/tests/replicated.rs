@@ -98,7 +98,7 @@ fn spawn_sync_and_read_back_through_the_simulated_network() {
         );
         let moved = c.events.iter().any(|e| {
             matches!(e, ClientEvent::StateChanged { object, fields, .. }
-                if *object == id && fields == &[avatar::SetPos::NUMBER])
+                if *object == id && fields[..] == [avatar::SetPos::NUMBER])
         });
         assert!(moved, "client {i} got an update of setPos alone");
     }

@@ -448,7 +448,7 @@ fn pipes_events_follow_the_pipes_client_lifecycle() {
         [P::StateChanged {
             object: AVATAR,
             tick: Tick(2),
-            fields: vec![testing::SET_H],
+            fields: [testing::SET_H].into_iter().collect(),
             moved: None
         }]
     );

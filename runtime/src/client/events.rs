@@ -7,6 +7,11 @@ use crate::time::Tick;
 use crate::wire::{WireError, WireResult};
 use std::fmt;
 
+/// The field numbers of a [`ClientEvent::StateChanged`], in the record's order: a
+/// slice to read (`&fields[..]`, `fields.iter()`), kept inline up to six fields so
+/// applying a record allocates nothing.
+pub type ChangedFields = smallvec::SmallVec<[u16; 6]>;
+
 /// Bytes the driver must send to the server.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Packet {
@@ -84,7 +89,7 @@ pub enum ClientEvent {
         /// The server tick of the new values.
         tick: Tick,
         /// The fields whose value changed.
-        fields: Vec<u16>,
+        fields: ChangedFields,
         /// The new location, if it moved.
         moved: Option<Location>,
     },

@@ -5,7 +5,7 @@
 //! newer one. A leave leaves a tombstone so a late, older entry cannot resurrect the
 //! object. A malformed packet from the server is dropped whole (and not acked).
 
-use super::events::{ClientDisconnect, ClientEvent};
+use super::events::{ChangedFields, ClientDisconnect, ClientEvent};
 use super::objects::{ClientObject, Lifecycle, PastLayouts};
 use super::{Client, Stage};
 use crate::ids::{DoId, Location};
@@ -377,7 +377,7 @@ impl Client {
         &mut self,
         object: DoId,
         tick: Tick,
-        fields: Vec<u16>,
+        fields: ChangedFields,
         moved: Option<Location>,
     ) {
         if fields.is_empty() && moved.is_none() {
@@ -532,8 +532,8 @@ fn write_fields(
     r: &Record<'_, '_>,
     layouts: &mut PastLayouts,
     schema: &'static crate::schema::SchemaInfo,
-) -> Vec<u16> {
-    let mut changed = Vec::with_capacity(r.fields.len());
+) -> ChangedFields {
+    let mut changed = ChangedFields::new();
     for &(n, v) in r.fields {
         if o.set(n, v, tick) {
             changed.push(n);

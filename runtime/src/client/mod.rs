@@ -32,7 +32,7 @@ mod replicated;
 
 pub use clock::ClockSync;
 pub use commands::{CommandAck, DEFAULT_COMMAND_REDUNDANCY};
-pub use events::{ClientDisconnect, ClientError, ClientEvent, Packet};
+pub use events::{ChangedFields, ClientDisconnect, ClientError, ClientEvent, Packet};
 pub use interp::{BindError, DecodeFn, FromFloats, IntoInterpolated};
 pub use net::ClientNetStats;
 pub use objects::{ClientObject, FieldValue, Lifecycle};

@@ -326,7 +326,7 @@ fn resent_values_raise_one_state_change() {
     let events = take_events(&mut sim, 0);
     assert!(
         events.iter().any(|e| matches!(e,
-        ClientEvent::StateChanged { object, fields, .. } if *object == id && fields == &[SET_POS]))
+        ClientEvent::StateChanged { object, fields, .. } if *object == id && fields[..] == [SET_POS]))
     );
     assert_converged(&sim);
 }
