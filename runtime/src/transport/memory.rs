@@ -209,7 +209,7 @@ impl Transport for MemoryTransport {
                     st.bytes_received += payload.len() as u64;
                     self.events.push_back(TransportEvent::Message {
                         connection,
-                        payload,
+                        payload: payload.into(),
                     });
                 }
                 Item::Close(reason) => {
@@ -337,7 +337,7 @@ mod tests {
             drain(&mut server),
             vec![TransportEvent::Message {
                 connection: c,
-                payload: b"hi".to_vec()
+                payload: bytes::Bytes::from_static(b"hi")
             }]
         );
         assert_eq!(drain(&mut client).len(), 1);
@@ -389,7 +389,7 @@ mod tests {
         let msgs: Vec<Vec<u8>> = drain(&mut server)
             .into_iter()
             .filter_map(|e| match e {
-                TransportEvent::Message { payload, .. } => Some(payload),
+                TransportEvent::Message { payload, .. } => Some(payload.to_vec()),
                 _ => None,
             })
             .collect();

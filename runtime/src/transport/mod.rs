@@ -50,8 +50,8 @@ pub enum TransportEvent {
     Message {
         /// The sender.
         connection: ConnectionId,
-        /// Its bytes.
-        payload: Vec<u8>,
+        /// Its bytes (shared with the transport's buffer, not copied; derefs to `[u8]`).
+        payload: bytes::Bytes,
     },
 }
 

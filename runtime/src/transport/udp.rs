@@ -561,7 +561,7 @@ impl Transport for UdpServer {
         for (id, payload) in std::mem::take(&mut self.early) {
             self.events.push_back(TransportEvent::Message {
                 connection: ConnectionId(id),
-                payload,
+                payload: payload.into(),
             });
         }
         while let Some(e) = self.renet.get_event() {
@@ -588,7 +588,7 @@ impl Transport for UdpServer {
                     }
                     self.events.push_back(TransportEvent::Message {
                         connection: ConnectionId(id),
-                        payload: msg.to_vec(),
+                        payload: msg,
                     });
                 }
             }
@@ -1053,7 +1053,7 @@ impl Transport for UdpClient {
                 self.stats.bytes_received += msg.len() as u64;
                 self.events.push_back(TransportEvent::Message {
                     connection: self.id,
-                    payload: msg.to_vec(),
+                    payload: msg,
                 });
             }
         }
@@ -1192,7 +1192,7 @@ mod tests {
         events
             .iter()
             .filter_map(|e| match e {
-                TransportEvent::Message { payload, .. } => Some(payload.clone()),
+                TransportEvent::Message { payload, .. } => Some(payload.to_vec()),
                 _ => None,
             })
             .collect()

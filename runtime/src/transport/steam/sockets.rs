@@ -146,7 +146,7 @@ impl Transport for SteamServer {
                 stats.bytes_received += m.data().len() as u64;
                 self.events.push_back(TransportEvent::Message {
                     connection: ConnectionId(id),
-                    payload: m.data().to_vec(),
+                    payload: bytes::Bytes::copy_from_slice(m.data()),
                 });
             }
             if n < BATCH {
@@ -288,7 +288,7 @@ impl Transport for SteamClient {
                     self.stats.bytes_received += m.data().len() as u64;
                     self.events.push_back(TransportEvent::Message {
                         connection: CLIENT_CONN,
-                        payload: m.data().to_vec(),
+                        payload: bytes::Bytes::copy_from_slice(m.data()),
                     });
                 }
                 if n < BATCH {
