@@ -15,7 +15,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyTuple;
 
 /// `f(*args)`.
-pub fn call<'py>(f: &Bound<'py, PyAny>, args: &[Py<PyAny>]) -> PyResult<Bound<'py, PyAny>> {
+pub fn call<'py>(f: &Bound<'py, PyAny>, args: &[Bound<'py, PyAny>]) -> PyResult<Bound<'py, PyAny>> {
     let py = f.py();
     let func = f.as_ptr();
     let end = std::ptr::null_mut::<ffi::PyObject>();
@@ -31,7 +31,7 @@ pub fn call<'py>(f: &Bound<'py, PyAny>, args: &[Py<PyAny>]) -> PyResult<Bound<'p
             3 => ffi::PyObject_CallFunctionObjArgs(func, a(0), a(1), a(2), end),
             4 => ffi::PyObject_CallFunctionObjArgs(func, a(0), a(1), a(2), a(3), end),
             5 => ffi::PyObject_CallFunctionObjArgs(func, a(0), a(1), a(2), a(3), a(4), end),
-            _ => return f.call1(PyTuple::new(py, args.iter().map(|x| x.bind(py)))?),
+            _ => return f.call1(PyTuple::new(py, args)?),
         }
     };
     // SAFETY: the call returned a new reference, or NULL with an exception set.

@@ -35,8 +35,6 @@ pub struct Client {
     handlers: FxHashMap<(usize, u16), Resolved>,
     /// `types.FunctionType`.
     function_type: Py<PyAny>,
-    /// The handler calls of one field-change event (reused: no allocation per event).
-    calls: HandlerCalls,
 }
 
 /// A class (held) and its plain-function handler of one field, if it has one.
@@ -102,7 +100,6 @@ impl Client {
             names,
             handlers: FxHashMap::default(),
             function_type,
-            calls: HandlerCalls::default(),
         })
     }
 
@@ -146,11 +143,8 @@ impl Client {
         // back into it (`send_update`, `client_id`, `set_interest`). Each event takes
         // one borrow: the pump (first), the event, and its handler calls.
         let py = slf.py();
-        let mut calls = {
-            let mut this = slf.borrow_mut();
-            this.pump()?;
-            std::mem::take(&mut this.calls)
-        };
+        slf.borrow_mut().pump()?;
+        let mut calls = HandlerCalls::default(); // (allocates once per poll, if ever)
         loop {
             let step = slf.borrow_mut().next_step(objects, &mut calls, errors)?;
             match step {
@@ -162,11 +156,10 @@ impl Client {
                         let set = obj.setattr(pyo3::intern!(py, "zone_id"), zone);
                         collect(py, set, errors)?;
                     }
-                    calls.run(py, |result| collect(py, result, errors))?;
+                    calls.run(|result| collect(py, result, errors))?;
                 }
             }
         }
-        slf.borrow_mut().calls = calls;
         Ok(())
     }
 
@@ -408,19 +401,19 @@ fn call_args<'py>(
     n: u16,
     data: &[u8],
     first: Option<&Bound<'py, PyAny>>,
-    buf: &mut Vec<Py<PyAny>>,
+    buf: &mut Vec<Bound<'py, PyAny>>,
 ) -> PyResult<()> {
-    buf.extend(first.map(|f| f.clone().unbind()));
+    buf.extend(first.cloned());
     if let Some(Some(plan)) = schema.loaded.scalars.get(usize::from(n)) {
         let mut r = pipes::wire::Reader::new(data);
         plan.read(&mut r, |v| buf.push(number(py, v)))
             .and_then(|()| r.finish())
             .map_err(err)?;
     } else {
-        let scalar = |py: Python<'py>, v: &Value| -> PyResult<Py<PyAny>> {
+        let scalar = |py: Python<'py>, v: &Value| -> PyResult<Bound<'py, PyAny>> {
             Ok(match v {
-                Value::Float(x) => PyFloat::new(py, *x).into_any().unbind(),
-                other => crate::convert::to_py(py, other)?.unbind(),
+                Value::Float(x) => PyFloat::new(py, *x).into_any(),
+                other => crate::convert::to_py(py, other)?,
             })
         };
         match schema.decode_number(n, data)? {
@@ -435,16 +428,16 @@ fn call_args<'py>(
     Ok(())
 }
 
-fn number(py: Python<'_>, v: Number) -> Py<PyAny> {
+fn number(py: Python<'_>, v: Number) -> Bound<'_, PyAny> {
     match v {
-        Number::Float(x) => PyFloat::new(py, x).into_any().unbind(),
+        Number::Float(x) => PyFloat::new(py, x).into_any(),
         Number::Int(i) => i
             .into_pyobject(py)
-            .map(|o| o.into_any().unbind())
+            .map(|o| o.into_any())
             .unwrap_or_else(|e| match e {}),
         Number::Uint(u) => u
             .into_pyobject(py)
-            .map(|o| o.into_any().unbind())
+            .map(|o| o.into_any())
             .unwrap_or_else(|e| match e {}),
     }
 }
@@ -465,7 +458,7 @@ impl Client {
     fn next_step<'py>(
         &mut self,
         objects: &Bound<'py, PyDict>,
-        calls: &mut HandlerCalls,
+        calls: &mut HandlerCalls<'py>,
         errors: &Bound<'py, PyList>,
     ) -> PyResult<Step<'py>> {
         let py = objects.py();
@@ -485,7 +478,7 @@ impl Client {
                 };
                 for &n in &fields {
                     match self.field_call(py, &obj, object, n, calls.args()) {
-                        Ok(Some(f)) => calls.seal(f.unbind()),
+                        Ok(Some(f)) => calls.seal(f),
                         Ok(None) => {}
                         Err(e) => {
                             calls.discard();
@@ -515,7 +508,7 @@ impl Client {
         obj: &Bound<'py, PyAny>,
         object: DoId,
         n: u16,
-        args: &mut Vec<Py<PyAny>>,
+        args: &mut Vec<Bound<'py, PyAny>>,
     ) -> PyResult<Option<Bound<'py, PyAny>>> {
         let ty = obj.get_type();
         let key = (ty.as_ptr() as usize, n);

@@ -167,13 +167,7 @@ impl Client {
         }
         // A record older than its object's state is dropped; the packet is then not
         // acked, so the server (which sends each change once) sends it again.
-        let stale = records.iter().any(|r| {
-            r.kind != RecordKind::Leave
-                && self
-                    .objects
-                    .get(&r.object)
-                    .is_some_and(|o| id.tick <= o.applied)
-        });
+        let stale = self.scan(&records, id.tick);
         // DELTA records become packed values first (all of them: a part whose
         // baseline is missing is dropped whole, before anything is applied).
         let mut values = std::mem::take(&mut self.delta_values);
@@ -188,7 +182,6 @@ impl Client {
             self.delta_spans = spans;
             return;
         }
-        self.warm(&records);
         let mut fields: Vec<(u16, &[u8])> = Vec::new();
         let mut next = spans.iter().peekable();
         for (i, r) in records.iter().enumerate() {
@@ -375,22 +368,26 @@ impl Client {
         }
     }
 
-    /// Reads each record's object and the current bytes of its fields in one tight
-    /// pass before anything is applied. In a large zone these are cache misses (a
-    /// snapshot visits hundreds of objects nothing touched since the last one): here
-    /// they overlap, where applying the records one by one waits for each in turn.
-    fn warm(&self, records: &Records<'_>) {
+    /// Whether a record (other than a leave) is older than its object's state. Reads
+    /// each record's object and the current bytes of its fields on the way, before
+    /// anything is applied: in a large zone these are cache misses (a snapshot visits
+    /// hundreds of objects nothing touched since the last one), and in this tight
+    /// loop they overlap, where applying the records one by one waits for each.
+    fn scan(&self, records: &Records<'_>, tick: Tick) -> bool {
+        let mut stale = false;
         let mut sum = 0usize;
         for r in records {
             let Some(o) = self.objects.get(&r.object) else {
                 continue;
             };
+            stale |= r.kind != RecordKind::Leave && tick <= o.applied;
             for &(n, _) in r.fields {
                 let first = o.field(n).and_then(|v| v.value.first());
                 sum = sum.wrapping_add(first.map_or(0, |&b| usize::from(b)));
             }
         }
         std::hint::black_box(sum);
+        stale
     }
 
     /// Reports changed fields or a move; nothing when a resent record changed nothing.
