@@ -996,12 +996,16 @@ impl Transport for UdpClient {
             self.renet.set_connecting();
         }
         let direct = self.shaper.is_off();
+        // Messages only appear in renet's channels when a packet is processed: a frame
+        // in which none arrived skips reading them (a 60 fps client's usual frame).
+        let mut arrived = false;
         for _ in 0..MAX_DATAGRAMS_PER_RECEIVE {
             match self.socket.recv_from(&mut self.buffer) {
                 Ok((len, addr)) => {
                     if addr != self.server {
                         continue;
                     }
+                    arrived |= direct;
                     if direct {
                         // No loss or latency to simulate: straight from the buffer
                         // (no copy, no allocation per datagram).
@@ -1021,6 +1025,7 @@ impl Transport for UdpClient {
             }
         }
         while let Some((_, mut bytes)) = self.shaper.pop_due(now) {
+            arrived = true;
             client_datagram(
                 &mut self.link,
                 &mut self.renet,
@@ -1048,7 +1053,7 @@ impl Transport for UdpClient {
             self.up = true;
             self.events.push_back(TransportEvent::Connected(self.id));
         }
-        for ch in [RELIABLE, UNRELIABLE] {
+        for ch in [RELIABLE, UNRELIABLE].into_iter().filter(|_| arrived) {
             while let Some(msg) = self.renet.receive_message(ch) {
                 self.stats.bytes_received += msg.len() as u64;
                 self.events.push_back(TransportEvent::Message {
