@@ -1005,8 +1005,8 @@ impl Transport for UdpClient {
                     if addr != self.server {
                         continue;
                     }
-                    arrived |= direct;
                     if direct {
+                        arrived = true;
                         // No loss or latency to simulate: straight from the buffer
                         // (no copy, no allocation per datagram).
                         let (link, renet, gate) = (&mut self.link, &mut self.renet, &mut self.gate);
@@ -1053,13 +1053,15 @@ impl Transport for UdpClient {
             self.up = true;
             self.events.push_back(TransportEvent::Connected(self.id));
         }
-        for ch in [RELIABLE, UNRELIABLE].into_iter().filter(|_| arrived) {
-            while let Some(msg) = self.renet.receive_message(ch) {
-                self.stats.bytes_received += msg.len() as u64;
-                self.events.push_back(TransportEvent::Message {
-                    connection: self.id,
-                    payload: msg,
-                });
+        if arrived {
+            for ch in [RELIABLE, UNRELIABLE] {
+                while let Some(msg) = self.renet.receive_message(ch) {
+                    self.stats.bytes_received += msg.len() as u64;
+                    self.events.push_back(TransportEvent::Message {
+                        connection: self.id,
+                        payload: msg,
+                    });
+                }
             }
         }
         if let Some(reason) = self.link_down() {
