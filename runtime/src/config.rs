@@ -46,9 +46,10 @@ pub struct Config {
     /// 0 acks every packet.
     pub ack_interval: f64,
     /// `pipes-ack-every`: client side, the ack leaves at the latest with this many
-    /// snapshot packets unacknowledged (2; 1 acks every packet). While the budget has
+    /// snapshots unacknowledged (2; 1 acks every snapshot), counted by their final
+    /// parts: a snapshot split into several packets counts once. While the budget has
     /// room the server repeats each change until it is acked, so at high snapshot
-    /// rates (66/s) a long hold would cost bytes: this bounds it to a packet or two.
+    /// rates (66/s) a long hold would cost bytes: this bounds it to a snapshot or two.
     pub ack_every: u32,
     /// `pipes-clock-drift-max-ms`: clock error beyond which the client snaps (150).
     pub clock_drift_max_ms: f64,

@@ -230,7 +230,8 @@ impl Client {
         // Ack at once the first packet, and one that is not the next in sequence (a
         // packet is missing, or this one fills a gap late): the server learns of loss
         // without waiting. Otherwise the ack waits up to `pipes-ack-interval`, or
-        // until `pipes-ack-every` packets wait for it.
+        // until `pipes-ack-every` snapshots (final parts) wait for it: a snapshot
+        // larger than a packet does not make the ack leave more often.
         let at_once = match self.acks.as_mut() {
             Some(_) if stale => false,
             Some(w) => {
@@ -250,7 +251,9 @@ impl Client {
         };
         if !stale {
             self.ack_pending = true;
-            self.ack_unsent += 1;
+            if last {
+                self.ack_unsent += 1;
+            }
         }
         let enough = self.ack_unsent >= self.config.ack_every.max(1);
         if self.ack_pending && (at_once || enough || self.ack_due().is_some_and(|t| now >= t)) {

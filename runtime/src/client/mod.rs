@@ -94,7 +94,7 @@ pub struct Client {
     ack_sent_at: Option<Time>,
     /// `acks` changed since the last ack left.
     ack_pending: bool,
-    /// Packets recorded in `acks` since the last ack left.
+    /// Snapshots whose final part was recorded in `acks` since the last ack left.
     ack_unsent: u32,
     net: net::NetMeter,
     clock: ClockSync,

@@ -208,3 +208,62 @@ fn an_ack_leaves_once_ack_every_packets_wait() {
     assert_eq!(sent, vec![1, 0, 0, 1, 0, 0, 1]);
     assert_eq!(Config::default().ack_every, 2);
 }
+
+/// `pipes-ack-every` counts snapshots, not packets: a snapshot split into several
+/// packets makes the ack leave no more often than a one-packet snapshot would.
+#[test]
+fn ack_every_counts_a_snapshot_of_several_packets_once() {
+    let mut server = server_with(Config {
+        max_packet_size: 64,
+        ..Config::default()
+    });
+    let mut client = client_with(Config {
+        ack_interval: 0.25,
+        ..Config::default()
+    });
+    server.update(t(1.0));
+    server.handle_connect(t(1.0), CONN);
+    client.connect(t(1.0));
+    while let Some(p) = client.poll_transmit() {
+        server.handle_datagram(t(1.0), CONN, &p.payload);
+    }
+    while let Some(p) = server.poll_transmit() {
+        client.handle_datagram(t(1.0), &p.payload);
+    }
+    let me = client.id().expect("id");
+    let ids: Vec<DoId> = (0..4)
+        .map(|_| {
+            server
+                .generate(AVATAR, Location::zone(0), Some(me), &[])
+                .expect("generate")
+        })
+        .collect();
+    let mut sent = Vec::new();
+    for k in 1..=5 {
+        let at = 1.0 + 0.05 * f64::from(k);
+        for (i, &id) in ids.iter().enumerate() {
+            let pos = SetPos {
+                x: at + i as f64,
+                y: 0.0,
+                z: 0.0,
+            };
+            server.set(id, &pos).expect("set");
+        }
+        server.update(t(at));
+        let parts: Vec<Vec<u8>> = std::iter::from_fn(|| server.poll_transmit())
+            .filter(|p| p.payload[0] == 4)
+            .map(|p| p.payload)
+            .collect();
+        assert!(
+            parts.len() >= 2,
+            "snapshot at {at} in {} packet(s)",
+            parts.len()
+        );
+        deliver(&mut client, &parts, at + 0.001);
+        client.update(t(at + 0.002));
+        sent.push(acks(&mut client).len());
+    }
+    // The first packet is acked at once; the rest of that snapshot counts with the
+    // second, then one ack every second snapshot. (Counting packets: one per snapshot.)
+    assert_eq!(sent, vec![1, 1, 0, 1, 0]);
+}
