@@ -93,10 +93,11 @@ impl SendGate {
     }
 
     /// Decides a flush at `now`; `reliable_in_flight` says whether reliable data of
-    /// ours is unacknowledged (renet resends it on its own timer, when asked).
-    pub(crate) fn flush(&mut self, now: Time, reliable_in_flight: bool) -> Flush {
+    /// ours is unacknowledged (renet resends it on its own timer, when asked). It is
+    /// asked only when a resend check is due: most frames leave renet untouched.
+    pub(crate) fn flush(&mut self, now: Time, reliable_in_flight: impl FnOnce() -> bool) -> Flush {
         let elapsed = |at: Option<Time>, every: Duration| at.is_none_or(|t| now.since(t) >= every);
-        let resend_due = reliable_in_flight && elapsed(self.last_poll, self.resend_check);
+        let resend_due = elapsed(self.last_poll, self.resend_check) && reliable_in_flight();
         let ack_due = self.data_in && elapsed(self.last_ack, self.ack_interval);
         if !(self.queued || self.reliable_in || resend_due || ack_due) {
             return Flush::Skip;
@@ -176,58 +177,58 @@ mod tests {
     fn unreliable_data_of_the_peer_is_acked_once_per_ack_interval() {
         let mut g = gate();
         g.received(&[1, 1, 2]);
-        assert_eq!(g.flush(at(0), false), Flush::Send { acks: true });
+        assert_eq!(g.flush(at(0), || false), Flush::Send { acks: true });
         g.ack_sent(at(0));
         for ms in (16..100).step_by(16) {
             g.received(&[1, 1, 2]);
-            assert_eq!(g.flush(at(ms), false), Flush::Skip, "at {ms} ms");
+            assert_eq!(g.flush(at(ms), || false), Flush::Skip, "at {ms} ms");
         }
-        assert_eq!(g.flush(at(100), false), Flush::Send { acks: true });
+        assert_eq!(g.flush(at(100), || false), Flush::Send { acks: true });
     }
 
     #[test]
     fn an_idle_connection_asks_renet_nothing() {
         let mut g = gate();
         for ms in (0..1000).step_by(16) {
-            assert_eq!(g.flush(at(ms), false), Flush::Skip, "at {ms} ms");
+            assert_eq!(g.flush(at(ms), || false), Flush::Skip, "at {ms} ms");
         }
         // The peer's ack packets alone do not call for an ack.
         g.received(&[ACK, 0, 0]);
-        assert_eq!(g.flush(at(1000), false), Flush::Skip);
+        assert_eq!(g.flush(at(1000), || false), Flush::Skip);
     }
 
     #[test]
     fn a_queued_message_leaves_at_once_and_its_ack_waits_for_the_interval() {
         let mut g = gate();
-        g.flush(at(0), false);
+        g.flush(at(0), || false);
         g.ack_sent(at(0));
         g.queued();
-        assert_eq!(g.flush(at(20), false), Flush::Send { acks: false });
-        assert_eq!(g.flush(at(40), false), Flush::Skip);
+        assert_eq!(g.flush(at(20), || false), Flush::Send { acks: false });
+        assert_eq!(g.flush(at(40), || false), Flush::Skip);
         g.received(&[1, 1, 2]);
         g.queued();
-        assert_eq!(g.flush(at(120), false), Flush::Send { acks: true });
+        assert_eq!(g.flush(at(120), || false), Flush::Send { acks: true });
     }
 
     #[test]
     fn reliable_data_of_the_peer_is_acked_at_once() {
         let mut g = gate();
-        g.flush(at(0), false);
+        g.flush(at(0), || false);
         g.ack_sent(at(0));
         g.received(&[SMALL_RELIABLE, 1, 2]);
-        assert_eq!(g.flush(at(5), false), Flush::Send { acks: true });
+        assert_eq!(g.flush(at(5), || false), Flush::Send { acks: true });
         g.received(&[1, 1, 2]); // unreliable: the ack waits
-        assert_eq!(g.flush(at(10), false), Flush::Skip);
+        assert_eq!(g.flush(at(10), || false), Flush::Skip);
     }
 
     #[test]
     fn reliable_data_in_flight_is_checked_for_resends_often() {
         let mut g = gate();
         g.queued();
-        g.flush(at(0), true);
+        g.flush(at(0), || true);
         g.ack_sent(at(0));
-        assert_eq!(g.flush(at(5), true), Flush::Skip);
-        assert_eq!(g.flush(at(10), true), Flush::Send { acks: false });
+        assert_eq!(g.flush(at(5), || true), Flush::Skip);
+        assert_eq!(g.flush(at(10), || true), Flush::Send { acks: false });
     }
 
     /// Two real renet endpoints behind gates, polled every 16 ms frame: after one
@@ -257,7 +258,7 @@ mod tests {
                     g.received(&p);
                     renet.process_packet(&p);
                 }
-                let Flush::Send { acks } = g.flush(now, false) else {
+                let Flush::Send { acks } = g.flush(now, || false) else {
                     continue;
                 };
                 for p in renet.get_packets_to_send() {

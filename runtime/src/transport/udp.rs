@@ -35,6 +35,9 @@ const UNRELIABLE: u8 = 0;
 const RELIABLE: u8 = 1;
 /// Most datagrams read from the socket per `receive` call.
 const MAX_DATAGRAMS_PER_RECEIVE: usize = 8192;
+/// Longest a connected client leaves renet's clock and housekeeping (lost packets,
+/// stale slices) alone while no datagram arrives and nothing is sent.
+const RENET_HOUSEKEEPING: Duration = Duration::from_millis(100);
 /// The netcode connection timeout renet uses, in seconds.
 pub const DEFAULT_TIMEOUT_SECS: u32 = 15;
 /// How long an unsecure client's self-made connect token stays valid, in seconds.
@@ -625,8 +628,8 @@ impl Transport for UdpServer {
 
     fn flush(&mut self, now: Time) -> Result<(), TransportError> {
         for id in self.renet.clients_id() {
-            let in_flight =
-                self.renet.channel_available_memory(id, RELIABLE) < self.config.channel_memory;
+            let (renet, memory) = (&self.renet, self.config.channel_memory);
+            let in_flight = || renet.channel_available_memory(id, RELIABLE) < memory;
             let Flush::Send { acks } = self.gates.get(id).flush(now, in_flight) else {
                 continue;
             };
@@ -712,7 +715,10 @@ pub struct UdpClient {
     config: UdpConfig,
     shaper: Shaper<(SocketAddr, Vec<u8>)>,
     id: ConnectionId,
+    /// The connection layer's clock: the last `receive`.
     last: Option<Time>,
+    /// renet's clock: when renet was last brought to the present (`renet_at`).
+    renet_last: Option<Time>,
     buffer: Vec<u8>,
     events: VecDeque<TransportEvent>,
     up: bool,
@@ -817,6 +823,7 @@ impl UdpClient {
             config,
             id,
             last: None,
+            renet_last: None,
             buffer: vec![0; NETCODE_MAX_PACKET_BYTES],
             events: VecDeque::new(),
             up: false,
@@ -872,6 +879,35 @@ impl UdpClient {
     /// Whether the connection is up.
     pub fn is_connected(&self) -> bool {
         self.up && !self.down
+    }
+
+    /// Brings renet's clock to `now` (its housekeeping runs).
+    fn renet_clock(&mut self, now: Time) {
+        let dt = self.renet_last.map_or(Duration::ZERO, |l| now.since(l));
+        self.renet_last = Some(now);
+        self.renet.update(dt);
+    }
+
+    /// Brings renet's clock to `now` (its housekeeping runs) and its connection state
+    /// in line with the connection layer's. False if the connection ended (reported).
+    fn renet_at(&mut self, now: Time) -> bool {
+        self.renet_clock(now);
+        if let Some(reason) = self.link_down() {
+            self.renet.disconnect_due_to_transport();
+            self.report_down(reason);
+            return false;
+        }
+        if let Some(reason) = self.renet.disconnect_reason() {
+            self.goodbye();
+            self.report_down(reason.to_string());
+            return false;
+        }
+        if self.link_connected() {
+            self.renet.set_connected();
+        } else {
+            self.renet.set_connecting();
+        }
+        true
     }
 
     /// Puts renet's packets on the wire (its ack packets only if `acks`, or, plain
@@ -979,25 +1015,12 @@ impl Transport for UdpClient {
         }
         let dt = self.last.map_or(Duration::ZERO, |l| now.since(l));
         self.last = Some(now);
-        self.renet.update(dt);
-        if let Some(reason) = self.link_down() {
-            self.renet.disconnect_due_to_transport();
-            self.report_down(reason);
-            return Ok(());
-        }
-        if let Some(reason) = self.renet.disconnect_reason() {
-            self.goodbye();
-            self.report_down(reason.to_string());
-            return Ok(());
-        }
-        if self.link_connected() {
-            self.renet.set_connected();
-        } else {
-            self.renet.set_connecting();
-        }
         let direct = self.shaper.is_off();
-        // Messages only appear in renet's channels when a packet is processed: a frame
-        // in which none arrived skips reading them (a 60 fps client's usual frame).
+        // A frame in which no datagram arrived (a 60 fps client's usual frame) leaves
+        // renet alone: nothing can have reached its channels, its timers only keep
+        // house (`RENET_HOUSEKEEPING`), and its clock is brought up to date before it
+        // next sees a packet or is asked for one. Such a frame costs a `recvfrom` and
+        // the connection layer's timers.
         let mut arrived = false;
         for _ in 0..MAX_DATAGRAMS_PER_RECEIVE {
             match self.socket.recv_from(&mut self.buffer) {
@@ -1005,16 +1028,19 @@ impl Transport for UdpClient {
                     if addr != self.server {
                         continue;
                     }
-                    if direct {
-                        arrived = true;
-                        // No loss or latency to simulate: straight from the buffer
-                        // (no copy, no allocation per datagram).
-                        let (link, renet, gate) = (&mut self.link, &mut self.renet, &mut self.gate);
-                        client_datagram(link, renet, gate, now, &mut self.buffer[..len]);
-                    } else {
+                    if !direct {
                         let bytes = self.buffer[..len].to_vec();
                         self.shaper.push(now, (addr, bytes));
+                        continue;
                     }
+                    if !arrived && !self.renet_at(now) {
+                        return Ok(());
+                    }
+                    arrived = true;
+                    // No loss or latency to simulate: straight from the buffer (no
+                    // copy, no allocation per datagram).
+                    let (link, renet, gate) = (&mut self.link, &mut self.renet, &mut self.gate);
+                    client_datagram(link, renet, gate, now, &mut self.buffer[..len]);
                 }
                 Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => break,
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => break,
@@ -1025,6 +1051,9 @@ impl Transport for UdpClient {
             }
         }
         while let Some((_, mut bytes)) = self.shaper.pop_due(now) {
+            if !arrived && !self.renet_at(now) {
+                return Ok(());
+            }
             arrived = true;
             client_datagram(
                 &mut self.link,
@@ -1033,6 +1062,13 @@ impl Transport for UdpClient {
                 now,
                 &mut bytes,
             );
+        }
+        let housekeeping = !self.up
+            || self
+                .renet_last
+                .is_none_or(|t| now.since(t) >= RENET_HOUSEKEEPING);
+        if !arrived && housekeeping && !self.renet_at(now) {
+            return Ok(());
         }
         match &mut self.link {
             ClientLink::Netcode(netcode) => {
@@ -1046,12 +1082,14 @@ impl Transport for UdpClient {
                 }
             }
         }
-        if self.link_connected() {
-            self.renet.set_connected();
-        }
-        if !self.up && self.renet.is_connected() {
-            self.up = true;
-            self.events.push_back(TransportEvent::Connected(self.id));
+        if arrived || housekeeping {
+            if self.link_connected() {
+                self.renet.set_connected();
+            }
+            if !self.up && self.renet.is_connected() {
+                self.up = true;
+                self.events.push_back(TransportEvent::Connected(self.id));
+            }
         }
         if arrived {
             for ch in [RELIABLE, UNRELIABLE] {
@@ -1098,10 +1136,14 @@ impl Transport for UdpClient {
         if self.down || !self.link_connected() {
             return Ok(());
         }
-        let in_flight = self.renet.channel_available_memory(RELIABLE) < self.config.channel_memory;
+        let (renet, memory) = (&self.renet, self.config.channel_memory);
+        let in_flight = || renet.channel_available_memory(RELIABLE) < memory;
         let Flush::Send { acks } = self.gate.flush(now, in_flight) else {
             return Ok(());
         };
+        if !self.renet_at(now) {
+            return Ok(());
+        }
         self.send_packets(now, acks)
     }
 
@@ -1111,6 +1153,7 @@ impl Transport for UdpClient {
         }
         // Send what is queued, then say goodbye at once (netcode sends it redundantly).
         let now = self.last.unwrap_or(Time::ZERO);
+        self.renet_clock(now);
         let _ = self.send_packets(now, true);
         self.goodbye();
         self.renet.disconnect();
