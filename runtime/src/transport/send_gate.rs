@@ -43,6 +43,9 @@ pub(crate) struct SendGate {
     ack_interval: Duration,
     resend_check: Duration,
     queued: bool,
+    /// A reliable message of ours was queued and renet has not yet said that none is
+    /// unacknowledged: only then is renet asked (most frames leave it untouched).
+    reliable_out: bool,
     reliable_in: bool,
     /// The peer sent a packet other than an ack since our last ack packet left.
     data_in: bool,
@@ -70,6 +73,7 @@ impl SendGate {
             ack_interval,
             resend_check,
             queued: false,
+            reliable_out: false,
             reliable_in: false,
             data_in: false,
             last_poll: None,
@@ -77,9 +81,10 @@ impl SendGate {
         }
     }
 
-    /// A message was queued on the connection.
-    pub(crate) fn queued(&mut self) {
+    /// A message was queued on the connection (`reliable`: on the reliable channel).
+    pub(crate) fn queued(&mut self, reliable: bool) {
         self.queued = true;
+        self.reliable_out |= reliable;
     }
 
     /// A packet of the peer (serialized renet packet) was handed to renet.
@@ -94,10 +99,14 @@ impl SendGate {
 
     /// Decides a flush at `now`; `reliable_in_flight` says whether reliable data of
     /// ours is unacknowledged (renet resends it on its own timer, when asked). It is
-    /// asked only when a resend check is due: most frames leave renet untouched.
+    /// asked only when a resend check is due after reliable data was queued: most
+    /// frames leave renet untouched.
     pub(crate) fn flush(&mut self, now: Time, reliable_in_flight: impl FnOnce() -> bool) -> Flush {
         let elapsed = |at: Option<Time>, every: Duration| at.is_none_or(|t| now.since(t) >= every);
-        let resend_due = elapsed(self.last_poll, self.resend_check) && reliable_in_flight();
+        if self.reliable_out && elapsed(self.last_poll, self.resend_check) {
+            self.reliable_out = reliable_in_flight();
+        }
+        let resend_due = self.reliable_out && elapsed(self.last_poll, self.resend_check);
         let ack_due = self.data_in && elapsed(self.last_ack, self.ack_interval);
         if !(self.queued || self.reliable_in || resend_due || ack_due) {
             return Flush::Skip;
@@ -202,11 +211,11 @@ mod tests {
         let mut g = gate();
         g.flush(at(0), || false);
         g.ack_sent(at(0));
-        g.queued();
+        g.queued(false);
         assert_eq!(g.flush(at(20), || false), Flush::Send { acks: false });
         assert_eq!(g.flush(at(40), || false), Flush::Skip);
         g.received(&[1, 1, 2]);
-        g.queued();
+        g.queued(false);
         assert_eq!(g.flush(at(120), || false), Flush::Send { acks: true });
     }
 
@@ -222,9 +231,23 @@ mod tests {
     }
 
     #[test]
+    fn renet_is_not_asked_about_reliable_data_when_none_was_queued() {
+        let mut g = gate();
+        g.queued(false);
+        let ask = || -> bool { panic!("asked for reliable data in flight") };
+        assert_eq!(g.flush(at(0), ask), Flush::Send { acks: false });
+        assert_eq!(g.flush(at(50), ask), Flush::Skip);
+        // Once renet says nothing is in flight, it is not asked again.
+        g.queued(true);
+        assert_eq!(g.flush(at(60), || true), Flush::Send { acks: false });
+        assert_eq!(g.flush(at(80), || false), Flush::Skip);
+        assert_eq!(g.flush(at(200), ask), Flush::Skip);
+    }
+
+    #[test]
     fn reliable_data_in_flight_is_checked_for_resends_often() {
         let mut g = gate();
-        g.queued();
+        g.queued(true);
         g.flush(at(0), || true);
         g.ack_sent(at(0));
         assert_eq!(g.flush(at(5), || true), Flush::Skip);
@@ -245,7 +268,7 @@ mod tests {
         let mut ends = [(a, gate()), (b, gate())];
         for (renet, g) in &mut ends {
             renet.send_message(0, vec![7u8; 10]);
-            g.queued();
+            g.queued(false);
         }
         let mut in_flight: [Vec<Vec<u8>>; 2] = [Vec::new(), Vec::new()];
         let mut sent_after_first_second = 0;

@@ -619,7 +619,9 @@ impl Transport for UdpServer {
             return Err(TransportError::Backpressure(connection));
         }
         self.renet.send_message(id, ch, payload.to_vec());
-        self.gates.get(id).queued();
+        self.gates
+            .get(id)
+            .queued(reliability == Reliability::Reliable);
         if let Some(c) = self.counters.get_mut(&id) {
             c.bytes_sent += payload.len() as u64;
         }
@@ -1127,7 +1129,7 @@ impl Transport for UdpClient {
             return Err(TransportError::Backpressure(connection));
         }
         self.renet.send_message(ch, payload.to_vec());
-        self.gate.queued();
+        self.gate.queued(reliability == Reliability::Reliable);
         self.stats.bytes_sent += payload.len() as u64;
         Ok(())
     }
