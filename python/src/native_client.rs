@@ -35,6 +35,38 @@ pub struct Client {
     handlers: FxHashMap<(usize, u16), Resolved>,
     /// `types.FunctionType`.
     function_type: Py<PyAny>,
+    /// `do_id2do` keys of recently changed objects, so a change does not make a
+    /// Python int per lookup.
+    keys: DoIdKeys,
+}
+
+/// Python ints for object ids, kept in a small direct-mapped table (slot `id %
+/// KEY_SLOTS`): a zone's objects usually have ids close together, so each keeps its
+/// slot; a collision makes a new int, as without the table. Bounded memory.
+struct DoIdKeys(Vec<Option<(u32, Py<PyAny>)>>);
+
+const KEY_SLOTS: usize = 1024;
+
+impl DoIdKeys {
+    fn new() -> DoIdKeys {
+        DoIdKeys((0..KEY_SLOTS).map(|_| None).collect())
+    }
+
+    /// The Python int for `id`.
+    fn get<'py>(&mut self, py: Python<'py>, id: u32) -> Bound<'py, PyAny> {
+        let slot = &mut self.0[id as usize % KEY_SLOTS];
+        match slot {
+            Some((held, key)) if *held == id => key.bind(py).clone(),
+            _ => {
+                let key = id
+                    .into_pyobject(py)
+                    .map(|k| k.into_any())
+                    .unwrap_or_else(|e| match e {});
+                *slot = Some((id, key.clone().unbind()));
+                key
+            }
+        }
+    }
 }
 
 /// A class (held) and its plain-function handler of one field, if it has one.
@@ -99,6 +131,7 @@ impl Client {
             token,
             names,
             handlers: FxHashMap::default(),
+            keys: DoIdKeys::new(),
             function_type,
         })
     }
@@ -473,7 +506,8 @@ impl Client {
                 moved,
                 ..
             } => {
-                let Some(obj) = objects.get_item(object.0)? else {
+                let key = self.keys.get(py, object.0);
+                let Some(obj) = objects.get_item(key)? else {
                     return Ok(Step::Nothing);
                 };
                 for &n in &fields {
