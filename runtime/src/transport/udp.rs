@@ -1424,4 +1424,58 @@ mod tests {
         );
         assert!(server.dropped() > 0, "the filter dropped datagrams");
     }
+
+    /// A client polled at 60 fps whose frames mostly see no datagram (renet left
+    /// alone in them) still resends its reliable messages that the server lost.
+    #[test]
+    fn a_60fps_client_resends_what_the_server_lost() {
+        let clock = Clock::new();
+        let server = UdpServer::bind(
+            ([127, 0, 0, 1], 0).into(),
+            8,
+            Security::Unsecure,
+            UdpConfig {
+                loss: 0.5,
+                seed: 11,
+                ..UdpConfig::default()
+            },
+        )
+        .unwrap();
+        let addr = server.local_addr().unwrap();
+        let client = UdpClient::connect(
+            addr,
+            ClientAuth::Unsecure { client_id: 1 },
+            UdpConfig::default(),
+        )
+        .unwrap();
+        let (mut server, mut client) = (server, client);
+        pump_until(&mut server, &mut client, clock, |s, c| {
+            !s.is_empty() && !c.is_empty()
+        });
+        for i in 0..20u8 {
+            client
+                .send(ConnectionId(1), &[i], Reliability::Reliable)
+                .unwrap();
+        }
+        let mut got = Vec::new();
+        for _ in 0..300 {
+            let now = clock.now();
+            server.receive(now).unwrap();
+            client.receive(now).unwrap();
+            while let Some(e) = server.poll_event() {
+                if let TransportEvent::Message { payload, .. } = e {
+                    got.push(payload.to_vec());
+                }
+            }
+            while client.poll_event().is_some() {}
+            server.flush(now).unwrap();
+            client.flush(now).unwrap();
+            if got.len() == 20 {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(16));
+        }
+        assert_eq!(got, (0..20u8).map(|i| vec![i]).collect::<Vec<_>>());
+        assert!(server.dropped() > 0, "the filter dropped datagrams");
+    }
 }
