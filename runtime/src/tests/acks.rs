@@ -15,10 +15,8 @@ fn t(secs: f64) -> Time {
     Time::from_secs_f64(secs)
 }
 
-/// A connected server and client (handshake at 1.0 s) and an object in view.
-fn pair() -> (crate::server::Server, crate::client::Client, DoId) {
-    let mut server = server_with(Config::default());
-    let mut client = client_with(Config::default());
+/// Connects `client` to `server` at 1.0 s.
+fn handshake(server: &mut crate::server::Server, client: &mut crate::client::Client) {
     server.update(t(1.0));
     server.handle_connect(t(1.0), CONN);
     client.connect(t(1.0));
@@ -28,6 +26,13 @@ fn pair() -> (crate::server::Server, crate::client::Client, DoId) {
     while let Some(p) = server.poll_transmit() {
         client.handle_datagram(t(1.0), &p.payload);
     }
+}
+
+/// A connected server and client (handshake at 1.0 s) and an object in view.
+fn pair() -> (crate::server::Server, crate::client::Client, DoId) {
+    let mut server = server_with(Config::default());
+    let mut client = client_with(Config::default());
+    handshake(&mut server, &mut client);
     assert!(client.is_connected());
     let me = client.id().expect("id");
     let id = server
@@ -36,21 +41,29 @@ fn pair() -> (crate::server::Server, crate::client::Client, DoId) {
     (server, client, id)
 }
 
-/// Changes the object and runs the server to `at`: its snapshot packets.
+/// Changes the object and runs the server to `at`: its snapshot packet.
 fn snapshot(server: &mut crate::server::Server, id: DoId, at: f64) -> Vec<Vec<u8>> {
-    let pos = SetPos {
-        x: at,
-        y: 0.0,
-        z: 0.0,
-    };
-    server.set(id, &pos).expect("set");
-    server.update(t(at));
-    let out: Vec<Vec<u8>> = std::iter::from_fn(|| server.poll_transmit())
-        .filter(|p| p.payload[0] == 4)
-        .map(|p| p.payload)
-        .collect();
+    let out = snapshot_of(server, &[id], at);
     assert_eq!(out.len(), 1, "one snapshot packet at {at}");
     out
+}
+
+/// Moves the objects (the i-th to x = at + i) and runs the server to `at`: its
+/// snapshot packets.
+fn snapshot_of(server: &mut crate::server::Server, ids: &[DoId], at: f64) -> Vec<Vec<u8>> {
+    for (i, &id) in ids.iter().enumerate() {
+        let pos = SetPos {
+            x: at + i as f64,
+            y: 0.0,
+            z: 0.0,
+        };
+        server.set(id, &pos).expect("set");
+    }
+    server.update(t(at));
+    std::iter::from_fn(|| server.poll_transmit())
+        .filter(|p| p.payload[0] == 4)
+        .map(|p| p.payload)
+        .collect()
 }
 
 /// The acks the client queued: window, delay (100 µs units), max delay (ms).
@@ -125,15 +138,7 @@ fn an_ack_interval_of_zero_acks_every_packet() {
         ack_interval: 0.0,
         ..Config::default()
     });
-    server.update(t(1.0));
-    server.handle_connect(t(1.0), CONN);
-    client.connect(t(1.0));
-    while let Some(p) = client.poll_transmit() {
-        server.handle_datagram(t(1.0), CONN, &p.payload);
-    }
-    while let Some(p) = server.poll_transmit() {
-        client.handle_datagram(t(1.0), &p.payload);
-    }
+    handshake(&mut server, &mut client);
     let me = client.id().expect("id");
     let id = server
         .generate(AVATAR, Location::zone(0), Some(me), &[])
@@ -183,15 +188,7 @@ fn an_ack_leaves_once_ack_every_packets_wait() {
         ack_every: 3,
         ..Config::default()
     });
-    server.update(t(1.0));
-    server.handle_connect(t(1.0), CONN);
-    client.connect(t(1.0));
-    while let Some(p) = client.poll_transmit() {
-        server.handle_datagram(t(1.0), CONN, &p.payload);
-    }
-    while let Some(p) = server.poll_transmit() {
-        client.handle_datagram(t(1.0), &p.payload);
-    }
+    handshake(&mut server, &mut client);
     let me = client.id().expect("id");
     let id = server
         .generate(AVATAR, Location::zone(0), Some(me), &[])
@@ -221,15 +218,7 @@ fn ack_every_counts_a_snapshot_of_several_packets_once() {
         ack_interval: 0.25,
         ..Config::default()
     });
-    server.update(t(1.0));
-    server.handle_connect(t(1.0), CONN);
-    client.connect(t(1.0));
-    while let Some(p) = client.poll_transmit() {
-        server.handle_datagram(t(1.0), CONN, &p.payload);
-    }
-    while let Some(p) = server.poll_transmit() {
-        client.handle_datagram(t(1.0), &p.payload);
-    }
+    handshake(&mut server, &mut client);
     let me = client.id().expect("id");
     let ids: Vec<DoId> = (0..4)
         .map(|_| {
@@ -241,19 +230,7 @@ fn ack_every_counts_a_snapshot_of_several_packets_once() {
     let mut sent = Vec::new();
     for k in 1..=5 {
         let at = 1.0 + 0.05 * f64::from(k);
-        for (i, &id) in ids.iter().enumerate() {
-            let pos = SetPos {
-                x: at + i as f64,
-                y: 0.0,
-                z: 0.0,
-            };
-            server.set(id, &pos).expect("set");
-        }
-        server.update(t(at));
-        let parts: Vec<Vec<u8>> = std::iter::from_fn(|| server.poll_transmit())
-            .filter(|p| p.payload[0] == 4)
-            .map(|p| p.payload)
-            .collect();
+        let parts = snapshot_of(&mut server, &ids, at);
         assert!(
             parts.len() >= 2,
             "snapshot at {at} in {} packet(s)",

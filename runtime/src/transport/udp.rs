@@ -1233,10 +1233,20 @@ mod tests {
         auth: impl FnOnce(SocketAddr) -> ClientAuth,
         config: UdpConfig,
     ) -> (UdpServer, UdpClient) {
+        pair_of(security, auth, config.clone(), config)
+    }
+
+    /// A server with `server_config` and a client with `client_config` connecting to it.
+    fn pair_of(
+        security: Security,
+        auth: impl FnOnce(SocketAddr) -> ClientAuth,
+        server_config: UdpConfig,
+        client_config: UdpConfig,
+    ) -> (UdpServer, UdpClient) {
         let server =
-            UdpServer::bind(([127, 0, 0, 1], 0).into(), 8, security, config.clone()).unwrap();
+            UdpServer::bind(([127, 0, 0, 1], 0).into(), 8, security, server_config).unwrap();
         let addr = server.local_addr().unwrap();
-        let client = UdpClient::connect(addr, auth(addr), config).unwrap();
+        let client = UdpClient::connect(addr, auth(addr), client_config).unwrap();
         (server, client)
     }
 
@@ -1430,25 +1440,17 @@ mod tests {
     #[test]
     fn a_60fps_client_resends_what_the_server_lost() {
         let clock = Clock::new();
-        let server = UdpServer::bind(
-            ([127, 0, 0, 1], 0).into(),
-            8,
+        let lossy = UdpConfig {
+            loss: 0.5,
+            seed: 11,
+            ..UdpConfig::default()
+        };
+        let (mut server, mut client) = pair_of(
             Security::Unsecure,
-            UdpConfig {
-                loss: 0.5,
-                seed: 11,
-                ..UdpConfig::default()
-            },
-        )
-        .unwrap();
-        let addr = server.local_addr().unwrap();
-        let client = UdpClient::connect(
-            addr,
-            ClientAuth::Unsecure { client_id: 1 },
+            |_| ClientAuth::Unsecure { client_id: 1 },
+            lossy,
             UdpConfig::default(),
-        )
-        .unwrap();
-        let (mut server, mut client) = (server, client);
+        );
         pump_until(&mut server, &mut client, clock, |s, c| {
             !s.is_empty() && !c.is_empty()
         });
