@@ -124,6 +124,15 @@ fn write_dispatch(modules: &mut String, sets: &[(&str, &[&str], Vec<PathBuf>)]) 
         let _ = writeln!(modules, "    ({name:?}, &{files:?}),");
     }
     let _ = writeln!(modules, "];");
+    if sets.is_empty() {
+        // No corpus beside the checkout: nothing to dispatch to (and nothing calls it).
+        let _ = writeln!(
+            modules,
+            "/// No corpus was found when this was built: always `None`.\n\
+             pub fn repack(_set: &str, _class: &str, _number: u16, _bytes: &[u8]) -> Option<::pipes::wire::WireResult<Vec<u8>>> {{ None }}"
+        );
+        return;
+    }
     let _ = writeln!(
         modules,
         "/// Unpacks `bytes` as field `number` of `class` in corpus load `set` with the generated code, then packs it again.\n\
