@@ -103,10 +103,11 @@ impl SendGate {
     /// frames leave renet untouched.
     pub(crate) fn flush(&mut self, now: Time, reliable_in_flight: impl FnOnce() -> bool) -> Flush {
         let elapsed = |at: Option<Time>, every: Duration| at.is_none_or(|t| now.since(t) >= every);
-        if self.reliable_out && elapsed(self.last_poll, self.resend_check) {
+        let check = self.reliable_out && elapsed(self.last_poll, self.resend_check);
+        if check {
             self.reliable_out = reliable_in_flight();
         }
-        let resend_due = self.reliable_out && elapsed(self.last_poll, self.resend_check);
+        let resend_due = check && self.reliable_out;
         let ack_due = self.data_in && elapsed(self.last_ack, self.ack_interval);
         if !(self.queued || self.reliable_in || resend_due || ack_due) {
             return Flush::Skip;
