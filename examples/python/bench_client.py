@@ -65,7 +65,7 @@ def floor(seconds: float) -> None:
     while time.monotonic() - wall0 < seconds:
         time.sleep(1 / 60)
     cpu, wall = time.process_time() - cpu0, time.monotonic() - wall0
-    print(f"bench: mode=floor wall_s={wall:.1f} cpu_s={cpu:.3f} cpu_per_s={cpu / wall:.4f}")
+    print(f"bench: mode=floor wall_s={wall:.3f} cpu_s={cpu:.3f} cpu_per_s={cpu / wall:.6f}")
 
 
 def bound(seconds: float, moving: int) -> None:
@@ -83,7 +83,7 @@ def bound(seconds: float, moving: int) -> None:
     cpu, wall = time.process_time() - cpu0, time.monotonic() - wall0
     updates = UPDATES - upd0
     print(
-        f"bench: mode=bound wall_s={wall:.1f} cpu_s={cpu:.3f} cpu_per_s={cpu / wall:.4f} "
+        f"bench: mode=bound wall_s={wall:.3f} cpu_s={cpu:.3f} cpu_per_s={cpu / wall:.6f} "
         f"handler_calls={updates} updates_per_cpu_s={updates / max(cpu, 1e-9):.0f}"
     )
 
@@ -122,8 +122,8 @@ def run(port: int, mode: str, seconds: float, ack_interval: float | None, rate: 
     stats = cr.net_stats()
     updates = UPDATES - upd0
     print(
-        f"bench: mode={mode} objects={len(cr.do_id2do)} wall_s={wall:.1f} cpu_s={cpu:.3f} "
-        f"cpu_per_s={cpu / wall:.4f} handler_calls={updates} "
+        f"bench: mode={mode} objects={len(cr.do_id2do)} wall_s={wall:.3f} cpu_s={cpu:.3f} "
+        f"cpu_per_s={cpu / wall:.6f} handler_calls={updates} "
         f"updates_per_cpu_s={updates / max(cpu, 1e-9):.0f} "
         f"bytes_received={stats['bytes_received']} last_read={bool(reads)}"
     )

@@ -6,13 +6,17 @@
 
 Starts a pipesnet server (`bench_client.py --serve`) and Panda3D's stock relay with its
 AI (`panda_bench.py`), then each round runs, at the same time and for `--seconds`, a
-pipesnet `handlers` client, a Panda3D `ClientRepository` client and the `bound` client
+pipesnet `handlers` client, a Panda3D `ClientRepository` client, the `bound` client
 (no network at all: the least CPU any Python client can spend on these updates in this
-60 fps loop). Running them together rather than one after another puts the host's noise
+60 fps loop) and the `floor` client (the 60 fps loop alone: what `time.sleep` costs
+every client here, which neither library spends). Ratios are updates per CPU-second
+against Panda's: raw (the whole process, as the issue measures) and net of the floor
+(the CPU each client spends above the frame loop it shares with the others). Running them together rather than one after another puts the host's noise
 (other guests, CPU frequency, wake-up latency) on all of them alike, so the ratio holds
 from round to round where the raw CPU figures drift. At 100 % moving the pipesnet client
 takes every update (`--rate 1048576`). `--build DIR` (repeatable) runs one more pipesnet
 client per round with DIR first on PYTHONPATH (a directory holding a `pipesnet` package).
+The last line (`ratio: key=value ...`) is what `tools/bench.py` stores for BENCHMARKS.md.
 """
 
 import argparse
@@ -22,9 +26,10 @@ import statistics
 import subprocess
 import sys
 import time
+from typing import NamedTuple
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-FIGURES = re.compile(r"cpu_per_s=([0-9.]+)(?: handler_calls=([0-9]+) updates_per_cpu_s=([0-9]+))?")
+FIGURES = re.compile(r"wall_s=([0-9.]+) .*cpu_per_s=([0-9.]+)(?: handler_calls=([0-9]+))?")
 
 
 def spawn(args: list[str], pythonpath: str | None = None) -> subprocess.Popen[str]:
@@ -36,14 +41,26 @@ def spawn(args: list[str], pythonpath: str | None = None) -> subprocess.Popen[st
     )
 
 
-def figures(p: subprocess.Popen[str], timeout: float) -> tuple[float, int, float]:
-    """(CPU s/s, handler calls, updates per CPU-second) from a client's last line."""
+class Run(NamedTuple):
+    """One client's figures for one round."""
+
+    wall: float
+    cpu_per_s: float
+    calls: int
+
+    def updates_per_cpu_s(self, floor: float = 0.0) -> float:
+        """Handler calls per CPU-second, of the whole process or above `floor` CPU s/s."""
+        return self.calls / max((self.cpu_per_s - floor) * self.wall, 1e-9)
+
+
+def figures(p: subprocess.Popen[str], timeout: float) -> Run:
+    """A client's figures, from its last line."""
     out, _ = p.communicate(timeout=timeout)
     lines = [line for line in out.splitlines() if line.startswith(("bench:", "panda:"))]
     m = FIGURES.search(lines[-1]) if lines else None
     if m is None:
         raise SystemExit(f"bench_ratio: no figures from {p.args!r}: {out[-300:]!r}")
-    return float(m.group(1)), int(m.group(2) or 0), float(m.group(3) or 0)
+    return Run(float(m.group(1)), float(m.group(2)), int(m.group(3) or 0))
 
 
 def main() -> None:
@@ -66,37 +83,62 @@ def main() -> None:
     time.sleep(6)
     rate = ["--rate", "1048576"] if opts.moving == 100 else []
     secs = ["--seconds", str(opts.seconds)]
-    names = ["pipesnet", *[f"build {i + 1}" for i in range(len(opts.build))], "panda", "bound"]
-    cpu: dict[str, list[float]] = {n: [] for n in names}
-    calls: dict[str, list[int]] = {n: [] for n in names}
-    rates: dict[str, list[float]] = {n: [] for n in names}
+    names = ["pipesnet", *[f"build {i + 1}" for i in range(len(opts.build))], "panda", "bound", "floor"]
+    runs: dict[str, list[Run]] = {n: [] for n in names}
     try:
         for r in range(opts.rounds):
             clients = [spawn([bench, "--port", pp, "--mode", "handlers", *secs, *rate])]
             clients += [spawn([bench, "--port", pp, "--mode", "handlers", *secs, *rate], d) for d in opts.build]
             clients.append(spawn([panda, "--role", "client", "--port", pq, *secs]))
             clients.append(spawn([bench, "--mode", "bound", "--moving", str(opts.moving), *secs]))
+            clients.append(spawn([bench, "--mode", "floor", *secs]))
             row = []
             for name, p in zip(names, clients):
-                c, n, u = figures(p, opts.seconds + 60)
-                cpu[name].append(c)
-                calls[name].append(n)
-                rates[name].append(u)
-                row.append(f"{name} {c:.4f} CPU s/s ({n} calls)")
+                run = figures(p, opts.seconds + 60)
+                runs[name].append(run)
+                row.append(f"{name} {run.cpu_per_s:.4f} CPU s/s ({run.calls} calls)")
             print(f"round {r + 1}: " + ", ".join(row), flush=True)
     finally:
         for s in servers:
             s.kill()
+    report(opts, names, runs)
+
+
+def report(opts: argparse.Namespace, names: list[str], runs: dict[str, list[Run]]) -> None:
+    """Medians per client, its ratios to Panda's client, and the `ratio:` summary line."""
     load = os.getloadavg()[0]
+    floors = [run.cpu_per_s for run in runs["floor"]]
     print(f"moving {opts.moving} %, {opts.rounds} rounds of {opts.seconds:.0f} s, load average {load:.2f}; medians:")
+    summary = {
+        "moving_pct": str(opts.moving),
+        "rounds": str(opts.rounds),
+        "load": f"{load:.2f}",
+        "floor_cpu": f"{statistics.median(floors):.4f}",
+    }
     for name in names:
-        ups = statistics.median(rates[name])
-        ratios = [u / pu for u, pu in zip(rates[name], rates["panda"])]
+        cpu = statistics.median(run.cpu_per_s for run in runs[name])
+        key = name.replace(" ", "_")
+        summary[f"{key}_cpu"] = f"{cpu:.4f}"
+        if name in ("panda", "floor"):
+            print(f"  {name:9} {cpu:.4f} CPU s/s")
+            continue
+        raw = [a.updates_per_cpu_s() / b.updates_per_cpu_s() for a, b in zip(runs[name], runs["panda"])]
+        net = [
+            a.updates_per_cpu_s(f) / b.updates_per_cpu_s(f) for a, b, f in zip(runs[name], runs["panda"], floors)
+        ]
+        ups = statistics.median(run.updates_per_cpu_s() for run in runs[name])
         print(
-            f"  {name:9} {statistics.median(cpu[name]):.4f} CPU s/s, {ups:,.0f} updates/CPU-s, "
-            f"{statistics.median(ratios):.2f}x Panda (median of the rounds' ratios; "
-            f"{min(ratios):.2f}-{max(ratios):.2f}x)"
+            f"  {name:9} {cpu:.4f} CPU s/s, {ups:,.0f} updates/CPU-s, {statistics.median(raw):.2f}x Panda "
+            f"({min(raw):.2f}-{max(raw):.2f}x), net of the floor {statistics.median(net):.2f}x "
+            f"({min(net):.2f}-{max(net):.2f}x)"
         )
+        summary[f"{key}_updates_per_cpu_s"] = f"{ups:.0f}"
+        for label, values in (("ratio", raw), ("net_ratio", net)):
+            summary[f"{key}_{label}"] = f"{statistics.median(values):.2f}"
+            summary[f"{key}_{label}_min"] = f"{min(values):.2f}"
+            summary[f"{key}_{label}_max"] = f"{max(values):.2f}"
+    summary["panda_updates_per_cpu_s"] = f"{statistics.median(r.updates_per_cpu_s() for r in runs['panda']):.0f}"
+    print("ratio: " + " ".join(f"{k}={v}" for k, v in summary.items()), flush=True)
 
 
 if __name__ == "__main__":

@@ -97,7 +97,7 @@ def main() -> None:
     cpu, wall = time.process_time() - cpu0, time.monotonic() - wall0
     updates = counter.UPDATES - upd0
     print(
-        f"panda: objects={len(cr.doId2do)} wall_s={wall:.1f} cpu_s={cpu:.3f} cpu_per_s={cpu / wall:.4f} "
+        f"panda: objects={len(cr.doId2do)} wall_s={wall:.3f} cpu_s={cpu:.3f} cpu_per_s={cpu / wall:.6f} "
         f"handler_calls={updates} updates_per_cpu_s={updates / max(cpu, 1e-9):.0f}"
     )
 
