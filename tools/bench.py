@@ -20,7 +20,8 @@ thousands separators, `{{key|t}}` a criterion time to 3 significant digits, `{{k
 no figure is left as it is and reported on stderr (the exit status is then 1).
 
 Keys: `criterion:<bench id>` (the median of `time: [lo median hi]`), `load:<run>:<k>` and
-`demo:<run>:<k>` (the key=value pairs of the run's summary line), `tick:<size>` (the
+`demo:<run>:<k>` (the key=value pairs of the run's summary line), `pyratio:<run>:<k>`
+(the `ratio:` line of `examples/python/bench_ratio.py`), `tick:<size>` (the
 tick bench's byte counts), `panda:median_us`, `derived:<name>` (ratios computed here).
 """
 
@@ -38,6 +39,7 @@ TEMPLATE = "tools/bench/BENCHMARKS.in.md"
 OUT = "BENCHMARKS.md"
 LOAD = "target/release/examples/load"
 DEMO = "target/release/examples/demo"
+PY_RATIO = "examples/python/bench_ratio.py"
 
 RELAY = ["--scenario", "relay", "--clients", "32", "--objects", "100", "--seconds", "3",
          "--drain", "5", "--transport", "udp"]
@@ -83,6 +85,12 @@ RUNS = [
      False),
     ("panda", "panda", ["python3", "tools/panda_oracle.py", "bench", "--corpus",
                         "../shared/corpus/dc"], False),
+    # pipesnet beside Panda3D's ClientRepository (issue 17): run this script with a Python
+    # that imports both (`maturin develop` in python/, in a venv with panda3d).
+    ("python_1k", "pyratio", [sys.executable, PY_RATIO, "--moving", "10", "--rounds", "7"],
+     False),
+    ("python_10k", "pyratio", [sys.executable, PY_RATIO, "--moving", "100", "--rounds", "7"],
+     False),
 ]
 
 TIME_RE = re.compile(r"^(\S.*?)\s*\n?\s*time:\s*\[(\S+ \S+) (\S+ \S+) (\S+ \S+)\]", re.M)
@@ -143,11 +151,23 @@ def measure(name, kind, argv):
             m = re.search(pattern, text)
             if m:
                 figures[key] = m.group(1)
+    if kind == "pyratio":
+        for k, v in parse_summary(text, "ratio:").items():
+            figures[f"pyratio:{name}:{k}"] = v
     if kind == "panda":
         m = re.search(r"median_us=(\d+)", text)
         if m:
             figures["panda:median_us"] = m.group(1)
     return figures
+
+
+def check_python_clients():
+    """Stops with a clear message unless this Python imports pipesnet and panda3d."""
+    for module in ("pipesnet", "panda3d.core"):
+        p = subprocess.run([sys.executable, "-c", f"import {module}"], capture_output=True)
+        if p.returncode != 0:
+            sys.exit(f"the python_* runs need `{module}` importable by {sys.executable}: "
+                     "run this script with the venv's Python (see BENCHMARKS.md, Python client)")
 
 
 def number(s):
@@ -247,6 +267,8 @@ def main():
             figures = json.load(f)
     todo = [r for r in RUNS if (only is None or r[0] in only)
             and (not a.quick or r[3]) and not a.fill_only]
+    if any(r[1] == "pyratio" for r in todo):
+        check_python_clients()
     if any(r[1] in ("load", "demo") for r in todo):
         run(["cargo", "build", "--release", "-p", "pipes-examples", "--example", "load",
              "--example", "demo"])
