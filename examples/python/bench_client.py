@@ -3,18 +3,25 @@
     python examples/python/bench_client.py --serve --port 27500 --objects 500 --seconds 12 &
     python examples/python/bench_client.py --port 27500 --mode handlers --seconds 10
     python examples/python/bench_client.py --port 27500 --mode interp --seconds 10
+    python examples/python/bench_client.py --port 27500 --mode interp_changed --seconds 10
 
 The server (its own process) puts `--objects` avatars in zone 1 and moves `--moving` %
 of them (10 by default) every frame; the client runs 60 frames/s, requests 20
 snapshots/s and reports its own process CPU time.
-`handlers`: a Python `setPos` handler runs for every changed field; `interp`: setPos is
-interpolated in Rust and read for every object once per frame with one
-`interpolated_all` call, no per-field Python calls. `floor`: the same 60 frames/s loop
-with no client at all (what `time.sleep` between frames costs on this machine, paid
-by every client of the benchmark). `bound`: no client either, but per frame one call
-into C and, 20 times a second, the same `setPos` handler run for each moving object
-with ready-made arguments: the least CPU any Python client can spend delivering those
-updates in this loop (`--moving` sets how many of `--objects` move).
+
+Modes:
+
+- `handlers`: a Python `setPos` handler runs for every changed field;
+- `interp`: setPos is interpolated in Rust and read for every object once per frame
+  with one `interpolated_all` call, no per-field Python calls;
+- `interp_changed`: the same, read with `interpolated_changed` (only the objects that
+  moved since the last frame);
+- `floor`: the same 60 frames/s loop with no client at all (what `time.sleep` between
+  frames costs on this machine, paid by every client of the benchmark);
+- `bound`: no client either, but per frame one call into C and, 20 times a second, the
+  same `setPos` handler run for each moving object with ready-made arguments: the least
+  CPU any Python client can spend delivering those updates in this loop (`--moving`
+  sets how many of `--objects` move).
 """
 
 import argparse
@@ -98,25 +105,31 @@ def run(port: int, mode: str, seconds: float, ack_interval: float | None, rate: 
     if rate is not None:
         config["pipes-rate"] = rate
     cr = ClientRepository([DC], port=port, config=config or None)
-    cr.classes["BenchAvatar"] = BenchAvatar if mode == "handlers" else InterpAvatar
+    interp = mode in ("interp", "interp_changed")
+    cr.classes["BenchAvatar"] = InterpAvatar if interp else BenchAvatar
     cr.owner_classes.clear()
+    ready_by = time.monotonic() + 30  # a server that is not there ends the run
     while not cr.connected:
         cr.poll()
         time.sleep(0.005)
+        if time.monotonic() > ready_by:
+            sys.exit(f"bench: no server on port {port} within 30 s")
     cr.set_update_rate(20)
-    if mode == "interp":
+    if interp:
         cr.interpolate("BenchAvatar", "setPos")
     done: list[int] = []
     cr.set_interest([1], lambda: done.append(1))
     while not done:
         cr.poll()
         time.sleep(0.005)
+        if time.monotonic() > ready_by:
+            sys.exit("bench: interest not complete within 30 s")
     cpu0, wall0, upd0 = time.process_time(), time.monotonic(), UPDATES
     reads: Any = None
     while time.monotonic() - wall0 < seconds:
         cr.poll()
-        if mode == "interp":
-            reads = cr.interpolated_all("setPos")  # one native call for every object
+        if interp:  # one native call: every object, or those that moved
+            reads = cr.interpolated_all("setPos") if mode == "interp" else cr.interpolated_changed("setPos")
         time.sleep(1 / 60)  # a 60 fps game frame
     cpu, wall = time.process_time() - cpu0, time.monotonic() - wall0
     stats = cr.net_stats()
@@ -135,7 +148,7 @@ def main() -> None:
     args.add_argument("--port", type=int, default=27500)
     args.add_argument("--objects", type=int, default=500)
     args.add_argument("--moving", type=int, default=10, help="percent of objects moving (server)")
-    args.add_argument("--mode", choices=["handlers", "interp", "floor", "bound"], default="handlers")
+    args.add_argument("--mode", choices=["handlers", "interp", "interp_changed", "floor", "bound"], default="handlers")
     args.add_argument("--seconds", type=float, default=10.0)
     args.add_argument(
         "--ack-interval", type=float, default=None, help="pipes-ack-interval (0: ack every snapshot packet)"

@@ -5,18 +5,27 @@
     python examples/python/bench_ratio.py --moving 100 --build /tmp/a --build /tmp/b   # A/B
 
 Starts a pipesnet server (`bench_client.py --serve`) and Panda3D's stock relay with its
-AI (`panda_bench.py`), then each round runs, at the same time and for `--seconds`, a
-pipesnet `handlers` client, a Panda3D `ClientRepository` client, the `bound` client
-(no network at all: the least CPU any Python client can spend on these updates in this
-60 fps loop) and the `floor` client (the 60 fps loop alone: what `time.sleep` costs
-every client here, which neither library spends). Ratios are updates per CPU-second
-against Panda's: raw (the whole process, as the issue measures) and net of the floor
-(the CPU each client spends above the frame loop it shares with the others). Running them together rather than one after another puts the host's noise
-(other guests, CPU frequency, wake-up latency) on all of them alike, so the ratio holds
-from round to round where the raw CPU figures drift. At 100 % moving the pipesnet client
-takes every update (`--rate 1048576`). `--build DIR` (repeatable) runs one more pipesnet
-client per round with DIR first on PYTHONPATH (a directory holding a `pipesnet` package).
-The last line (`ratio: key=value ...`) is what `tools/bench.py` stores for BENCHMARKS.md.
+AI (`panda_bench.py`), then each round runs these clients at the same time, for
+`--seconds` each:
+
+- `pipesnet`: a `setPos` handler per changed field (`bench_client.py --mode handlers`);
+- `interp`: pipesnet with setPos interpolated in Rust and every position read once a
+  frame (`interpolated_all`), no per-field Python calls;
+- `interp_changed`: the same, reading only the positions that changed since the last
+  frame (`interpolated_changed`);
+- `panda`: a Panda3D `ClientRepository` with the same handler;
+- `bound`: no network at all, the same handler run for each update with ready-made
+  arguments (the least CPU any Python client can spend on these updates in this loop);
+- `floor`: the 60 fps loop alone (what `time.sleep` costs every client here).
+
+Ratios are updates per CPU-second against Panda's client: raw (the whole process, as the
+issue measures) and net of the floor (the CPU above the frame loop all clients share).
+Running the clients together puts the host's noise (other guests, CPU frequency,
+wake-up latency) on all of them alike, so the ratio holds from round to round where the
+raw CPU figures drift. At 100 % moving the pipesnet clients take every update (`--rate
+1048576`). `--build DIR` (repeatable) runs one more pipesnet client per round with DIR
+first on PYTHONPATH (a directory holding a `pipesnet` package). The last line (`ratio:
+key=value ...`) is what `tools/bench.py` stores for BENCHMARKS.md.
 """
 
 import argparse
@@ -83,12 +92,15 @@ def main() -> None:
     time.sleep(6)
     rate = ["--rate", "1048576"] if opts.moving == 100 else []
     secs = ["--seconds", str(opts.seconds)]
-    names = ["pipesnet", *[f"build {i + 1}" for i in range(len(opts.build))], "panda", "bound", "floor"]
+    builds = [f"build {i + 1}" for i in range(len(opts.build))]
+    names = ["pipesnet", *builds, "interp", "interp_changed", "panda", "bound", "floor"]
     runs: dict[str, list[Run]] = {n: [] for n in names}
     try:
         for r in range(opts.rounds):
             clients = [spawn([bench, "--port", pp, "--mode", "handlers", *secs, *rate])]
             clients += [spawn([bench, "--port", pp, "--mode", "handlers", *secs, *rate], d) for d in opts.build]
+            for mode in ("interp", "interp_changed"):
+                clients.append(spawn([bench, "--port", pp, "--mode", mode, *secs, *rate]))
             clients.append(spawn([panda, "--role", "client", "--port", pq, *secs]))
             clients.append(spawn([bench, "--mode", "bound", "--moving", str(opts.moving), *secs]))
             clients.append(spawn([bench, "--mode", "floor", *secs]))
@@ -119,7 +131,7 @@ def report(opts: argparse.Namespace, names: list[str], runs: dict[str, list[Run]
         cpu = statistics.median(run.cpu_per_s for run in runs[name])
         key = name.replace(" ", "_")
         summary[f"{key}_cpu"] = f"{cpu:.4f}"
-        if name in ("panda", "floor"):
+        if name in ("interp", "interp_changed", "panda", "floor"):
             print(f"  {name:9} {cpu:.4f} CPU s/s")
             continue
         raw = [a.updates_per_cpu_s() / b.updates_per_cpu_s() for a, b in zip(runs[name], runs["panda"])]

@@ -66,9 +66,12 @@ def main() -> None:
     ready: list[int] = []
     base.accept("createReady", lambda: ready.append(1))
     cr.connect([URLSpec(f"http://127.0.0.1:{opts.port}")], successCallback=lambda: None, failureCallback=lambda *a: sys.exit("connect failed"))
+    ready_by = time.monotonic() + 30  # a relay that is not there ends the run
     while not ready:
         base.taskMgr.step()
         time.sleep(0.005)
+        if time.monotonic() > ready_by:
+            sys.exit(f"panda: no relay on port {opts.port} within 30 s")
     cr.setInterestZones([1])
     if opts.role == "ai":
         avatars = [cr.createDistributedObject(className="PandaBenchAvatar", zoneId=1) for _ in range(opts.objects)]

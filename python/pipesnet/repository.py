@@ -521,6 +521,14 @@ class ClientRepository:
         ``{do_id: (x, y, z)}`` (objects without samples yet are left out)."""
         return self.client.interpolated_all(field)
 
+    def interpolated_changed(self, field: str) -> dict[int, tuple[float, ...]]:
+        """Like :meth:`interpolated_all`, but only the objects whose smoothed value of
+        ``field`` changed since the previous ``interpolated_changed(field)`` call (all of
+        them on the first call, and objects that arrived since): the nodes a frame must
+        move. A still object costs nothing in Python.
+        """
+        return self.client.interpolated_changed(field)
+
     def set_update_rate(self, rate: int, cmd_rate: int = 100) -> None:
         """Requests snapshots per second."""
         self.client.set_rates(rate, cmd_rate)

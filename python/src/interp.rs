@@ -10,6 +10,7 @@ use dcc::model::{FieldKind, Model, Param, Type};
 use dcc::pack::int_from_le;
 use pipes::client::{BindError, Client, DecodeFn, FromFloats};
 use pipes::glam::{DVec2, DVec3, DVec4};
+use pipes::interp::VarKey;
 use pipes::DoId;
 
 /// How a field's values are packed.
@@ -30,6 +31,8 @@ pub struct Bound {
     pub number: u16,
     /// One divisor per value (the field's, 1.0 when none).
     divisors: Vec<f64>,
+    /// The interpolation track's generation at the last `read_changed`.
+    read_at: u64,
 }
 
 /// The packing of a plain integer type (not `char`, not an array).
@@ -130,6 +133,7 @@ pub fn bind(model: &Model, client: &mut Client, n: u16, name: &str) -> Result<Bo
         name: name.to_owned(),
         number: n,
         divisors,
+        read_at: 0,
     })
 }
 
@@ -204,20 +208,55 @@ macro_rules! floats_for_vec {
 }
 floats_for_vec!(DVec2, DVec3, DVec4);
 
-/// Visits every object's current value of field `n` in one pass over the track.
-fn each_of<T: Floats>(client: &Client, n: u16, f: &mut dyn FnMut(u32, &[f64])) {
+/// Visits the current value of field `n` of every object (`since` is `None`) or of
+/// those whose value changed after track generation `since`, in one pass over the
+/// track. Returns the track's generation (0 when nothing was ever interpolated).
+fn each_of<T: Floats>(
+    client: &Client,
+    n: u16,
+    since: Option<u64>,
+    f: &mut dyn FnMut(u32, &[f64]),
+) -> u64 {
     let Some(track) = client.interpolators().track::<T>() else {
-        return;
+        return 0;
     };
     let mut buf = [0f64; 4];
-    for (key, value) in track.iter() {
-        if key.field != n {
-            continue;
-        }
-        if let (Some(v), Ok(id)) = (value, u32::try_from(key.object)) {
+    let mut visit = |key: VarKey, v: T| {
+        if let (true, Ok(id)) = (key.field == n, u32::try_from(key.object)) {
             v.put(&mut buf);
             f(id, &buf[..T::COUNT]);
         }
+    };
+    match since {
+        None => track
+            .iter()
+            .for_each(|(key, v)| v.into_iter().for_each(|v| visit(key, v))),
+        Some(g) => track.changed_since(g).for_each(|(key, v)| visit(key, v)),
+    }
+    track.generation()
+}
+
+/// Calls `f(do_id, values)` for the objects [`each_of`] visits, scaled by `divisors`
+/// (one pass, no per-object lookups). Returns the track's generation.
+fn read_scaled(
+    client: &Client,
+    n: u16,
+    divisors: &[f64],
+    since: Option<u64>,
+    f: &mut dyn FnMut(u32, &[f64]),
+) -> u64 {
+    let mut scaled = [0f64; 4];
+    let mut g = |id: u32, v: &[f64]| {
+        for ((s, x), d) in scaled.iter_mut().zip(v).zip(divisors) {
+            *s = x / d;
+        }
+        f(id, &scaled[..v.len()]);
+    };
+    match divisors.len() {
+        1 => each_of::<f64>(client, n, since, &mut g),
+        2 => each_of::<DVec2>(client, n, since, &mut g),
+        3 => each_of::<DVec3>(client, n, since, &mut g),
+        _ => each_of::<DVec4>(client, n, since, &mut g),
     }
 }
 
@@ -225,21 +264,15 @@ impl Bound {
     /// Calls `f(do_id, values)` for every object with a current value, scaled by the
     /// field's divisors (one pass, no per-object lookups).
     pub fn read_all(&self, client: &Client, f: &mut dyn FnMut(u32, &[f64])) {
-        let n = self.number;
-        let divisors = &self.divisors;
-        let mut scaled = [0f64; 4];
-        let mut g = |id: u32, v: &[f64]| {
-            for ((s, x), d) in scaled.iter_mut().zip(v).zip(divisors) {
-                *s = x / d;
-            }
-            f(id, &scaled[..v.len()]);
-        };
-        match divisors.len() {
-            1 => each_of::<f64>(client, n, &mut g),
-            2 => each_of::<DVec2>(client, n, &mut g),
-            3 => each_of::<DVec3>(client, n, &mut g),
-            _ => each_of::<DVec4>(client, n, &mut g),
-        }
+        read_scaled(client, self.number, &self.divisors, None, f);
+    }
+
+    /// Like `read_all`, but only for the objects whose value changed since the last
+    /// call (every object on the first call, and objects that arrived since). The
+    /// runtime marks changes as it interpolates, so a still object costs one compare.
+    pub fn read_changed(&mut self, client: &Client, f: &mut dyn FnMut(u32, &[f64])) {
+        let since = Some(self.read_at);
+        self.read_at = read_scaled(client, self.number, &self.divisors, since, f);
     }
 
     /// The smoothed value for `object`, scaled by the field's divisors.

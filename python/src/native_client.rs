@@ -350,21 +350,22 @@ impl Client {
     /// `{do_id: (x, y, ...)}` (objects without a value yet are left out).
     fn interpolated_all<'py>(&self, py: Python<'py>, field: &str) -> PyResult<Bound<'py, PyDict>> {
         let bound = self.interp_entry(field)?;
-        let out = PyDict::new(py);
-        let mut failed = None;
-        bound.read_all(&self.driver.client, &mut |id, v| {
-            if failed.is_some() {
-                return;
-            }
-            let item = PyTuple::new(py, v).and_then(|t| out.set_item(id, t));
-            if let Err(e) = item {
-                failed = Some(e);
-            }
-        });
-        match failed {
-            Some(e) => Err(e),
-            None => Ok(out),
-        }
+        values_dict(py, |f| bound.read_all(&self.driver.client, f))
+    }
+
+    /// Like `interpolated_all`, but only the objects whose smoothed value changed since
+    /// this field's previous `interpolated_changed` call (all of them on the first call,
+    /// and objects that arrived since): what a frame must move.
+    fn interpolated_changed<'py>(
+        &mut self,
+        py: Python<'py>,
+        field: &str,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let Some(bound) = self.interp.iter_mut().find(|b| b.name == field) else {
+            return Err(not_interpolated(field));
+        };
+        let client = &self.driver.client;
+        values_dict(py, |f| bound.read_changed(client, f))
     }
 
     /// A replicated field's latest value, as a list of arguments.
@@ -580,11 +581,10 @@ impl Client {
     }
 
     fn interp_entry(&self, field: &str) -> PyResult<&crate::interp::Bound> {
-        self.interp.iter().find(|b| b.name == field).ok_or_else(|| {
-            err(format!(
-                "{field} is not interpolated (call interpolate first)"
-            ))
-        })
+        self.interp
+            .iter()
+            .find(|b| b.name == field)
+            .ok_or_else(|| not_interpolated(field))
     }
 
     fn name<'py>(&self, py: Python<'py>, n: u16) -> Bound<'py, PyString> {
@@ -684,5 +684,33 @@ impl Client {
             ClientEvent::InterestComplete(h) => ("interest_complete", h.0).into_pyobject(py)?,
         };
         Ok(Some(t))
+    }
+}
+
+/// The error for reading a field `interpolate` was not called for.
+fn not_interpolated(field: &str) -> PyErr {
+    err(format!(
+        "{field} is not interpolated (call interpolate first)"
+    ))
+}
+
+/// `{do_id: (x, y, ...)}` of the values `read` visits.
+fn values_dict<'py>(
+    py: Python<'py>,
+    read: impl FnOnce(&mut dyn FnMut(u32, &[f64])),
+) -> PyResult<Bound<'py, PyDict>> {
+    let out = PyDict::new(py);
+    let mut failed = None;
+    read(&mut |id, v| {
+        if failed.is_some() {
+            return;
+        }
+        if let Err(e) = PyTuple::new(py, v).and_then(|t| out.set_item(id, t)) {
+            failed = Some(e);
+        }
+    });
+    match failed {
+        Some(e) => Err(e),
+        None => Ok(out),
     }
 }

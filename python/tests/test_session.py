@@ -1,5 +1,6 @@
 """Session API: password, auth hook, rates, disconnect reasons, int-fixed interpolation."""
 
+import time
 from typing import Optional, Union
 
 import pytest
@@ -190,3 +191,34 @@ def test_int_fixed_fields_interpolate_scaled() -> None:
     assert 0.25 < x <= 9.75 and y == pytest.approx(-x)
     single = client.interpolated(client.do_id2do[node.do_id], "setSpot")
     assert single is not None and len(single) == 2
+
+
+def test_interpolated_changed_returns_only_what_moved_since_the_last_read() -> None:
+    net, schema = MemoryNetwork(), Schema([DC])
+    server = ServerRepository(schema, memory=net)
+    client = ClientRepository(schema, memory=net)
+    pump(server, [client], lambda: client.connected)
+    still, moving = DistributedNodeAI(server), DistributedNodeAI(server)
+    for node in (still, moving):
+        server.generate_object(node, 1)
+        node.set_field("setSpot", [1.0, 1.0])
+    client.interpolate("DistributedNode", "setSpot")
+    client.set_interest([1])
+    pump(server, [client], lambda: len(client.interpolated_all("setSpot")) == 2)
+    first = client.interpolated_changed("setSpot")
+    assert set(first) == {still.do_id, moving.do_id}
+    # Once both have settled on (1, 1), a read finds nothing new.
+    pump(server, [client], lambda: client.interpolated_changed("setSpot") == {})
+
+    seen: dict[int, tuple[float, ...]] = {}
+    for i in range(1, 40):
+        moving.set_field("setSpot", [1.0 + i, 1.0])
+        pump(server, [client], lambda: True)
+        time.sleep(0.01)
+        changed = client.interpolated_changed("setSpot")
+        assert still.do_id not in changed
+        seen.update(changed)
+    assert seen[moving.do_id][0] > 1.0
+    assert client.interpolated_all("setSpot")[still.do_id] == (1.0, 1.0)
+    with pytest.raises(PipesError, match="setName is not interpolated"):
+        client.interpolated_changed("setName")

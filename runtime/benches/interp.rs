@@ -11,6 +11,8 @@
 //!   store every value, prune) for all 100,000 variables.
 //! * `value_at_each_by_key`: 100,000 `InterpTrack::value_at(object, field, t)`
 //!   calls (hash lookup plus evaluation, nothing stored).
+//! * `update_mostly_still`: one `update` of 100,000 variables of which 10,000 move
+//!   (the others got one sample long ago and hold it: a zone where 10 % move).
 //! * `record_snapshot`: recording one snapshot's sample for every variable
 //!   (the client applying a snapshot of 100,000 objects); each timed snapshot is
 //!   followed by an untimed update, so histories stay at their steady size.
@@ -50,6 +52,22 @@ fn filled_track(curve: Curve) -> InterpTrack<Vec3> {
     track
 }
 
+/// 100,000 variables: every tenth moves as in `filled_track`, the others hold the one
+/// sample they got at time 0.
+fn mostly_still_track() -> InterpTrack<Vec3> {
+    let mut track = InterpTrack::new(InterpConfig::default());
+    for tick in 0..SNAPSHOTS {
+        let t = f64::from(tick) * SNAPSHOT_INTERVAL;
+        for object in 0..VARIABLES {
+            if tick == 0 || object % 10 == 0 {
+                let _ = black_box(track.record(object, 0, t, velocity(object) * t as f32));
+            }
+        }
+    }
+    track.update(frame_time(0));
+    track
+}
+
 /// Render time of frame `frame`: 60 Hz steps through 0.5..0.583 s, then back.
 fn frame_time(frame: u64) -> f64 {
     0.5 + (frame % 6) as f64 / 60.0
@@ -72,6 +90,16 @@ fn interp(c: &mut Criterion) {
         });
         black_box(track.get(7, 0));
     }
+
+    let mut track = mostly_still_track();
+    let mut frame = 0;
+    group.bench_function("update_mostly_still", |b| {
+        b.iter(|| {
+            frame += 1;
+            track.update(black_box(frame_time(frame)));
+        })
+    });
+    black_box(track.get(7, 0));
 
     let track = filled_track(Curve::Linear);
     let mut frame = 0;

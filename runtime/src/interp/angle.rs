@@ -61,6 +61,11 @@ macro_rules! angle_type {
                     p0 * h.w[0] as f32 + p1 * h.w[1] as f32 + p2 * h.w[2] as f32 + p3 * h.w[3] as f32,
                 )
             }
+
+            #[inline]
+            fn same_as(&self, previous: &Self) -> bool {
+                self == previous
+            }
         }
     };
 }

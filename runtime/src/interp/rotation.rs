@@ -61,6 +61,11 @@ macro_rules! impl_rotation {
                     <Self as Interpolate>::lerp(p1, p2, h.s)
                 }
             }
+
+            #[inline]
+            fn same_as(&self, previous: &Self) -> bool {
+                self == previous
+            }
         }
     )*};
 }

@@ -9,7 +9,7 @@ use super::config::InterpConfig;
 use super::hash::{IdMap, IdSet};
 use super::history::{RecordError, Recorded};
 use super::value::Interpolate;
-use super::variable::InterpolatedVar;
+use super::variable::{EvalKind, InterpolatedVar};
 
 /// An object id as the runtime knows it (a DC `doId`, widened).
 pub type ObjectId = u64;
@@ -33,6 +33,12 @@ struct Entry<T> {
     current: Option<T>,
     /// Whether the object is owned (not interpolated unless configured).
     owned: bool,
+    /// The track's generation at the update that last changed `current`.
+    changed_at: u64,
+    /// The render time from which `current` holds (past the newest sample beyond the
+    /// extrapolation cap): updates at or after it skip the variable. Infinite unless
+    /// held; a new sample, an ownership change or new settings reset it.
+    held_from: f64,
 }
 
 /// All interpolated variables holding values of type `T`.
@@ -49,6 +55,8 @@ pub struct InterpTrack<T> {
     index: IdMap<VarKey, usize>,
     fields: IdMap<ObjectId, Vec<FieldId>>,
     owned: IdSet<ObjectId>,
+    /// Counts updates (whole-track and per-object), for [`changed_since`](Self::changed_since).
+    generation: u64,
 }
 
 impl<T: Interpolate> Default for InterpTrack<T> {
@@ -66,6 +74,7 @@ impl<T: Interpolate> InterpTrack<T> {
             index: IdMap::default(),
             fields: IdMap::default(),
             owned: IdSet::default(),
+            generation: 0,
         }
     }
 
@@ -77,6 +86,9 @@ impl<T: Interpolate> InterpTrack<T> {
     /// Replaces the settings; takes effect at the next record or update.
     pub fn set_config(&mut self, config: InterpConfig) {
         self.config = config;
+        for entry in &mut self.entries {
+            entry.held_from = f64::INFINITY;
+        }
     }
 
     /// Records the value of `object`'s `field` at server time `time` (seconds),
@@ -99,7 +111,9 @@ impl<T: Interpolate> InterpTrack<T> {
                 return Ok(recorded);
             }
         };
-        self.entries[slot].var.record(time, value, &self.config)
+        let entry = &mut self.entries[slot];
+        entry.held_from = f64::INFINITY;
+        entry.var.record(time, value, &self.config)
     }
 
     fn insert_new(&mut self, key: VarKey, var: InterpolatedVar<T>) {
@@ -110,6 +124,8 @@ impl<T: Interpolate> InterpTrack<T> {
             var,
             current: None,
             owned: self.owned.contains(&key.object),
+            changed_at: 0,
+            held_from: f64::INFINITY,
         });
     }
 
@@ -117,8 +133,9 @@ impl<T: Interpolate> InterpTrack<T> {
     /// [`get`](Self::get)) and prunes history no longer needed.
     pub fn update(&mut self, render_time: f64) {
         let config = self.config;
+        self.generation += 1;
         for entry in &mut self.entries {
-            update_entry(entry, render_time, &config);
+            update_entry(entry, render_time, &config, self.generation);
         }
     }
 
@@ -128,9 +145,15 @@ impl<T: Interpolate> InterpTrack<T> {
         let Some(fields) = self.fields.get(&object) else {
             return;
         };
+        self.generation += 1;
         for &field in fields {
             if let Some(&slot) = self.index.get(&VarKey { object, field }) {
-                update_entry(&mut self.entries[slot], render_time, &config);
+                update_entry(
+                    &mut self.entries[slot],
+                    render_time,
+                    &config,
+                    self.generation,
+                );
             }
         }
     }
@@ -160,6 +183,23 @@ impl<T: Interpolate> InterpTrack<T> {
     /// Every variable's key and last computed value (`None` before its first update).
     pub fn iter(&self) -> impl Iterator<Item = (VarKey, Option<T>)> + '_ {
         self.entries.iter().map(|e| (e.key, e.current))
+    }
+
+    /// The track's generation: it grows with every update. Keep it after reading
+    /// [`changed_since`](Self::changed_since) and pass it to the next call.
+    pub fn generation(&self) -> u64 {
+        self.generation
+    }
+
+    /// The variables whose computed value changed in an update after `generation`
+    /// (created ones included), with that value: what a frame must redraw. Pass 0 for
+    /// every variable with a value. Types whose [`Interpolate::same_as`] is the
+    /// default count every update as a change.
+    pub fn changed_since(&self, generation: u64) -> impl Iterator<Item = (VarKey, T)> + '_ {
+        self.entries
+            .iter()
+            .filter(move |e| e.changed_at > generation)
+            .filter_map(|e| Some((e.key, e.current?)))
     }
 
     /// Removes one variable; returns whether it existed.
@@ -216,6 +256,7 @@ impl<T: Interpolate> InterpTrack<T> {
         for &field in fields {
             if let Some(&slot) = self.index.get(&VarKey { object, field }) {
                 self.entries[slot].owned = owned;
+                self.entries[slot].held_from = f64::INFINITY;
             }
         }
     }
@@ -258,7 +299,32 @@ fn evaluate_entry<T: Interpolate>(
 }
 
 #[inline]
-fn update_entry<T: Interpolate>(entry: &mut Entry<T>, render_time: f64, config: &InterpConfig) {
-    entry.current = evaluate_entry(entry, render_time, config);
+fn update_entry<T: Interpolate>(
+    entry: &mut Entry<T>,
+    render_time: f64,
+    config: &InterpConfig,
+    generation: u64,
+) {
+    if render_time >= entry.held_from {
+        // Held: the same value as at `held_from` (a still object costs this compare).
+        return;
+    }
+    let value = if entry.owned && !config.interpolate_owned {
+        entry.var.newest().map(|s| s.value)
+    } else {
+        let evaluation = entry.var.evaluate(render_time, config);
+        let held = evaluation.is_some_and(|e| e.kind == EvalKind::Held);
+        entry.held_from = if held { render_time } else { f64::INFINITY };
+        evaluation.map(|e| e.value)
+    };
+    let same = match (&value, &entry.current) {
+        (Some(new), Some(old)) => new.same_as(old),
+        (None, None) => true,
+        _ => false,
+    };
+    if !same {
+        entry.changed_at = generation;
+    }
+    entry.current = value;
     entry.var.prune(render_time, config);
 }

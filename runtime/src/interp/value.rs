@@ -65,6 +65,15 @@ pub trait Interpolate: Copy + Send + 'static {
 
     /// The Hermite blend of four consecutive samples `p` (see [`HermiteWeights`]).
     fn hermite(p: [Self; 4], h: HermiteWeights) -> Self;
+
+    /// Whether `self` is the same value as `previous`, so that readers of what changed
+    /// ([`InterpTrack::changed_since`](super::InterpTrack::changed_since)) can skip it.
+    /// The default answers `false`: every update counts as a change.
+    #[inline]
+    fn same_as(&self, previous: &Self) -> bool {
+        let _ = previous;
+        false
+    }
 }
 
 macro_rules! impl_linear {
@@ -85,6 +94,11 @@ macro_rules! impl_linear {
                     + p[1] * (h.w[1] as $scalar)
                     + p[2] * (h.w[2] as $scalar)
                     + p[3] * (h.w[3] as $scalar)
+            }
+
+            #[inline]
+            fn same_as(&self, previous: &Self) -> bool {
+                self == previous
             }
         }
     )*};

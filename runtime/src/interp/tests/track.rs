@@ -75,6 +75,83 @@ fn removing_objects_mid_interpolation_keeps_the_others_right() {
 }
 
 #[test]
+fn changed_since_lists_what_moved_after_a_generation() {
+    // Object 0 stands still (speed 0); objects 1 and 2 move.
+    let mut track = moving_track(3);
+    let changed = |track: &InterpTrack<Vec3>, g| {
+        let mut keys: Vec<u64> = track.changed_since(g).map(|(k, _)| k.object).collect();
+        keys.sort();
+        keys
+    };
+    assert_eq!(
+        changed(&track, 0),
+        Vec::<u64>::new(),
+        "no value before an update"
+    );
+    track.update(0.06);
+    assert_eq!(changed(&track, 0), vec![0, 1, 2], "the first values count");
+    let seen = track.generation();
+    track.update(0.07);
+    assert_eq!(
+        changed(&track, seen),
+        vec![1, 2],
+        "the still object is left out"
+    );
+    let (key, value) = track
+        .changed_since(seen)
+        .find(|(k, _)| k.object == 2)
+        .unwrap();
+    assert_eq!((key.field, Some(value)), (0, track.get(2, 0)));
+    let seen = track.generation();
+    assert_eq!(
+        changed(&track, seen),
+        Vec::<u64>::new(),
+        "nothing since the last read"
+    );
+    track.record(7, 0, 0.0, Vec3::ONE).unwrap();
+    track.update_object(7, 0.07);
+    assert_eq!(
+        changed(&track, seen),
+        vec![7],
+        "a new object counts once it has a value"
+    );
+}
+
+#[test]
+fn a_held_variable_is_skipped_until_a_sample_time_or_settings_change_it() {
+    let config = InterpConfig::default().with_extrapolation_limit(0.1);
+    let mut track = InterpTrack::new(config);
+    track.record(1, 0, 0.0, Vec3::ZERO).unwrap();
+    track.record(1, 0, 0.05, Vec3::X).unwrap();
+    track.update(5.0);
+    // Held at the cap: 0.1 s past the newest sample at 20 units/s.
+    let held = track.get(1, 0).unwrap();
+    close(f64::from(held.x), 3.0, 1e-5);
+    let seen = track.generation();
+    track.update(6.0);
+    assert_eq!(track.get(1, 0), Some(held));
+    assert_eq!(track.changed_since(seen).count(), 0, "held: not a change");
+
+    // A render clock stepping back reads the earlier value again.
+    track.update(0.025);
+    close(f64::from(track.get(1, 0).unwrap().x), 0.5, 1e-5);
+    track.update(6.0);
+    assert_eq!(track.get(1, 0), Some(held));
+
+    // A longer cap applies at once.
+    track.set_config(config.with_extrapolation_limit(0.2));
+    track.update(6.0);
+    close(f64::from(track.get(1, 0).unwrap().x), 5.0, 1e-5);
+
+    // So does a new sample.
+    track.record(1, 0, 6.0, Vec3::Y).unwrap();
+    let seen = track.generation();
+    track.update(6.0);
+    assert_eq!(track.get(1, 0), Some(Vec3::Y));
+    assert_eq!(track.changed_since(seen).count(), 1);
+}
+
+#[test]
 fn remove_one_field() {
     let mut track = InterpTrack::<f32>::default();
     track.record(1, 0, 0.0, 1.0).unwrap();
