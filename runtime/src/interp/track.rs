@@ -9,7 +9,7 @@ use super::config::InterpConfig;
 use super::hash::{IdMap, IdSet};
 use super::history::{RecordError, Recorded};
 use super::value::Interpolate;
-use super::variable::{EvalKind, InterpolatedVar};
+use super::variable::InterpolatedVar;
 
 /// An object id as the runtime knows it (a DC `doId`, widened).
 pub type ObjectId = u64;
@@ -35,10 +35,6 @@ struct Entry<T> {
     owned: bool,
     /// The track's generation at the update that last changed `current`.
     changed_at: u64,
-    /// The render time from which `current` holds (past the newest sample beyond the
-    /// extrapolation cap): updates at or after it skip the variable. Infinite unless
-    /// held; a new sample, an ownership change or new settings reset it.
-    held_from: f64,
 }
 
 /// All interpolated variables holding values of type `T`.
@@ -86,9 +82,6 @@ impl<T: Interpolate> InterpTrack<T> {
     /// Replaces the settings; takes effect at the next record or update.
     pub fn set_config(&mut self, config: InterpConfig) {
         self.config = config;
-        for entry in &mut self.entries {
-            entry.held_from = f64::INFINITY;
-        }
     }
 
     /// Records the value of `object`'s `field` at server time `time` (seconds),
@@ -111,9 +104,7 @@ impl<T: Interpolate> InterpTrack<T> {
                 return Ok(recorded);
             }
         };
-        let entry = &mut self.entries[slot];
-        entry.held_from = f64::INFINITY;
-        entry.var.record(time, value, &self.config)
+        self.entries[slot].var.record(time, value, &self.config)
     }
 
     fn insert_new(&mut self, key: VarKey, var: InterpolatedVar<T>) {
@@ -125,7 +116,6 @@ impl<T: Interpolate> InterpTrack<T> {
             current: None,
             owned: self.owned.contains(&key.object),
             changed_at: 0,
-            held_from: f64::INFINITY,
         });
     }
 
@@ -256,7 +246,6 @@ impl<T: Interpolate> InterpTrack<T> {
         for &field in fields {
             if let Some(&slot) = self.index.get(&VarKey { object, field }) {
                 self.entries[slot].owned = owned;
-                self.entries[slot].held_from = f64::INFINITY;
             }
         }
     }
@@ -305,18 +294,7 @@ fn update_entry<T: Interpolate>(
     config: &InterpConfig,
     generation: u64,
 ) {
-    if render_time >= entry.held_from {
-        // Held: the same value as at `held_from` (a still object costs this compare).
-        return;
-    }
-    let value = if entry.owned && !config.interpolate_owned {
-        entry.var.newest().map(|s| s.value)
-    } else {
-        let evaluation = entry.var.evaluate(render_time, config);
-        let held = evaluation.is_some_and(|e| e.kind == EvalKind::Held);
-        entry.held_from = if held { render_time } else { f64::INFINITY };
-        evaluation.map(|e| e.value)
-    };
+    let value = evaluate_entry(entry, render_time, config);
     let same = match (&value, &entry.current) {
         (Some(new), Some(old)) => new.same_as(old),
         (None, None) => true,

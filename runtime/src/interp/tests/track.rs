@@ -118,7 +118,7 @@ fn changed_since_lists_what_moved_after_a_generation() {
 }
 
 #[test]
-fn a_held_variable_is_skipped_until_a_sample_time_or_settings_change_it() {
+fn a_held_value_is_no_change_until_the_clock_settings_or_a_sample_move_it() {
     let config = InterpConfig::default().with_extrapolation_limit(0.1);
     let mut track = InterpTrack::new(config);
     track.record(1, 0, 0.0, Vec3::ZERO).unwrap();
