@@ -204,6 +204,21 @@ def derive(f):
           lambda: to_us(f["criterion:server_tick/busy_100_changes_80k_hot"]),
           lambda: to_us(f["criterion:server_tick/busy_100_changes_1k"]), "{:.1f}")
     ratio("panda:median_ms", lambda: number(f["panda:median_us"]), lambda: 1000.0)
+    def value(key, compute, fmt="{:.1f}"):
+        try:
+            f[key] = fmt.format(compute())
+        except (KeyError, ValueError, ZeroDivisionError):
+            pass
+    for run in ("python_1k", "python_10k"):
+        fig = lambda k, run=run: number(f[f"pyratio:{run}:{k}"])
+        # CPU ms per second: what a 5x client may spend in all, what that leaves once
+        # the no-network `bound` client's loop and handlers are paid, and what
+        # pipesnet spends above that bound.
+        value(f"derived:{run}_5x_budget_ms", lambda fig=fig: fig("panda_cpu") / 5 * 1000)
+        value(f"derived:{run}_5x_headroom_ms",
+              lambda fig=fig: (fig("panda_cpu") / 5 - fig("bound_cpu")) * 1000)
+        value(f"derived:{run}_over_bound_ms",
+              lambda fig=fig: (fig("pipesnet_cpu") - fig("bound_cpu")) * 1000)
     for r in ("relay_r1", "relay_r2", "relay_r4", "relay_r8", "relay_r4_server"):
         ratio(f"derived:{r}_bytes_over_budget",
               lambda r=r: number(f[f"load:{r}:server_bytes_per_s"]),
