@@ -95,16 +95,11 @@ def bound(seconds: float, moving: int) -> None:
     )
 
 
-def run(port: int, mode: str, seconds: float, ack_interval: float | None, rate: int | None) -> None:
+def run(port: int, mode: str, seconds: float, settings: dict[str, str | float]) -> None:
     if mode == "floor":
         floor(seconds)
         return
-    config: dict[str, float] = {}
-    if ack_interval is not None:
-        config["pipes-ack-interval"] = ack_interval
-    if rate is not None:
-        config["pipes-rate"] = rate
-    cr = ClientRepository([DC], port=port, config=config or None)
+    cr = ClientRepository([DC], port=port, config=settings or None)
     interp = mode in ("interp", "interp_changed")
     cr.classes["BenchAvatar"] = InterpAvatar if interp else BenchAvatar
     cr.owner_classes.clear()
@@ -154,6 +149,9 @@ def main() -> None:
         "--ack-interval", type=float, default=None, help="pipes-ack-interval (0: ack every snapshot packet)"
     )
     args.add_argument(
+        "--set", action="append", default=[], metavar="NAME=VALUE", help="any pipes setting, e.g. pipes-ack-every=4"
+    )
+    args.add_argument(
         "--rate", type=int, default=None, help="pipes-rate: snapshot bytes/s the client takes (default 196608)"
     )
     opts = args.parse_args()
@@ -162,7 +160,12 @@ def main() -> None:
     elif opts.mode == "bound":
         bound(opts.seconds, max(1, opts.objects * opts.moving // 100))
     else:
-        run(opts.port, opts.mode, opts.seconds, opts.ack_interval, opts.rate)
+        settings: dict[str, str | float] = {name: value for name, _, value in (s.partition("=") for s in opts.set)}
+        if opts.ack_interval is not None:
+            settings["pipes-ack-interval"] = opts.ack_interval
+        if opts.rate is not None:
+            settings["pipes-rate"] = opts.rate
+        run(opts.port, opts.mode, opts.seconds, settings)
 
 
 if __name__ == "__main__":
