@@ -8,6 +8,7 @@ Standard library only; run from the repository root. Not run by CI.
     python3 tools/bench.py --only tick,arena   # the named runs
     python3 tools/bench.py --list       # the runs and what they execute
     python3 tools/bench.py --fill-only  # no runs: fill the template from the stored figures
+    venv/bin/python tools/bench.py --only python_1k,python_10k   # pipesnet vs Panda3D
 
 Every run stores its figures in `tools/bench/figures.json` (merged with what is there,
 so a partial run keeps the other figures) together with the machine's load
@@ -280,8 +281,10 @@ def main():
     if os.path.exists(a.figures):
         with open(a.figures, encoding="utf-8") as f:
             figures = json.load(f)
+    # The pipesnet-vs-Panda3D runs need a venv's Python: only when named in --only.
     todo = [r for r in RUNS if (only is None or r[0] in only)
-            and (not a.quick or r[3]) and not a.fill_only]
+            and (not a.quick or r[3]) and not a.fill_only
+            and (r[1] != "pyratio" or only is not None)]
     if any(r[1] == "pyratio" for r in todo):
         check_python_clients()
     if any(r[1] in ("load", "demo") for r in todo):
