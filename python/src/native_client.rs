@@ -13,6 +13,7 @@ use pipes::transport::udp::{ClientAuth, UdpClient, UdpConfig};
 use pipes::transport::Transport;
 use pipes::{DoId, Location};
 use pyo3::exceptions::PyException;
+use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyFloat, PyList, PyString, PyTuple, PyType};
 use rustc_hash::FxHashMap;
@@ -69,8 +70,21 @@ impl DoIdKeys {
     }
 }
 
-/// A class (held) and its plain-function handler of one field, if it has one.
-type Resolved = (Py<PyType>, Option<Py<PyAny>>);
+/// A class (held) and where its objects' handler of one field is found.
+type Resolved = (Py<PyType>, Lookup);
+
+/// Where the handler of one field is found, for the objects of one class.
+enum Lookup {
+    /// A plain function of the class: called with the object as its first argument.
+    Function(Py<PyAny>),
+    /// Some other class attribute (a static method, a callable object) or a class with
+    /// `__getattr__`: looked up on each object.
+    OnObject,
+    /// The class has no such attribute: only an attribute set on the object itself (in
+    /// its `__dict__`) can be the handler. Looked up there, without raising and
+    /// catching an `AttributeError` per update.
+    InstanceOnly,
+}
 
 fn locations(zones: Vec<u32>) -> Vec<Location> {
     zones.into_iter().map(Location::zone).collect()
@@ -547,37 +561,34 @@ impl Client {
     ) -> PyResult<Option<Bound<'py, PyAny>>> {
         let ty = obj.get_type();
         let key = (ty.as_ptr() as usize, n);
-        let function = match self.handlers.get(&key) {
-            Some((_, f)) => f.as_ref().map(|f| f.bind(py).clone()),
+        let lookup = match self.handlers.get(&key) {
+            Some((_, lookup)) => lookup,
             None => {
-                let found = ty.getattr(self.name(py, n)).ok();
-                let function =
-                    found.filter(|f| f.is_instance(self.function_type.bind(py)).unwrap_or(false));
-                let held = function.as_ref().map(|f| f.clone().unbind());
-                self.handlers.insert(key, (ty.unbind(), held));
-                function
+                let lookup = match ty.getattr(self.name(py, n)) {
+                    Ok(f) if f.is_instance(self.function_type.bind(py)).unwrap_or(false) => {
+                        Lookup::Function(f.unbind())
+                    }
+                    Ok(_) => Lookup::OnObject,
+                    Err(_) if custom_attribute_lookup(&ty)? => Lookup::OnObject,
+                    Err(_) => Lookup::InstanceOnly,
+                };
+                &self.handlers.entry(key).or_insert((ty.unbind(), lookup)).1
             }
+        };
+        let (function, with_self) = match lookup {
+            Lookup::Function(f) => (Some(f.bind(py).clone()), true),
+            Lookup::OnObject => (obj.getattr_opt(self.name(py, n))?, false),
+            Lookup::InstanceOnly => (instance_attribute(obj, &self.name(py, n))?, false),
+        };
+        let Some(function) = function else {
+            return Ok(None);
         };
         let Some(value) = self.driver.client.object(object).and_then(|o| o.field(n)) else {
             return Ok(None);
         };
-        let schema = self.schema.get();
-        match function {
-            Some(f) => {
-                call_args(py, schema, n, &value.value, Some(obj), args)?;
-                Ok(Some(f))
-            }
-            None => {
-                let name = self.name(py, n);
-                match obj.getattr_opt(name)? {
-                    Some(handler) => {
-                        call_args(py, schema, n, &value.value, None, args)?;
-                        Ok(Some(handler))
-                    }
-                    None => Ok(None),
-                }
-            }
-        }
+        let receiver = if with_self { Some(obj) } else { None };
+        call_args(py, self.schema.get(), n, &value.value, receiver, args)?;
+        Ok(Some(function))
     }
 
     fn interp_entry(&self, field: &str) -> PyResult<&crate::interp::Bound> {
@@ -713,4 +724,31 @@ fn values_dict<'py>(
         Some(e) => Err(e),
         None => Ok(out),
     }
+}
+
+/// `obj.__dict__[name]`, if the object has a `__dict__` holding `name`.
+fn instance_attribute<'py>(
+    obj: &Bound<'py, PyAny>,
+    name: &Bound<'py, PyString>,
+) -> PyResult<Option<Bound<'py, PyAny>>> {
+    let py = obj.py();
+    let Ok(dict) = obj.getattr(intern!(py, "__dict__")) else {
+        return Ok(None);
+    };
+    match dict.cast::<PyDict>() {
+        Ok(dict) => dict.get_item(name),
+        Err(_) => Ok(None),
+    }
+}
+
+/// Whether objects of `ty` may find attributes beyond their class and `__dict__`: the
+/// class defines `__getattr__` or its own `__getattribute__`.
+fn custom_attribute_lookup(ty: &Bound<'_, PyType>) -> PyResult<bool> {
+    let py = ty.py();
+    if ty.getattr(intern!(py, "__getattr__")).is_ok() {
+        return Ok(true);
+    }
+    let name = intern!(py, "__getattribute__");
+    let default = py.get_type::<PyAny>().getattr(name)?;
+    Ok(!ty.getattr(name)?.is(&default))
 }

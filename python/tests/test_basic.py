@@ -1,7 +1,7 @@
 """Server and client in one process over the memory network."""
 
 import os
-from typing import Callable
+from typing import Any, Callable
 
 import pytest
 
@@ -206,3 +206,45 @@ def test_handlers_of_every_arity_get_their_arguments_in_order(tmp_path: object) 
     assert Wide.heard == [("one", (1,)), ("five", (1, 2, 3, 4, 5)), ("six", (1, 2, 3, 4, 5, 6))]
     assert Wide.setFour.heard == [(1, 2, 3, 4)]
     assert [str(e) for e in errors] == ["bad 7"]
+
+
+def test_handlers_on_the_object_or_from_getattr_are_called_and_missing_ones_skipped() -> None:
+    net, schema = MemoryNetwork(), Schema([DC])
+    server = ServerRepository(schema, memory=net)
+    heard: list[tuple[str, int, int]] = []
+
+    class PerObject(DistributedObject):
+        """No setLevel on the class: even objects get one of their own."""
+
+        def generate(self) -> None:
+            if self.do_id % 2 == 0:
+                setattr(self, "setLevel", lambda level: heard.append(("object", self.do_id, level)))
+
+    class Dynamic(DistributedObject):
+        """setLevel comes from __getattr__."""
+
+        def __getattr__(self, name: str) -> Any:
+            if name == "setLevel":
+                return lambda level: heard.append(("getattr", self.do_id, level))
+            raise AttributeError(name)
+
+    clients = [ClientRepository(schema, memory=net) for _ in range(2)]
+    clients[0].classes["DistributedNode"] = PerObject
+    clients[1].classes["DistributedNode"] = Dynamic
+    pump(server, clients, lambda: all(c.connected for c in clients))
+    nodes = [DistributedNodeAI(server) for _ in range(2)]
+    for node in nodes:
+        server.generate_object(node, 1)
+    for c in clients:
+        c.set_interest([1])
+    pump(server, clients, lambda: all(len(c.do_id2do) == 2 for c in clients))
+    for level in (7, 8):
+        for node in nodes:
+            node.set_field("setLevel", [level])
+        pump(server, clients, lambda: sum(h[2] == level for h in heard) == 3)
+    even = next(n.do_id for n in nodes if n.do_id % 2 == 0)
+    changes = sorted(h for h in heard if h[2] in (7, 8))
+    assert changes == sorted(
+        [("object", even, 7), ("object", even, 8)]
+        + [("getattr", n.do_id, level) for n in nodes for level in (7, 8)]
+    )
