@@ -182,12 +182,15 @@ def to_us(t):
 
 
 def derive(f):
-    """Ratios the template quotes, from the figures there are."""
-    def ratio(key, a, b, fmt="{:.2f}"):
+    """Ratios and differences the template quotes, from the figures there are."""
+    def value(key, compute, fmt="{:.1f}"):
         try:
-            f[key] = fmt.format(a() / b())
+            f[key] = fmt.format(compute())
         except (KeyError, ValueError, ZeroDivisionError):
             pass
+
+    def ratio(key, a, b, fmt="{:.2f}"):
+        value(key, lambda: a() / b(), fmt)
     down = "down_bytes_per_client_per_s"
     ratio("derived:zoned_udp_over_memory",
           lambda: number(f[f"load:zoned_udp:{down}"]),
@@ -205,11 +208,6 @@ def derive(f):
           lambda: to_us(f["criterion:server_tick/busy_100_changes_80k_hot"]),
           lambda: to_us(f["criterion:server_tick/busy_100_changes_1k"]), "{:.1f}")
     ratio("panda:median_ms", lambda: number(f["panda:median_us"]), lambda: 1000.0)
-    def value(key, compute, fmt="{:.1f}"):
-        try:
-            f[key] = fmt.format(compute())
-        except (KeyError, ValueError, ZeroDivisionError):
-            pass
     for run in ("python_1k", "python_10k"):
         fig = lambda k, run=run: number(f[f"pyratio:{run}:{k}"])
         # CPU ms per second: what a 5x client may spend in all, what that leaves once

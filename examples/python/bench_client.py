@@ -146,9 +146,6 @@ def main() -> None:
     args.add_argument("--mode", choices=["handlers", "interp", "interp_changed", "floor", "bound"], default="handlers")
     args.add_argument("--seconds", type=float, default=10.0)
     args.add_argument(
-        "--ack-interval", type=float, default=None, help="pipes-ack-interval (0: ack every snapshot packet)"
-    )
-    args.add_argument(
         "--set", action="append", default=[], metavar="NAME=VALUE", help="any pipes setting, e.g. pipes-ack-every=4"
     )
     args.add_argument(
@@ -161,8 +158,6 @@ def main() -> None:
         bound(opts.seconds, max(1, opts.objects * opts.moving // 100))
     else:
         settings: dict[str, str | float] = {name: value for name, _, value in (s.partition("=") for s in opts.set)}
-        if opts.ack_interval is not None:
-            settings["pipes-ack-interval"] = opts.ack_interval
         if opts.rate is not None:
             settings["pipes-rate"] = opts.rate
         run(opts.port, opts.mode, opts.seconds, settings)
